@@ -1,0 +1,33 @@
+# The README's two commands: `make run` and `make test`. Everything else is what they are made of.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export DJANGO_SETTINGS_MODULE := ilms_portal.settings
+
+.PHONY: run test setup db lint bench clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+db: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_catalogue
+
+run: db
+	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-true} VENV=$(VENV) scripts/run-portal
+
+test: setup
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf var/broker var/test_db.sqlite3*

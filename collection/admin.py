@@ -1,0 +1,145 @@
+"""The Django admin: the catalogue is edited here, with import/export of code lists and tables."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from import_export import fields, resources
+from import_export.admin import ImportExportModelAdmin
+from import_export.widgets import ForeignKeyWidget
+
+from .models import (
+    Code,
+    CodeList,
+    Country,
+    DataSource,
+    ObservationStatus,
+    Profile,
+    Release,
+    Review,
+    Round,
+    SourceType,
+    Submission,
+    TableDefinition,
+    TableDimension,
+    ValidationIssue,
+)
+
+
+class CodeResource(resources.ModelResource):
+    codelist = fields.Field(attribute="codelist", column_name="codelist", widget=ForeignKeyWidget(CodeList, "id"))
+
+    class Meta:
+        model = Code
+        import_id_fields = ["codelist", "code"]
+        fields = ["codelist", "code", "label", "is_total", "optional", "sort_order"]
+
+
+class CodeListResource(resources.ModelResource):
+    class Meta:
+        model = CodeList
+        fields = ["id", "label", "prefix", "kind"]
+
+
+class TableDefinitionResource(resources.ModelResource):
+    class Meta:
+        model = TableDefinition
+        import_id_fields = ["indicator"]
+        fields = ["indicator", "title", "unit", "measure", "sort_order"]
+
+
+class TableDimensionResource(resources.ModelResource):
+    table = fields.Field(attribute="table", column_name="table", widget=ForeignKeyWidget(TableDefinition, "indicator"))
+    codelist = fields.Field(attribute="codelist", column_name="codelist", widget=ForeignKeyWidget(CodeList, "id"))
+
+    class Meta:
+        model = TableDimension
+        import_id_fields = ["table", "column"]
+        fields = ["table", "column", "codelist"]
+
+
+class CodeInline(admin.TabularInline):
+    model = Code
+    extra = 0
+
+
+@admin.register(CodeList)
+class CodeListAdmin(ImportExportModelAdmin):
+    resource_classes = [CodeListResource]
+    list_display = ["id", "label", "prefix", "kind"]
+    inlines = [CodeInline]
+
+
+@admin.register(Code)
+class CodeAdmin(ImportExportModelAdmin):
+    resource_classes = [CodeResource]
+    list_display = ["code", "label", "codelist", "is_total", "optional", "sort_order"]
+    list_filter = ["codelist", "is_total"]
+    search_fields = ["code", "label"]
+
+
+class DimensionInline(admin.TabularInline):
+    model = TableDimension
+    extra = 0
+
+
+@admin.register(TableDefinition)
+class TableDefinitionAdmin(ImportExportModelAdmin):
+    resource_classes = [TableDefinitionResource]
+    list_display = ["indicator", "title", "unit", "measure", "sort_order"]
+    inlines = [DimensionInline]
+
+
+@admin.register(TableDimension)
+class TableDimensionAdmin(ImportExportModelAdmin):
+    resource_classes = [TableDimensionResource]
+    list_display = ["table", "column", "codelist"]
+
+
+admin.site.register(Country, list_display=["iso3", "name"])
+admin.site.register(SourceType, list_display=["code", "label"])
+admin.site.register(ObservationStatus, list_display=["code", "label"])
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "role"]
+    list_filter = ["role", "countries"]
+    filter_horizontal = ["countries"]
+
+
+@admin.register(Round)
+class RoundAdmin(admin.ModelAdmin):
+    list_display = ["name", "status", "deadline", "years_label"]
+    list_filter = ["status"]
+    filter_horizontal = ["countries", "tables"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Submissions and their trail change only through the portal's actions, never by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "country", "round", "status", "uploaded_by", "uploaded_at", "error_count", "warning_count"]
+    list_filter = ["status", "round", "country"]
+
+
+@admin.register(ValidationIssue)
+class ValidationIssueAdmin(ReadOnlyAdmin):
+    list_display = ["submission", "severity", "rule", "row", "column", "message"]
+    list_filter = ["severity", "rule"]
+
+
+admin.site.register(Review, ReadOnlyAdmin, list_display=["submission", "decision", "reviewer", "created_at"])
+admin.site.register(DataSource, ReadOnlyAdmin, list_display=["submission", "indicator", "source_type", "name"])
+admin.site.register(Release, ReadOnlyAdmin, list_display=["id", "submission", "approved_by", "published_at",
+                                                          "observation_count"])

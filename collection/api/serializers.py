@@ -1,0 +1,121 @@
+"""API payloads: input serializers check shape, output serializers describe objects; services decide."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..models import (
+    Code,
+    Country,
+    DataSource,
+    Observation,
+    Review,
+    Round,
+    SourceType,
+    Submission,
+    TableDefinition,
+    TableDimension,
+    ValidationIssue,
+)
+
+
+class CodeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Code
+        fields = ["code", "label", "is_total"]
+
+
+class DimensionSerializer(serializers.ModelSerializer):
+    codelist = serializers.CharField(source="codelist_id")
+    codelist_label = serializers.CharField(source="codelist.label")
+    kind = serializers.CharField(source="codelist.kind")
+    codes = CodeSerializer(source="codelist.codes", many=True)
+
+    class Meta:
+        model = TableDimension
+        fields = ["column", "codelist", "codelist_label", "kind", "codes"]
+
+
+class TableSerializer(serializers.ModelSerializer):
+    dimensions = DimensionSerializer(many=True)
+
+    class Meta:
+        model = TableDefinition
+        fields = ["indicator", "title", "unit", "measure", "dimensions"]
+
+
+class RoundSerializer(serializers.ModelSerializer):
+    countries = serializers.SlugRelatedField(slug_field="iso3", many=True, queryset=Country.objects.all())
+    tables = serializers.SlugRelatedField(slug_field="indicator", many=True, queryset=TableDefinition.objects.all())
+    reference_years = serializers.ListField(child=serializers.IntegerField(min_value=1950, max_value=2100),
+                                            allow_empty=False)
+
+    class Meta:
+        model = Round
+        fields = ["id", "name", "reference_years", "countries", "tables", "deadline", "status", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def validate_reference_years(self, value: list[int]) -> list[int]:
+        return sorted(set(value))
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    reviewer = serializers.CharField(source="reviewer.username")
+
+    class Meta:
+        model = Review
+        fields = ["decision", "comment", "reviewer", "created_at"]
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    round = serializers.PrimaryKeyRelatedField(read_only=True)
+    round_name = serializers.CharField(source="round.name", read_only=True)
+    country = serializers.CharField(source="country_id", read_only=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    reviews = ReviewSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id", "round", "round_name", "country", "status", "original_filename", "file_format", "sha256", "size",
+            "uploaded_by", "uploaded_at", "status_changed_at", "validated_at", "submitted_at", "row_count",
+            "observation_count", "error_count", "warning_count", "reviews",
+        ]
+
+
+class SubmissionUploadSerializer(serializers.Serializer):
+    round = serializers.PrimaryKeyRelatedField(queryset=Round.objects.all())
+    country = serializers.SlugRelatedField(slug_field="iso3", queryset=Country.objects.all())
+    file = serializers.FileField(allow_empty_file=True)
+
+
+class ValidationIssueSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ValidationIssue
+        fields = ["id", "severity", "rule", "message", "row", "column", "indicator"]
+
+
+class ReturnSerializer(serializers.Serializer):
+    comment = serializers.CharField(allow_blank=False, trim_whitespace=True)
+
+
+class ApproveSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DataSourceSerializer(serializers.ModelSerializer):
+    source_type = serializers.SlugRelatedField(slug_field="code", queryset=SourceType.objects.all())
+
+    class Meta:
+        model = DataSource
+        fields = ["indicator", "source_type", "name", "agency", "reference_period", "coverage", "migrant_definition",
+                  "notes"]
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Observation
+        fields = [
+            "indicator", "ref_area", "source", "sex", "classif1", "classif2", "time", "obs_value", "obs_status",
+            "note", "note_classif", "note_indicator", "note_source", "release", "submission", "source_row",
+        ]

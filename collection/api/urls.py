@@ -1,0 +1,11 @@
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("tables", views.TableViewSet, basename="table")
+router.register("rounds", views.RoundViewSet, basename="round")
+router.register("submissions", views.SubmissionViewSet, basename="submission")
+router.register("observations", views.ObservationViewSet, basename="observation")
+
+urlpatterns = router.urls

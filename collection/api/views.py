@@ -1,0 +1,164 @@
+"""API views: check the payload, call the service, describe the result. Access comes from `access`."""
+
+from __future__ import annotations
+
+import csv
+
+from django.db.models import Prefetch
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from .. import access
+from ..models import Code, Observation, Submission, TableDefinition, TableDimension
+from ..sources import datasource_save
+from ..submissions import submission_approve, submission_return, submission_submit, submission_upload
+from . import serializers as s
+from .filters import ObservationFilter
+from .permissions import IsAdminOrReadOnly
+
+
+class TableViewSet(viewsets.ReadOnlyModelViewSet):
+    """The standard tables with the code list of each dimension (public)."""
+
+    serializer_class = s.TableSerializer
+    permission_classes = [AllowAny]
+    lookup_field = "indicator"
+    pagination_class = None
+    queryset = TableDefinition.objects.prefetch_related(
+        Prefetch("dimensions", queryset=TableDimension.objects.select_related("codelist").prefetch_related(
+            Prefetch("codelist__codes", queryset=Code.objects.order_by("sort_order", "code"))))
+    )
+
+
+class RoundViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Consultation rounds: everyone signed in reads the rounds that concern them; admins create and edit."""
+
+    serializer_class = s.RoundSerializer
+    permission_classes = [IsAdminOrReadOnly]
+
+    def get_queryset(self):
+        return access.visible_rounds(self.request.user).prefetch_related("countries", "tables")
+
+
+class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Submissions of the user's countries: upload, read the report, submit, and (reviewers) decide."""
+
+    serializer_class = s.SubmissionSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    filterset_fields = ["status", "country", "round"]
+
+    def get_queryset(self):
+        return access.visible_submissions(self.request.user).select_related(
+            "round", "uploaded_by").prefetch_related("reviews__reviewer")
+
+    @extend_schema(request=s.SubmissionUploadSerializer, responses={201: s.SubmissionSerializer})
+    def create(self, request, *args, **kwargs):
+        payload = s.SubmissionUploadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        submission = submission_upload(
+            user=request.user, round=payload.validated_data["round"], country=payload.validated_data["country"],
+            uploaded_file=payload.validated_data["file"],
+        )
+        return Response(s.SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.ValidationIssueSerializer(many=True),
+                   parameters=[OpenApiParameter("severity", str), OpenApiParameter("rule", str)])
+    @action(detail=True)
+    def issues(self, request, pk=None):
+        submission = self.get_object()
+        issues = submission.issues.all()
+        for name in ("severity", "rule", "indicator"):
+            if request.query_params.get(name):
+                issues = issues.filter(**{name: request.query_params[name]})
+        page = self.paginate_queryset(issues)
+        return self.get_paginated_response(s.ValidationIssueSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses=s.SubmissionSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        submission = submission_submit(user=request.user, submission=self.get_object())
+        return Response(s.SubmissionSerializer(submission).data)
+
+    @extend_schema(request=s.ApproveSerializer, responses=s.SubmissionSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        payload = s.ApproveSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        submission = submission_approve(user=request.user, submission=self.get_object(),
+                                        comment=payload.validated_data["comment"])
+        return Response(s.SubmissionSerializer(submission).data)
+
+    @extend_schema(request=s.ReturnSerializer, responses=s.SubmissionSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request, pk=None):
+        payload = s.ReturnSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        submission = submission_return(user=request.user, submission=self.get_object(),
+                                       comment=payload.validated_data["comment"])
+        return Response(s.SubmissionSerializer(submission).data)
+
+    @extend_schema(request=s.DataSourceSerializer, responses=s.DataSourceSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def sources(self, request, pk=None):
+        """GET the source metadata of each indicator; POST one indicator's description (replaces it)."""
+        submission = self.get_object()
+        if request.method == "POST":
+            payload = s.DataSourceSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            datasource_save(user=request.user, submission=submission, **payload.validated_data)
+        return Response(s.DataSourceSerializer(submission.sources.all(), many=True).data)
+
+
+CSV_COLUMNS = ["indicator", "ref_area", "source", "sex", "classif1", "classif2", "time", "obs_value", "obs_status",
+               "note", "note_classif", "note_indicator", "note_source"]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+class CSVRenderer(JSONRenderer):
+    """Selects the CSV download (`?format=csv` or `Accept: text/csv`); errors still come out as JSON."""
+
+    media_type = "text/csv"
+    format = "csv"
+
+
+class ObservationViewSet(viewsets.ReadOnlyModelViewSet):
+    """The master table's current values (public). `?format=csv` downloads the whole filtered set."""
+
+    serializer_class = s.ObservationSerializer
+    permission_classes = [AllowAny]
+    filterset_class = ObservationFilter
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    queryset = Observation.objects.filter(is_current=True).order_by(
+        "indicator", "ref_area", "time", "sex", "classif1", "classif2", "source")
+
+    @extend_schema(parameters=[
+        OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"],
+                         description="csv: the whole filtered set as a CSV download (not paginated)")])
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == "csv":
+            return self._csv(self.filter_queryset(self.get_queryset()))
+        return super().list(request, *args, **kwargs)
+
+    def _csv(self, queryset) -> StreamingHttpResponse:
+        writer = csv.writer(_Echo())
+        rows = queryset.values_list(*CSV_COLUMNS).iterator(chunk_size=5000)
+
+        def stream():
+            yield writer.writerow(CSV_COLUMNS)
+            for row in rows:
+                yield writer.writerow(row)
+
+        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="ilms_observations.csv"'
+        return response

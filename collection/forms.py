@@ -1,0 +1,42 @@
+"""Web forms: they collect input; the services in submissions.py and sources.py decide."""
+
+from __future__ import annotations
+
+from django import forms
+
+from . import access
+from .models import Country, DataSource, Round
+
+
+class UploadForm(forms.Form):
+    round = forms.ModelChoiceField(queryset=Round.objects.none(), empty_label=None,
+                                   help_text="Only open rounds that include your country are listed.")
+    country = forms.ModelChoiceField(queryset=Country.objects.none(), empty_label=None)
+    file = forms.FileField(
+        help_text="The long layout (ILOSTAT columns: ref_area, indicator, source, sex, classif1, classif2, time, "
+                  "obs_value, obs_status, note) as CSV (UTF-8, comma or semicolon) or XLSX (first sheet).",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt,text/csv"}),
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        countries = access.upload_countries(user)
+        self.fields["country"].queryset = countries
+        self.fields["round"].queryset = Round.objects.filter(
+            status=Round.Status.OPEN, countries__in=countries).distinct()
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}),
+                              help_text="What should the focal point change? They will see this comment.")
+
+
+class ApproveForm(forms.Form):
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class DataSourceForm(forms.ModelForm):
+    class Meta:
+        model = DataSource
+        fields = ["source_type", "name", "agency", "reference_period", "coverage", "migrant_definition", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}

@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from collection.catalogue import catalogue_load
+
+
+class Command(BaseCommand):
+    help = "Load (or update) the ILMS catalogue: countries, code lists, source types, flags, standard tables."
+
+    def handle(self, *args, **options):
+        counts = catalogue_load()
+        self.stdout.write("Catalogue loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))

@@ -1,0 +1,30 @@
+"""The collection's models, one module per stage of a submission's life."""
+
+from .accounts import Profile, Role
+from .catalogue import Code, CodeList, Country, ObservationStatus, SourceType, TableDefinition, TableDimension
+from .publication import KEY_COLUMNS, VALUE_COLUMNS, Observation, Release
+from .rounds import Round
+from .submissions import DataSource, Review, StagedObservation, Submission, SubmissionEvent, ValidationIssue
+
+__all__ = [
+    "KEY_COLUMNS",
+    "VALUE_COLUMNS",
+    "Code",
+    "CodeList",
+    "Country",
+    "DataSource",
+    "Observation",
+    "ObservationStatus",
+    "Profile",
+    "Release",
+    "Review",
+    "Role",
+    "Round",
+    "SourceType",
+    "StagedObservation",
+    "Submission",
+    "SubmissionEvent",
+    "TableDefinition",
+    "TableDimension",
+    "ValidationIssue",
+]

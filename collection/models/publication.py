@@ -1,0 +1,68 @@
+"""The master table: every published observation in ILOSTAT's long layout, versioned, with provenance."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from .submissions import Submission
+
+KEY_COLUMNS = ("indicator", "ref_area", "source", "sex", "classif1", "classif2", "time")
+VALUE_COLUMNS = ("obs_value", "obs_status", "note", "note_classif", "note_indicator", "note_source")
+
+
+class Release(models.Model):
+    """One publication: the approved submission it published and who approved it."""
+
+    submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="release")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(auto_now_add=True)
+    observation_count = models.PositiveIntegerField(default=0)
+    new_count = models.PositiveIntegerField(default=0)
+    revised_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Release {self.pk}"
+
+
+class Observation(models.Model):
+    """One value of the master table. `is_current` marks the newest publication of its key; older ones stay."""
+
+    indicator = models.CharField(max_length=60)
+    ref_area = models.CharField(max_length=3)
+    source = models.CharField(max_length=10)
+    sex = models.CharField(max_length=20)
+    classif1 = models.CharField(max_length=60)
+    classif2 = models.CharField(max_length=60, blank=True, default="")
+    time = models.CharField(max_length=10)
+    obs_value = models.FloatField()
+    obs_status = models.CharField(max_length=2, blank=True, default="")
+    note = models.TextField(blank=True, default="")
+    note_classif = models.TextField(blank=True, default="")
+    note_indicator = models.TextField(blank=True, default="")
+    note_source = models.TextField(blank=True, default="")
+    # Provenance: the file (through the submission), its row, and the release (which names the reviewer).
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="+", db_index=False)
+    source_row = models.PositiveIntegerField()
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="observations")
+    superseded_by = models.ForeignKey(
+        Release, null=True, blank=True, on_delete=models.PROTECT, related_name="superseded", db_index=False
+    )
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=list(KEY_COLUMNS), condition=models.Q(is_current=True), name="one_current_value_per_key"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["ref_area", "indicator", "time"], name="observation_area_ind_time"),
+            models.Index(fields=list(KEY_COLUMNS), name="observation_key_history"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.ref_area} {self.time} {self.sex} {self.classif1} {self.classif2}"

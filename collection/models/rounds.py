@@ -1,0 +1,49 @@
+"""Consultation rounds: which countries report which tables for which reference years, by when."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .catalogue import Country, TableDefinition
+
+
+class Round(models.Model):
+    """One yearly consultation round."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    name = models.CharField(max_length=100, unique=True)
+    reference_years = models.JSONField(help_text="The years asked for, e.g. [2024, 2025].")
+    countries = models.ManyToManyField(Country, related_name="rounds")
+    tables = models.ManyToManyField(TableDefinition, related_name="rounds")
+    deadline = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-deadline", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "open", "closed"]), name="round_status_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        years = self.reference_years
+        if not isinstance(years, list) or not years or not all(isinstance(y, int) for y in years):
+            raise ValidationError({"reference_years": "Give a list of years, e.g. [2024, 2025]."})
+        if any(y < 1950 or y > 2100 for y in years):
+            raise ValidationError({"reference_years": "Reference years must lie between 1950 and 2100."})
+        self.reference_years = sorted(set(years))
+
+    @property
+    def years_label(self) -> str:
+        years = self.reference_years or []
+        return ", ".join(str(y) for y in years)

@@ -1,0 +1,176 @@
+"""A country's upload for a round, what the worker found in it, the review, and its source metadata."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from .catalogue import Country, SourceType
+from .rounds import Round
+
+
+def submission_upload_path(instance: Submission, filename: str) -> str:
+    """Files are kept for good under round/country, prefixed by their hash so that names never collide."""
+    return f"submissions/{instance.round_id}/{instance.country_id}/{instance.sha256[:16]}-{filename}"
+
+
+class SubmissionStatus(models.TextChoices):
+    """Where a submission is on its way from upload to publication."""
+
+    RECEIVED = "received", "Received"
+    VALIDATING = "validating", "Validating"
+    VALID = "valid", "Valid"
+    INVALID = "invalid", "Invalid"
+    SUBMITTED = "submitted", "Submitted for review"
+    RETURNED = "returned", "Returned"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+
+
+class Submission(models.Model):
+    """One uploaded file and its way through validation, review and publication."""
+
+    Status = SubmissionStatus
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV (long layout)"
+        XLSX = "xlsx", "XLSX (long layout)"
+
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="submissions")
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="submissions")
+    file = models.FileField(upload_to=submission_upload_path, max_length=500)
+    original_filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(default=0)
+    file_format = models.CharField(max_length=10, choices=Format.choices)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+    row_count = models.PositiveIntegerField(null=True, blank=True, help_text="Data rows read from the file.")
+    observation_count = models.PositiveIntegerField(null=True, blank=True, help_text="Rows with a value.")
+    error_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
+    validated_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["status", "submitted_at"]), models.Index(fields=["round", "country"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=SubmissionStatus.values), name="submission_status_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.country_id} {self.round} ({self.status})"
+
+    @property
+    def is_settled(self) -> bool:
+        """True once the worker has finished with it (the page stops polling)."""
+        return self.status not in {self.Status.RECEIVED, self.Status.VALIDATING, self.Status.APPROVED}
+
+
+class ValidationIssue(models.Model):
+    """One problem the worker found: where (row, column), which rule, and a sentence about it."""
+
+    class Severity(models.TextChoices):
+        ERROR = "error", "Error"
+        WARNING = "warning", "Warning"
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="issues")
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+    rule = models.CharField(max_length=40)
+    message = models.TextField()
+    row = models.PositiveIntegerField(null=True, blank=True, help_text="Line in the file; the header is row 1.")
+    column = models.CharField(max_length=60, null=True, blank=True)
+    indicator = models.CharField(max_length=60, null=True, blank=True)
+
+    class Meta:
+        ordering = ["submission", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(severity__in=["error", "warning"]), name="issue_severity_valid")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.severity} {self.rule} row {self.row}: {self.message}"
+
+
+class Review(models.Model):
+    """A reviewer's decision on a submitted submission."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", "Approved"
+        RETURN = "return", "Returned"
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="reviews")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    comment = models.TextField(blank=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class SubmissionEvent(models.Model):
+    """A status change of a submission: who moved it, from what to what, when (the submission's history)."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class DataSource(models.Model):
+    """How the data of one indicator in a submission were produced (the map of national sources)."""
+
+    class MigrantDefinition(models.TextChoices):
+        PLACE_OF_BIRTH = "place_of_birth", "Place of birth (foreign-born)"
+        CITIZENSHIP = "citizenship", "Citizenship (non-citizens)"
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="sources")
+    indicator = models.CharField(max_length=60)
+    source_type = models.ForeignKey(SourceType, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=300, help_text="Survey, census or register name")
+    agency = models.CharField(max_length=300, blank=True)
+    reference_period = models.CharField(max_length=100, blank=True, help_text="e.g. 2024 annual average")
+    coverage = models.CharField(max_length=300, blank=True, help_text="e.g. whole country, 15+, private households")
+    migrant_definition = models.CharField(max_length=20, choices=MigrantDefinition.choices, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["submission", "indicator"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "indicator"], name="one_source_per_indicator")
+        ]
+
+
+class StagedObservation(models.Model):
+    """A row of a valid submission, loaded in bulk by the worker; publication copies these to the master table."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+", db_index=False)
+    row = models.PositiveIntegerField()
+    indicator = models.CharField(max_length=60)
+    ref_area = models.CharField(max_length=3)
+    source = models.CharField(max_length=10)
+    sex = models.CharField(max_length=20)
+    classif1 = models.CharField(max_length=60)
+    classif2 = models.CharField(max_length=60, blank=True, default="")
+    time = models.CharField(max_length=10)
+    obs_value = models.FloatField()
+    obs_status = models.CharField(max_length=2, blank=True, default="")
+    note = models.TextField(blank=True, default="")
+    note_classif = models.TextField(blank=True, default="")
+    note_indicator = models.TextField(blank=True, default="")
+    note_source = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["submission", "row"])]

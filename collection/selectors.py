@@ -1,0 +1,100 @@
+"""Read-side queries for the pages: summaries of the master table, the review queue, a country's rounds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
+
+from . import access
+from .models import Code, Observation, Round, Submission, TableDefinition, TableDimension
+
+
+def master_tables_summary() -> list[dict]:
+    """One line per indicator: title, current observations, countries and years covered."""
+    counts = {
+        row["indicator"]: row
+        for row in Observation.objects.filter(is_current=True).values("indicator").annotate(
+            n=Count("id"), countries=Count("ref_area", distinct=True), first=Min("time"), last=Max("time"))
+    }
+    return [
+        {"table": table, **counts.get(table.indicator, {"n": 0, "countries": 0, "first": None, "last": None})}
+        for table in TableDefinition.objects.all()
+    ]
+
+
+def indicator_countries(indicator: str) -> list[dict]:
+    return list(
+        Observation.objects.filter(is_current=True, indicator=indicator).values("ref_area").annotate(
+            n=Count("id"), first=Min("time"), last=Max("time"), last_release=Max("release_id")).order_by("ref_area")
+    )
+
+
+@dataclass
+class Pivot:
+    """A published table as a person reads it: rows are the breakdown, columns the years."""
+
+    years: list[str]
+    rows: list[dict]
+    sources: list[str]
+
+
+def indicator_pivot(indicator: str, ref_area: str) -> Pivot:
+    observations = Observation.objects.filter(is_current=True, indicator=indicator, ref_area=ref_area).values_list(
+        "sex", "classif1", "classif2", "time", "obs_value", "obs_status", "source")
+    codelists = TableDimension.objects.filter(table_id=indicator).values_list("codelist_id", flat=True)
+    codes = {c: (label, order) for c, label, order in
+             Code.objects.filter(codelist_id__in=codelists).values_list("code", "label", "sort_order")}
+    cells: dict[tuple[str, str, str], dict[str, tuple[float, str]]] = {}
+    years: set[str] = set()
+    sources: set[str] = set()
+    for sex, c1, c2, time, value, flag, source in observations:
+        cells.setdefault((sex, c1, c2), {})[time] = (value, flag)
+        years.add(time)
+        sources.add(source)
+    ordered_years = sorted(years)
+
+    def order(key: tuple[str, str, str]) -> tuple:
+        return tuple(codes.get(k, ("", 10**6))[1] for k in (key[1], key[2], key[0]))
+
+    rows = [
+        {
+            "sex": key[0], "classif1": key[1], "classif2": key[2],
+            "labels": [codes.get(k, (k, 0))[0] for k in key if k],
+            "values": [cells[key].get(y) for y in ordered_years],
+        }
+        for key in sorted(cells, key=order)
+    ]
+    return Pivot(years=ordered_years, rows=rows, sources=sorted(sources))
+
+
+def review_queue() -> QuerySet[Submission]:
+    """Submitted work from every country, oldest first."""
+    return Submission.objects.filter(status=Submission.Status.SUBMITTED).select_related(
+        "round", "country", "uploaded_by").order_by("submitted_at", "id")
+
+
+def focal_point_rounds(user) -> list[dict]:
+    """For each open round of the user's countries: the deadline and, per country, the latest submission."""
+    countries = list(access.upload_countries(user))
+    rounds = Round.objects.filter(status=Round.Status.OPEN, countries__in=countries).distinct().order_by("deadline")
+    today = timezone.localdate()
+    out = []
+    for round_ in rounds:
+        in_round = [c for c in countries if round_.countries.filter(pk=c.pk).exists()]
+        latest = {}
+        for submission in Submission.objects.filter(round=round_, country__in=in_round).order_by("-uploaded_at"):
+            latest.setdefault(submission.country_id, submission)
+        out.append({
+            "round": round_,
+            "days_left": (round_.deadline - today).days,
+            "countries": [{"country": c, "latest": latest.get(c.iso3)} for c in in_round],
+        })
+    return out
+
+
+def issue_summary(submission: Submission) -> list[dict]:
+    """Counts of issues per severity and rule, errors first."""
+    return list(submission.issues.values("severity", "rule").annotate(n=Count("id"), rows=Count(
+        "row", filter=Q(row__isnull=False))).order_by("severity", "-n"))

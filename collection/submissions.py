@@ -1,0 +1,153 @@
+"""Upload and the submission state machine: the only code that changes a submission's status."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from . import access
+from .errors import NotAllowed, PortalError, WrongState
+from .models import Country, Review, Round, Submission, SubmissionEvent
+
+logger = logging.getLogger(__name__)
+S = Submission.Status
+
+TRANSITIONS: dict[str, set[str]] = {
+    S.RECEIVED: {S.VALIDATING},
+    S.VALIDATING: {S.VALID, S.INVALID},
+    S.VALID: {S.SUBMITTED},
+    S.INVALID: set(),
+    S.SUBMITTED: {S.APPROVED, S.RETURNED},
+    S.RETURNED: set(),
+    S.APPROVED: {S.PUBLISHED},
+    S.PUBLISHED: set(),
+}
+
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _enqueue(task_name: str, submission_id: int) -> None:
+    """Send a worker task once the transaction has committed, so the worker sees the row."""
+    from . import tasks
+
+    task = getattr(tasks, task_name)
+
+    def send() -> None:
+        task.delay(submission_id)
+
+    transaction.on_commit(send, robust=True)
+
+
+def submission_move(
+    *,
+    submission: Submission,
+    to: str,
+    actor=None,
+    extra: dict | None = None,
+) -> Submission:
+    """Move a submission from its current status to `to` with a conditional UPDATE, so that exactly one
+    of two simultaneous requests wins, and record the event."""
+    allowed_from = [src for src, targets in TRANSITIONS.items() if to in targets]
+    now = timezone.now()
+    fields = {"status": to, "status_changed_at": now, **(extra or {})}
+    with transaction.atomic():
+        moved = Submission.objects.filter(pk=submission.pk, status__in=allowed_from).update(**fields)
+        if not moved:
+            current = Submission.objects.filter(pk=submission.pk).values_list("status", flat=True).first()
+            label = S(current).label.lower() if current else "deleted"
+            raise WrongState(f"Submission #{submission.pk} is {label}; it cannot become {S(to).label.lower()}.")
+        SubmissionEvent.objects.create(
+            submission_id=submission.pk, from_status=submission.status, to_status=to, actor=actor
+        )
+    for name, value in fields.items():
+        setattr(submission, name, value)
+    return submission
+
+
+def _detect_format(head: bytes) -> str:
+    return Submission.Format.XLSX if head.startswith(ZIP_MAGIC) else Submission.Format.CSV
+
+
+def submission_upload(*, user, round: Round, country: Country, uploaded_file: UploadedFile) -> Submission:
+    """Keep the file, record it as received and queue its validation; answers at once."""
+    if not access.upload_countries(user).filter(pk=country.pk).exists():
+        raise NotAllowed(f"You cannot upload for {country.name}.")
+    if round.status != Round.Status.OPEN:
+        raise PortalError(f"Round {round.name} is {round.get_status_display().lower()}: uploads are not accepted.")
+    if not round.countries.filter(pk=country.pk).exists():
+        raise PortalError(f"{country.name} is not part of round {round.name}.")
+    if uploaded_file.size > settings.MAX_UPLOAD_SIZE:
+        limit = settings.MAX_UPLOAD_SIZE // (1024 * 1024)
+        raise PortalError(f"The file is larger than the {limit} MB limit.")
+
+    digest = hashlib.sha256()
+    head = b""
+    for chunk in uploaded_file.chunks():
+        if not head:
+            head = chunk[:8]
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    name = uploaded_file.name.rsplit("/", 1)[-1][:200] or "upload"
+    with transaction.atomic():
+        submission = Submission(
+            round=round,
+            country=country,
+            original_filename=name,
+            sha256=digest.hexdigest(),
+            size=uploaded_file.size,
+            file_format=_detect_format(head),
+            uploaded_by=user,
+        )
+        submission.file.save(name, uploaded_file, save=False)
+        submission.save()
+        SubmissionEvent.objects.create(submission=submission, from_status="", to_status=S.RECEIVED, actor=user)
+        _enqueue("validate_submission", submission.pk)
+    logger.info("submission %s received from %s for %s", submission.pk, user, country.iso3)
+    return submission
+
+
+def submission_submit(*, user, submission: Submission) -> Submission:
+    """A focal point sends a valid submission to the ILO for review."""
+    if not access.upload_countries(user).filter(pk=submission.country_id).exists():
+        raise NotAllowed("Only a focal point of this country can submit it.")
+    if submission.round.status != Round.Status.OPEN:
+        raise PortalError(f"Round {submission.round.name} is not open.")
+    pending = Submission.objects.filter(
+        round_id=submission.round_id, country_id=submission.country_id, status=S.SUBMITTED
+    ).exclude(pk=submission.pk)
+    if pending.exists():
+        raise WrongState(
+            f"Submission #{pending.first().pk} for this country and round is already awaiting review; "
+            "wait for the reviewer's decision before submitting another."
+        )
+    return submission_move(submission=submission, to=S.SUBMITTED, actor=user, extra={"submitted_at": timezone.now()})
+
+
+def submission_approve(*, user, submission: Submission, comment: str = "") -> Submission:
+    """A reviewer approves; publication into the master table follows in the worker."""
+    if not access.is_reviewer(user):
+        raise NotAllowed("Only ILO reviewers can approve a submission.")
+    with transaction.atomic():
+        submission_move(submission=submission, to=S.APPROVED, actor=user)
+        _enqueue("publish_submission", submission.pk)
+        Review.objects.create(submission=submission, decision=Review.Decision.APPROVE, comment=comment, reviewer=user)
+    return submission
+
+
+def submission_return(*, user, submission: Submission, comment: str) -> Submission:
+    """A reviewer sends a submission back with a comment; the focal point uploads a new version."""
+    if not access.is_reviewer(user):
+        raise NotAllowed("Only ILO reviewers can return a submission.")
+    if not comment or not comment.strip():
+        raise PortalError("Say what the focal point should change: a comment is required to return a submission.")
+    with transaction.atomic():
+        submission_move(submission=submission, to=S.RETURNED, actor=user)
+        Review.objects.create(
+            submission=submission, decision=Review.Decision.RETURN, comment=comment.strip(), reviewer=user
+        )
+    return submission
+

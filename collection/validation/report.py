@@ -1,0 +1,158 @@
+"""Validation of one submission from file to stored report: the worker's whole job for an upload."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import polars as pl
+from django.db import transaction
+from django.utils import timezone
+
+from ..bulkload import bulk_load
+from ..catalogue import table_specs
+from ..models import ObservationStatus, SourceType, StagedObservation, Submission, ValidationIssue
+from ..submissions import submission_move
+from . import checks
+from .checks import ERROR, WARNING, CheckContext
+from .readers import ROW, LongTable, UnreadableFile, read_long_layout
+
+logger = logging.getLogger(__name__)
+
+MAX_ISSUES_PER_RULE = 1000
+STAGED_COLUMNS = ("indicator", "ref_area", "source", "sex", "classif1", "classif2", "time", "obs_status", "note",
+                  "note_classif", "note_indicator", "note_source")
+
+
+@dataclass
+class ValidationResult:
+    """What the checks found and the clean rows to stage when there is no error."""
+
+    issues: pl.DataFrame
+    rows: pl.DataFrame
+    row_count: int
+    observation_count: int
+
+    @property
+    def error_count(self) -> int:
+        return self.issues.filter(pl.col("severity") == ERROR).height
+
+    @property
+    def warning_count(self) -> int:
+        return self.issues.filter(pl.col("severity") == WARNING).height
+
+
+def check_context(submission: Submission) -> CheckContext:
+    """The catalogue and round facts the checks need, read once."""
+    round_ = submission.round
+    return CheckContext(
+        country=submission.country_id,
+        reference_years=list(round_.reference_years),
+        requested=set(round_.tables.values_list("indicator", flat=True)),
+        specs=table_specs(),
+        source_types=set(SourceType.objects.values_list("code", flat=True)),
+        flags=set(ObservationStatus.objects.values_list("code", flat=True)),
+    )
+
+
+def validate_table(table: LongTable, ctx: CheckContext) -> ValidationResult:
+    """Run every check of the first rule set on a file's rows."""
+    frame = table.frame
+    header = checks.check_header(table)
+    if table.missing_columns:
+        return ValidationResult(header, frame.clear(), frame.height, 0)
+    empty = frame.filter(pl.col("obs_value").is_null())
+    found = [header]
+    if empty.height:
+        example = empty[ROW][0]
+        found.append(checks.issue(
+            "value.empty",
+            f"{empty.height} row(s) have no obs_value (first: row {example}) and were not read as observations; "
+            "an empty cell means no value, not zero.", severity=WARNING, row=example, column="obs_value"))
+    obs = checks.parse_values(frame.filter(pl.col("obs_value").is_not_null()), table.decimal_comma)
+    found.append(checks.check_rows(obs, ctx))
+    found.append(checks.check_duplicates(obs))
+    row_errors = pl.concat(found).filter((pl.col("severity") == ERROR) & pl.col("row").is_not_null())
+    clean = obs.join(row_errors.select(pl.col("row").alias(ROW).cast(obs.schema[ROW])).unique(), on=ROW,
+                     how="anti").with_columns(pl.col("classif2").fill_null(""))
+    found.append(checks.check_additivity(clean, ctx))
+    return ValidationResult(pl.concat(found), clean, frame.height, obs.height)
+
+
+def capped(issues: pl.DataFrame) -> pl.DataFrame:
+    """At most MAX_ISSUES_PER_RULE issues per rule and indicator, plus one line saying how many more there are."""
+    issues = issues.with_columns(pl.col("indicator").fill_null("")).sort("rule", "indicator", "row", nulls_last=False)
+    keep = issues.filter(pl.int_range(pl.len()).over("rule", "indicator") < MAX_ISSUES_PER_RULE)
+    over = issues.group_by("severity", "rule", "indicator").agg(pl.len().alias("n")).filter(
+        pl.col("n") > MAX_ISSUES_PER_RULE)
+    summaries = over.select(
+        "severity", "rule",
+        pl.format("… and {} more of the same kind ({}); the first {} are listed.",
+                  pl.col("n") - MAX_ISSUES_PER_RULE, pl.col("rule"), pl.lit(MAX_ISSUES_PER_RULE)).alias("message"),
+        pl.lit(None, dtype=pl.Int64).alias("row"), pl.lit(None, dtype=pl.String).alias("column"), "indicator")
+    out = pl.concat([keep.select(checks.ISSUE_SCHEMA.keys()), summaries.select(checks.ISSUE_SCHEMA.keys())])
+    return out.with_columns(pl.when(pl.col("indicator") == "").then(None).otherwise(pl.col("indicator"))
+                            .alias("indicator"))
+
+
+def _store_issues(submission: Submission, issues: pl.DataFrame) -> None:
+    ValidationIssue.objects.filter(submission=submission).delete()
+    ValidationIssue.objects.bulk_create(
+        (ValidationIssue(submission=submission, **row) for row in capped(issues).iter_rows(named=True)),
+        batch_size=2000,
+    )
+
+
+def _stage(submission: Submission, rows: pl.DataFrame) -> None:
+    StagedObservation.objects.filter(submission=submission).delete()
+    frame = rows.select(
+        pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id"),
+        pl.col(ROW).cast(pl.Int64).alias("row"),
+        *STAGED_COLUMNS,
+        pl.col("value").alias("obs_value"),
+    )
+    bulk_load(StagedObservation, frame)
+
+
+def submission_validate(*, submission_id: int) -> Submission | None:
+    """Validate an uploaded submission: received → validating → valid | invalid. Never raises on bad input."""
+    submission = Submission.objects.select_related("round", "country").filter(pk=submission_id).first()
+    if submission is None:
+        logger.warning("submission %s no longer exists; nothing to validate", submission_id)
+        return None
+    if submission.status == Submission.Status.RECEIVED:
+        submission_move(submission=submission, to=Submission.Status.VALIDATING)
+    elif submission.status != Submission.Status.VALIDATING:  # a repeated message: the work is done already
+        logger.info("submission %s is %s; validation skipped", submission_id, submission.status)
+        return submission
+
+    try:
+        table = read_long_layout(submission.file.path, submission.file_format)
+        result = validate_table(table, check_context(submission))
+    except UnreadableFile as exc:
+        result = ValidationResult(checks.issue("file.unreadable", str(exc)), pl.DataFrame(), 0, 0)
+    except Exception:  # the worker never dies on input: the submission ends invalid and we keep the trace
+        logger.exception("validation of submission %s failed", submission_id)
+        result = ValidationResult(
+            checks.issue("file.internal_error", "The portal could not finish checking this file. The ILO team has "
+                         "been notified; you may upload it again later."), pl.DataFrame(), 0, 0)
+
+    valid = result.error_count == 0
+    with transaction.atomic():
+        _store_issues(submission, result.issues)
+        if valid:
+            _stage(submission, result.rows)
+        submission_move(
+            submission=submission,
+            to=Submission.Status.VALID if valid else Submission.Status.INVALID,
+            extra={
+                "row_count": result.row_count,
+                "observation_count": result.observation_count,
+                "error_count": result.error_count,
+                "warning_count": result.warning_count,
+                "validated_at": timezone.now(),
+            },
+        )
+    logger.info("submission %s validated: %s errors, %s warnings", submission_id, result.error_count,
+                result.warning_count)
+    return submission

@@ -1,0 +1,1 @@
+"""Web pages, by audience: public data, the focal point's submissions, the reviewer's queue."""

@@ -1,0 +1,39 @@
+"""Pages anyone may read: the home page and the published master tables."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from .. import access, selectors
+from ..models import Country, Release, TableDefinition
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    context: dict = {"recent_releases": Release.objects.select_related("submission__country")[:5]}
+    if access.upload_countries(request.user).exists():
+        context["rounds"] = selectors.focal_point_rounds(request.user)
+        context["recent"] = access.visible_submissions(request.user).select_related("round", "country")[:10]
+    if access.is_reviewer(request.user):
+        context["queue"] = selectors.review_queue()[:10]
+    return render(request, "collection/home.html", context)
+
+
+def data_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "collection/data_index.html", {"tables": selectors.master_tables_summary()})
+
+
+def data_indicator(request: HttpRequest, indicator: str) -> HttpResponse:
+    table = get_object_or_404(TableDefinition, indicator=indicator)
+    rows = selectors.indicator_countries(indicator)
+    names = dict(Country.objects.values_list("iso3", "name"))
+    for row in rows:
+        row["name"] = names.get(row["ref_area"], row["ref_area"])
+    return render(request, "collection/data_indicator.html", {"table": table, "rows": rows})
+
+
+def data_table(request: HttpRequest, indicator: str, iso3: str) -> HttpResponse:
+    table = get_object_or_404(TableDefinition, indicator=indicator)
+    country = get_object_or_404(Country, iso3=iso3.upper())
+    pivot = selectors.indicator_pivot(indicator, country.iso3)
+    return render(request, "collection/data_table.html", {"table": table, "country": country, "pivot": pivot})

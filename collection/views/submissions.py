@@ -1,0 +1,148 @@
+"""Pages of the submission path: upload, the validation report, submit, and the reviewer's decision."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import access, selectors
+from ..errors import PortalError
+from ..forms import ApproveForm, DataSourceForm, ReturnForm, UploadForm
+from ..models import Submission
+from ..sources import EDITABLE_STATUSES, datasource_save
+from ..submissions import submission_approve, submission_return, submission_submit, submission_upload
+
+
+def _visible(request: HttpRequest, pk: int) -> Submission:
+    """The submission if the user may see it; otherwise a 404 that does not confirm it exists."""
+    return get_object_or_404(access.visible_submissions(request.user).select_related("round", "country"), pk=pk)
+
+
+@login_required
+def submission_list(request: HttpRequest) -> HttpResponse:
+    submissions = access.visible_submissions(request.user).select_related("round", "country", "uploaded_by")
+    status = request.GET.get("status")
+    if status in Submission.Status.values:
+        submissions = submissions.filter(status=status)
+    page = Paginator(submissions, 50).get_page(request.GET.get("page"))
+    return render(request, "collection/submission_list.html", {
+        "page": page, "statuses": Submission.Status.choices, "status": status})
+
+
+@login_required
+def submission_new(request: HttpRequest) -> HttpResponse:
+    if not access.upload_countries(request.user).exists():
+        raise Http404("Only focal points upload submissions.")
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            submission = submission_upload(user=request.user, round=form.cleaned_data["round"],
+                                           country=form.cleaned_data["country"],
+                                           uploaded_file=form.cleaned_data["file"])
+        except PortalError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"File received. The worker is checking it now (submission #{submission.pk}).")
+            return redirect("submission_detail", pk=submission.pk)
+    return render(request, "collection/submission_new.html", {"form": form})
+
+
+@login_required
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _visible(request, pk)
+    issues = submission.issues.all()
+    severity, rule = request.GET.get("severity"), request.GET.get("rule")
+    if severity:
+        issues = issues.filter(severity=severity)
+    if rule:
+        issues = issues.filter(rule=rule)
+    can_edit = access.upload_countries(request.user).filter(pk=submission.country_id).exists()
+    sources = {s.indicator: s for s in submission.sources.select_related("source_type")}
+    return render(request, "collection/submission_detail.html", {
+        "submission": submission,
+        "issues_page": Paginator(issues, 100).get_page(request.GET.get("page")),
+        "summary": selectors.issue_summary(submission),
+        "severity": severity,
+        "rule": rule,
+        "events": submission.events.select_related("actor"),
+        "reviews": submission.reviews.select_related("reviewer"),
+        "can_submit": can_edit and submission.status == Submission.Status.VALID,
+        "can_review": access.is_reviewer(request.user) and submission.status == Submission.Status.SUBMITTED,
+        "can_describe_sources": can_edit and submission.status in EDITABLE_STATUSES,
+        "tables": submission.round.tables.all(),
+        "sources": sources,
+        "return_form": ReturnForm(),
+        "approve_form": ApproveForm(),
+    })
+
+
+@login_required
+def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The status panel alone: htmx polls it while the worker runs, and reloads the page when it is done."""
+    submission = _visible(request, pk)
+    response = render(request, "collection/_submission_status.html", {"submission": submission})
+    if submission.is_settled and request.GET.get("was") != submission.status:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+def submission_file(request: HttpRequest, pk: int) -> FileResponse:
+    submission = _visible(request, pk)
+    return FileResponse(submission.file.open("rb"), as_attachment=True, filename=submission.original_filename)
+
+
+@require_POST
+@login_required
+def submission_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Submit, approve or return: the form posts here and the service decides whether it is allowed."""
+    submission = _visible(request, pk)
+    try:
+        if action == "submit":
+            submission_submit(user=request.user, submission=submission)
+            messages.success(request, "Submitted to the ILO for review.")
+        elif action == "approve":
+            form = ApproveForm(request.POST)
+            form.is_valid()
+            submission_approve(user=request.user, submission=submission, comment=form.cleaned_data.get("comment", ""))
+            messages.success(request, "Approved. The worker is publishing it into the master table.")
+        elif action == "return":
+            form = ReturnForm(request.POST)
+            comment = form.cleaned_data["comment"] if form.is_valid() else ""
+            submission_return(user=request.user, submission=submission, comment=comment)
+            messages.success(request, "Returned to the focal point with your comment.")
+        else:
+            raise Http404
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    return redirect("submission_detail", pk=submission.pk)
+
+
+@login_required
+def submission_source(request: HttpRequest, pk: int, indicator: str) -> HttpResponse:
+    """Describe the source of one indicator of the submission."""
+    submission = _visible(request, pk)
+    table = get_object_or_404(submission.round.tables, indicator=indicator)
+    existing = submission.sources.filter(indicator=indicator).first()
+    form = DataSourceForm(request.POST or None, instance=existing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            datasource_save(user=request.user, submission=submission, indicator=indicator, **form.cleaned_data)
+        except PortalError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Source of {indicator} saved.")
+            return redirect("submission_detail", pk=submission.pk)
+    return render(request, "collection/submission_source.html", {
+        "submission": submission, "table": table, "form": form})
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    if not access.is_reviewer(request.user):
+        raise Http404
+    return render(request, "collection/review_queue.html", {"queue": selectors.review_queue()})
