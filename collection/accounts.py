@@ -10,8 +10,9 @@ from .models import Country, Profile, Role
 
 
 @transaction.atomic
-def user_create_or_update(*, username: str, role: str, countries: list[str] | None = None, email: str = "",
-                          password: str | None = None):
+def user_create_or_update(
+    *, username: str, role: str, countries: list[str] | None = None, email: str = "", password: str | None = None
+):
     """Create the user or update their role; admins get Django admin access, focal points need a country."""
     countries = [c.upper() for c in countries or []]
     if role not in Role.values:

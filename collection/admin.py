@@ -141,5 +141,6 @@ class ValidationIssueAdmin(ReadOnlyAdmin):
 
 admin.site.register(Review, ReadOnlyAdmin, list_display=["submission", "decision", "reviewer", "created_at"])
 admin.site.register(DataSource, ReadOnlyAdmin, list_display=["submission", "indicator", "source_type", "name"])
-admin.site.register(Release, ReadOnlyAdmin, list_display=["id", "submission", "approved_by", "published_at",
-                                                          "observation_count"])
+admin.site.register(
+    Release, ReadOnlyAdmin, list_display=["id", "submission", "approved_by", "published_at", "observation_count"]
+)

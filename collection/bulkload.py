@@ -24,11 +24,11 @@ def bulk_load(model: type[Model], frame: pl.DataFrame) -> int:
         options = "FORMAT csv"
         if text_columns:
             options += ", FORCE_NOT_NULL (" + ", ".join(connection.ops.quote_name(c) for c in text_columns) + ")"
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN ({options})") as copy:
-                view = buffer.getbuffer()
-                for start in range(0, len(view), 1 << 20):
-                    copy.write(view[start:start + (1 << 20)])
+        sql = f"COPY {table} ({quoted}) FROM STDIN ({options})"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            view = buffer.getbuffer()
+            for start in range(0, len(view), 1 << 20):
+                copy.write(view[start : start + (1 << 20)])
         return frame.height
     placeholders = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})"

@@ -30,10 +30,14 @@ def catalogue_load() -> dict[str, int]:
     for code, label in data.OBSERVATION_STATUSES.items():
         ObservationStatus.objects.update_or_create(code=code, defaults={"label": label})
 
-    lists = {key: (label, prefix, CodeList.Kind.CLOSED, codes) for key, (label, prefix, codes) in
-             data.CLOSED_CODELISTS.items()}
-    lists |= {key: (label, prefix, CodeList.Kind.PARTNER, _partner_codes(prefix)) for key, (label, prefix) in
-              data.PARTNER_CODELISTS.items()}
+    lists = {
+        key: (label, prefix, CodeList.Kind.CLOSED, codes)
+        for key, (label, prefix, codes) in data.CLOSED_CODELISTS.items()
+    }
+    lists |= {
+        key: (label, prefix, CodeList.Kind.PARTNER, _partner_codes(prefix))
+        for key, (label, prefix) in data.PARTNER_CODELISTS.items()
+    }
     for key, (label, prefix, kind, codes) in lists.items():
         codelist, _ = CodeList.objects.update_or_create(
             id=key, defaults={"label": label, "prefix": prefix, "kind": kind}

@@ -18,12 +18,16 @@ def demo_seed() -> list[tuple[str, str, str]]:
     """Create the demo users and the open demo round; returns (username, password, role) for printing."""
     logins = [("admin", DEMO_PASSWORD, "admin"), ("reviewer", DEMO_PASSWORD, "reviewer")]
     user_create_or_update(username="admin", role=Role.ADMIN, email="admin@example.org", password=DEMO_PASSWORD)
-    user_create_or_update(username="reviewer", role=Role.REVIEWER, email="reviewer@example.org",
-                          password=DEMO_PASSWORD)
+    user_create_or_update(username="reviewer", role=Role.REVIEWER, email="reviewer@example.org", password=DEMO_PASSWORD)
     for country in Country.objects.order_by("iso3"):
         username = f"fp_{country.iso3.lower()}"
-        user_create_or_update(username=username, role=Role.FOCAL_POINT, countries=[country.iso3],
-                              email=f"{username}@example.org", password=DEMO_PASSWORD)
+        user_create_or_update(
+            username=username,
+            role=Role.FOCAL_POINT,
+            countries=[country.iso3],
+            email=f"{username}@example.org",
+            password=DEMO_PASSWORD,
+        )
         logins.append((username, DEMO_PASSWORD, f"focal point, {country.name}"))
     round_, created = Round.objects.get_or_create(
         name=DEMO_ROUND,

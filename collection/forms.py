@@ -9,12 +9,15 @@ from .models import Country, DataSource, Round
 
 
 class UploadForm(forms.Form):
-    round = forms.ModelChoiceField(queryset=Round.objects.none(), empty_label=None,
-                                   help_text="Only open rounds that include your country are listed.")
+    round = forms.ModelChoiceField(
+        queryset=Round.objects.none(),
+        empty_label=None,
+        help_text="Only open rounds that include your country are listed.",
+    )
     country = forms.ModelChoiceField(queryset=Country.objects.none(), empty_label=None)
     file = forms.FileField(
         help_text="The long layout (ILOSTAT columns: ref_area, indicator, source, sex, classif1, classif2, time, "
-                  "obs_value, obs_status, note) as CSV (UTF-8, comma or semicolon) or XLSX (first sheet).",
+        "obs_value, obs_status, note) as CSV (UTF-8, comma or semicolon) or XLSX (first sheet).",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt,text/csv"}),
     )
 
@@ -23,12 +26,15 @@ class UploadForm(forms.Form):
         countries = access.upload_countries(user)
         self.fields["country"].queryset = countries
         self.fields["round"].queryset = Round.objects.filter(
-            status=Round.Status.OPEN, countries__in=countries).distinct()
+            status=Round.Status.OPEN, countries__in=countries
+        ).distinct()
 
 
 class ReturnForm(forms.Form):
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}),
-                              help_text="What should the focal point change? They will see this comment.")
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What should the focal point change? They will see this comment.",
+    )
 
 
 class ApproveForm(forms.Form):

@@ -52,6 +52,11 @@ def observations_publish(*, submission_id: int) -> Release | None:
         release.revised_count = revised
         release.new_count = inserted - revised
         release.save(update_fields=["observation_count", "revised_count", "new_count"])
-    logger.info("submission %s published as release %s: %s new, %s revised", submission_id, release.pk,
-                release.new_count, revised)
+    logger.info(
+        "submission %s published as release %s: %s new, %s revised",
+        submission_id,
+        release.pk,
+        release.new_count,
+        revised,
+    )
     return release

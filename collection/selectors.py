@@ -15,8 +15,9 @@ def master_tables_summary() -> list[dict]:
     """One line per indicator: title, current observations, countries and years covered."""
     counts = {
         row["indicator"]: row
-        for row in Observation.objects.filter(is_current=True).values("indicator").annotate(
-            n=Count("id"), countries=Count("ref_area", distinct=True), first=Min("time"), last=Max("time"))
+        for row in Observation.objects.filter(is_current=True)
+        .values("indicator")
+        .annotate(n=Count("id"), countries=Count("ref_area", distinct=True), first=Min("time"), last=Max("time"))
     }
     return [
         {"table": table, **counts.get(table.indicator, {"n": 0, "countries": 0, "first": None, "last": None})}
@@ -26,8 +27,10 @@ def master_tables_summary() -> list[dict]:
 
 def indicator_countries(indicator: str) -> list[dict]:
     return list(
-        Observation.objects.filter(is_current=True, indicator=indicator).values("ref_area").annotate(
-            n=Count("id"), first=Min("time"), last=Max("time"), last_release=Max("release_id")).order_by("ref_area")
+        Observation.objects.filter(is_current=True, indicator=indicator)
+        .values("ref_area")
+        .annotate(n=Count("id"), first=Min("time"), last=Max("time"), last_release=Max("release_id"))
+        .order_by("ref_area")
     )
 
 
@@ -42,10 +45,13 @@ class Pivot:
 
 def indicator_pivot(indicator: str, ref_area: str) -> Pivot:
     observations = Observation.objects.filter(is_current=True, indicator=indicator, ref_area=ref_area).values_list(
-        "sex", "classif1", "classif2", "time", "obs_value", "obs_status", "source")
+        "sex", "classif1", "classif2", "time", "obs_value", "obs_status", "source"
+    )
     codelists = TableDimension.objects.filter(table_id=indicator).values_list("codelist_id", flat=True)
-    codes = {c: (label, order) for c, label, order in
-             Code.objects.filter(codelist_id__in=codelists).values_list("code", "label", "sort_order")}
+    codes = {
+        c: (label, order)
+        for c, label, order in Code.objects.filter(codelist_id__in=codelists).values_list("code", "label", "sort_order")
+    }
     cells: dict[tuple[str, str, str], dict[str, tuple[float, str]]] = {}
     years: set[str] = set()
     sources: set[str] = set()
@@ -60,7 +66,9 @@ def indicator_pivot(indicator: str, ref_area: str) -> Pivot:
 
     rows = [
         {
-            "sex": key[0], "classif1": key[1], "classif2": key[2],
+            "sex": key[0],
+            "classif1": key[1],
+            "classif2": key[2],
             "labels": [codes.get(k, (k, 0))[0] for k in key if k],
             "values": [cells[key].get(y) for y in ordered_years],
         }
@@ -71,8 +79,11 @@ def indicator_pivot(indicator: str, ref_area: str) -> Pivot:
 
 def review_queue() -> QuerySet[Submission]:
     """Submitted work from every country, oldest first."""
-    return Submission.objects.filter(status=Submission.Status.SUBMITTED).select_related(
-        "round", "country", "uploaded_by").order_by("submitted_at", "id")
+    return (
+        Submission.objects.filter(status=Submission.Status.SUBMITTED)
+        .select_related("round", "country", "uploaded_by")
+        .order_by("submitted_at", "id")
+    )
 
 
 def focal_point_rounds(user) -> list[dict]:
@@ -86,15 +97,20 @@ def focal_point_rounds(user) -> list[dict]:
         latest = {}
         for submission in Submission.objects.filter(round=round_, country__in=in_round).order_by("-uploaded_at"):
             latest.setdefault(submission.country_id, submission)
-        out.append({
-            "round": round_,
-            "days_left": (round_.deadline - today).days,
-            "countries": [{"country": c, "latest": latest.get(c.iso3)} for c in in_round],
-        })
+        out.append(
+            {
+                "round": round_,
+                "days_left": (round_.deadline - today).days,
+                "countries": [{"country": c, "latest": latest.get(c.iso3)} for c in in_round],
+            }
+        )
     return out
 
 
 def issue_summary(submission: Submission) -> list[dict]:
     """Counts of issues per severity and rule, errors first."""
-    return list(submission.issues.values("severity", "rule").annotate(n=Count("id"), rows=Count(
-        "row", filter=Q(row__isnull=False))).order_by("severity", "-n"))
+    return list(
+        submission.issues.values("severity", "rule")
+        .annotate(n=Count("id"), rows=Count("row", filter=Q(row__isnull=False)))
+        .order_by("severity", "-n")
+    )

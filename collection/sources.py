@@ -8,8 +8,12 @@ from . import access
 from .errors import NotAllowed, PortalError
 from .models import DataSource, Submission
 
-EDITABLE_STATUSES = {Submission.Status.RECEIVED, Submission.Status.VALIDATING, Submission.Status.VALID,
-                     Submission.Status.INVALID}
+EDITABLE_STATUSES = {
+    Submission.Status.RECEIVED,
+    Submission.Status.VALIDATING,
+    Submission.Status.VALID,
+    Submission.Status.INVALID,
+}
 
 
 @transaction.atomic

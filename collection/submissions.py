@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -150,4 +151,3 @@ def submission_return(*, user, submission: Submission, comment: str) -> Submissi
             submission=submission, decision=Review.Decision.RETURN, comment=comment.strip(), reviewer=user
         )
     return submission
-

@@ -14,7 +14,6 @@ def validate_submission(submission_id: int) -> None:
     submission_validate(submission_id=submission_id)
 
 
-@shared_task(name="collection.publish_submission", autoretry_for=(OperationalError,), retry_backoff=True,
-             max_retries=5)
+@shared_task(name="collection.publish_submission", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def publish_submission(submission_id: int) -> None:
     observations_publish(submission_id=submission_id)

@@ -47,8 +47,9 @@ class TableSerializer(serializers.ModelSerializer):
 class RoundSerializer(serializers.ModelSerializer):
     countries = serializers.SlugRelatedField(slug_field="iso3", many=True, queryset=Country.objects.all())
     tables = serializers.SlugRelatedField(slug_field="indicator", many=True, queryset=TableDefinition.objects.all())
-    reference_years = serializers.ListField(child=serializers.IntegerField(min_value=1950, max_value=2100),
-                                            allow_empty=False)
+    reference_years = serializers.ListField(
+        child=serializers.IntegerField(min_value=1950, max_value=2100), allow_empty=False
+    )
 
     class Meta:
         model = Round
@@ -77,9 +78,25 @@ class SubmissionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Submission
         fields = [
-            "id", "round", "round_name", "country", "status", "original_filename", "file_format", "sha256", "size",
-            "uploaded_by", "uploaded_at", "status_changed_at", "validated_at", "submitted_at", "row_count",
-            "observation_count", "error_count", "warning_count", "reviews",
+            "id",
+            "round",
+            "round_name",
+            "country",
+            "status",
+            "original_filename",
+            "file_format",
+            "sha256",
+            "size",
+            "uploaded_by",
+            "uploaded_at",
+            "status_changed_at",
+            "validated_at",
+            "submitted_at",
+            "row_count",
+            "observation_count",
+            "error_count",
+            "warning_count",
+            "reviews",
         ]
 
 
@@ -108,14 +125,36 @@ class DataSourceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DataSource
-        fields = ["indicator", "source_type", "name", "agency", "reference_period", "coverage", "migrant_definition",
-                  "notes"]
+        fields = [
+            "indicator",
+            "source_type",
+            "name",
+            "agency",
+            "reference_period",
+            "coverage",
+            "migrant_definition",
+            "notes",
+        ]
 
 
 class ObservationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Observation
         fields = [
-            "indicator", "ref_area", "source", "sex", "classif1", "classif2", "time", "obs_value", "obs_status",
-            "note", "note_classif", "note_indicator", "note_source", "release", "submission", "source_row",
+            "indicator",
+            "ref_area",
+            "source",
+            "sex",
+            "classif1",
+            "classif2",
+            "time",
+            "obs_value",
+            "obs_status",
+            "note",
+            "note_classif",
+            "note_indicator",
+            "note_source",
+            "release",
+            "submission",
+            "source_row",
         ]

@@ -16,7 +16,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from .. import access
-from ..models import Code, Observation, Submission, TableDefinition, TableDimension
+from ..models import Code, Observation, TableDefinition, TableDimension
 from ..sources import datasource_save
 from ..submissions import submission_approve, submission_return, submission_submit, submission_upload
 from . import serializers as s
@@ -32,8 +32,12 @@ class TableViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "indicator"
     pagination_class = None
     queryset = TableDefinition.objects.prefetch_related(
-        Prefetch("dimensions", queryset=TableDimension.objects.select_related("codelist").prefetch_related(
-            Prefetch("codelist__codes", queryset=Code.objects.order_by("sort_order", "code"))))
+        Prefetch(
+            "dimensions",
+            queryset=TableDimension.objects.select_related("codelist").prefetch_related(
+                Prefetch("codelist__codes", queryset=Code.objects.order_by("sort_order", "code"))
+            ),
+        )
     )
 
 
@@ -55,21 +59,28 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["status", "country", "round"]
 
     def get_queryset(self):
-        return access.visible_submissions(self.request.user).select_related(
-            "round", "uploaded_by").prefetch_related("reviews__reviewer")
+        return (
+            access.visible_submissions(self.request.user)
+            .select_related("round", "uploaded_by")
+            .prefetch_related("reviews__reviewer")
+        )
 
     @extend_schema(request=s.SubmissionUploadSerializer, responses={201: s.SubmissionSerializer})
     def create(self, request, *args, **kwargs):
         payload = s.SubmissionUploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         submission = submission_upload(
-            user=request.user, round=payload.validated_data["round"], country=payload.validated_data["country"],
+            user=request.user,
+            round=payload.validated_data["round"],
+            country=payload.validated_data["country"],
             uploaded_file=payload.validated_data["file"],
         )
         return Response(s.SubmissionSerializer(submission).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=s.ValidationIssueSerializer(many=True),
-                   parameters=[OpenApiParameter("severity", str), OpenApiParameter("rule", str)])
+    @extend_schema(
+        responses=s.ValidationIssueSerializer(many=True),
+        parameters=[OpenApiParameter("severity", str), OpenApiParameter("rule", str)],
+    )
     @action(detail=True)
     def issues(self, request, pk=None):
         submission = self.get_object()
@@ -91,8 +102,9 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def approve(self, request, pk=None):
         payload = s.ApproveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        submission = submission_approve(user=request.user, submission=self.get_object(),
-                                        comment=payload.validated_data["comment"])
+        submission = submission_approve(
+            user=request.user, submission=self.get_object(), comment=payload.validated_data["comment"]
+        )
         return Response(s.SubmissionSerializer(submission).data)
 
     @extend_schema(request=s.ReturnSerializer, responses=s.SubmissionSerializer)
@@ -100,8 +112,9 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def return_(self, request, pk=None):
         payload = s.ReturnSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        submission = submission_return(user=request.user, submission=self.get_object(),
-                                       comment=payload.validated_data["comment"])
+        submission = submission_return(
+            user=request.user, submission=self.get_object(), comment=payload.validated_data["comment"]
+        )
         return Response(s.SubmissionSerializer(submission).data)
 
     @extend_schema(request=s.DataSourceSerializer, responses=s.DataSourceSerializer(many=True))
@@ -116,8 +129,21 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(s.DataSourceSerializer(submission.sources.all(), many=True).data)
 
 
-CSV_COLUMNS = ["indicator", "ref_area", "source", "sex", "classif1", "classif2", "time", "obs_value", "obs_status",
-               "note", "note_classif", "note_indicator", "note_source"]
+CSV_COLUMNS = [
+    "indicator",
+    "ref_area",
+    "source",
+    "sex",
+    "classif1",
+    "classif2",
+    "time",
+    "obs_value",
+    "obs_status",
+    "note",
+    "note_classif",
+    "note_indicator",
+    "note_source",
+]
 
 
 class _Echo:
@@ -140,11 +166,19 @@ class ObservationViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = ObservationFilter
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     queryset = Observation.objects.filter(is_current=True).order_by(
-        "indicator", "ref_area", "time", "sex", "classif1", "classif2", "source")
+        "indicator", "ref_area", "time", "sex", "classif1", "classif2", "source"
+    )
 
-    @extend_schema(parameters=[
-        OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"],
-                         description="csv: the whole filtered set as a CSV download (not paginated)")])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=["json", "csv"],
+                description="csv: the whole filtered set as a CSV download (not paginated)",
+            )
+        ]
+    )
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format == "csv":
             return self._csv(self.filter_queryset(self.get_queryset()))

@@ -23,9 +23,7 @@ class Profile(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(role__in=[r.value for r in Role]), name="profile_role_valid"
-            )
+            models.CheckConstraint(condition=models.Q(role__in=[r.value for r in Role]), name="profile_role_valid")
         ]
 
     def __str__(self) -> str:

@@ -113,6 +113,9 @@ class Review(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} #{self.submission_id} by {self.reviewer}"
+
 
 class SubmissionEvent(models.Model):
     """A status change of a submission: who moved it, from what to what, when (the submission's history)."""
@@ -127,6 +130,9 @@ class SubmissionEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"#{self.submission_id}: {self.from_status or '-'} → {self.to_status}"
 
 
 class DataSource(models.Model):
@@ -148,9 +154,10 @@ class DataSource(models.Model):
 
     class Meta:
         ordering = ["submission", "indicator"]
-        constraints = [
-            models.UniqueConstraint(fields=["submission", "indicator"], name="one_source_per_indicator")
-        ]
+        constraints = [models.UniqueConstraint(fields=["submission", "indicator"], name="one_source_per_indicator")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator}: {self.source_type_id} {self.name}"
 
 
 class StagedObservation(models.Model):
@@ -174,3 +181,6 @@ class StagedObservation(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["submission", "row"])]
+
+    def __str__(self) -> str:
+        return f"#{self.submission_id} row {self.row}"

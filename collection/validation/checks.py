@@ -42,18 +42,34 @@ def empty_issues() -> pl.DataFrame:
     return pl.DataFrame(schema=ISSUE_SCHEMA)
 
 
-def issue(rule: str, message: str, *, severity: str = ERROR, row: int | None = None,
-          column: str | None = None, indicator: str | None = None) -> pl.DataFrame:
+def issue(
+    rule: str,
+    message: str,
+    *,
+    severity: str = ERROR,
+    row: int | None = None,
+    column: str | None = None,
+    indicator: str | None = None,
+) -> pl.DataFrame:
     """One issue not tied to a row mask (header problems, summaries)."""
     return pl.DataFrame(
-        [{"severity": severity, "rule": rule, "message": message, "row": row, "column": column,
-          "indicator": indicator}],
+        [
+            {
+                "severity": severity,
+                "rule": rule,
+                "message": message,
+                "row": row,
+                "column": column,
+                "indicator": indicator,
+            }
+        ],
         schema=ISSUE_SCHEMA,
     )
 
 
-def row_issues(frame: pl.DataFrame, *, rule: str, column: str | None, mask: pl.Expr, message: pl.Expr,
-               severity: str = ERROR) -> pl.DataFrame:
+def row_issues(
+    frame: pl.DataFrame, *, rule: str, column: str | None, mask: pl.Expr, message: pl.Expr, severity: str = ERROR
+) -> pl.DataFrame:
     """An issue for every row where `mask` holds."""
     return frame.filter(mask.fill_null(False)).select(
         pl.lit(severity).alias("severity"),
@@ -72,14 +88,22 @@ def fmt(expr: pl.Expr) -> pl.Expr:
 
 def check_header(table: LongTable) -> pl.DataFrame:
     frames = [
-        issue("header.missing_column",
-              f"The header has no '{name}' column; the long layout needs {', '.join(REQUIRED_COLUMNS)}.",
-              row=1, column=name)
+        issue(
+            "header.missing_column",
+            f"The header has no '{name}' column; the long layout needs {', '.join(REQUIRED_COLUMNS)}.",
+            row=1,
+            column=name,
+        )
         for name in table.missing_columns
     ]
     frames += [
-        issue("header.unknown_column", f"Column '{name}' is not part of the long layout and was ignored.",
-              severity=WARNING, row=1, column=name)
+        issue(
+            "header.unknown_column",
+            f"Column '{name}' is not part of the long layout and was ignored.",
+            severity=WARNING,
+            row=1,
+            column=name,
+        )
         for name in table.unknown_columns
     ]
     frames += [issue("file.encoding", note, severity=WARNING) for note in table.notes]
@@ -102,46 +126,107 @@ def check_rows(frame: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
     for name in REQUIRED_COLUMNS:
         if name == "obs_value":
             continue
-        out.append(row_issues(frame, rule="value.missing", column=name, mask=pl.col(name).is_null(),
-                              message=pl.lit(f"{name} is empty; every observation needs one.")))
-    out.append(row_issues(
-        frame, rule="indicator.unknown", column="indicator", mask=pl.col("indicator").is_not_null() & ~known,
-        message=pl.format("Indicator '{}' is not one of the catalogue's tables.", pl.col("indicator"))))
-    out.append(row_issues(
-        frame, rule="indicator.not_requested", column="indicator",
-        mask=known & ~pl.col("indicator").is_in(sorted(ctx.requested)),
-        message=pl.format("Indicator '{}' is not requested in this round.", pl.col("indicator"))))
-    out.append(row_issues(
-        frame, rule="ref_area.mismatch", column="ref_area",
-        mask=pl.col("ref_area").is_not_null() & (pl.col("ref_area") != ctx.country),
-        message=pl.format(f"ref_area '{{}}' is not this submission's country ({ctx.country}).",
-                          pl.col("ref_area"))))
-    out.append(row_issues(
-        frame, rule="source.unknown", column="source",
-        mask=pl.col("source").is_not_null() & ~pl.col("source").is_in(sorted(ctx.source_types)),
-        message=pl.format(f"Source '{{}}' is not a known source type ({', '.join(sorted(ctx.source_types))}).",
-                          pl.col("source"))))
+        out.append(
+            row_issues(
+                frame,
+                rule="value.missing",
+                column=name,
+                mask=pl.col(name).is_null(),
+                message=pl.lit(f"{name} is empty; every observation needs one."),
+            )
+        )
+    out.append(
+        row_issues(
+            frame,
+            rule="indicator.unknown",
+            column="indicator",
+            mask=pl.col("indicator").is_not_null() & ~known,
+            message=pl.format("Indicator '{}' is not one of the catalogue's tables.", pl.col("indicator")),
+        )
+    )
+    out.append(
+        row_issues(
+            frame,
+            rule="indicator.not_requested",
+            column="indicator",
+            mask=known & ~pl.col("indicator").is_in(sorted(ctx.requested)),
+            message=pl.format("Indicator '{}' is not requested in this round.", pl.col("indicator")),
+        )
+    )
+    out.append(
+        row_issues(
+            frame,
+            rule="ref_area.mismatch",
+            column="ref_area",
+            mask=pl.col("ref_area").is_not_null() & (pl.col("ref_area") != ctx.country),
+            message=pl.format(f"ref_area '{{}}' is not this submission's country ({ctx.country}).", pl.col("ref_area")),
+        )
+    )
+    out.append(
+        row_issues(
+            frame,
+            rule="source.unknown",
+            column="source",
+            mask=pl.col("source").is_not_null() & ~pl.col("source").is_in(sorted(ctx.source_types)),
+            message=pl.format(
+                f"Source '{{}}' is not a known source type ({', '.join(sorted(ctx.source_types))}).", pl.col("source")
+            ),
+        )
+    )
     out.append(check_codes(frame, ctx))
     years = [str(y) for y in ctx.reference_years]
     is_year = pl.col("time").str.contains(r"^\d{4}$")
-    out.append(row_issues(
-        frame, rule="time.invalid", column="time", mask=pl.col("time").is_not_null() & ~is_year,
-        message=pl.format("time '{}' is not a year (YYYY).", pl.col("time"))))
-    out.append(row_issues(
-        frame, rule="time.out_of_round", column="time", mask=is_year & ~pl.col("time").is_in(years),
-        message=pl.format(f"time {{}} is outside the round's reference years ({', '.join(years)}).",
-                          pl.col("time"))))
-    out.append(row_issues(
-        frame, rule="obs_value.not_number", column="obs_value", mask=pl.col("value").is_null(),
-        message=pl.format("obs_value '{}' is not a number.", pl.col("obs_value"))))
-    out.append(row_issues(
-        frame, rule="obs_value.negative", column="obs_value", mask=pl.col("value") < 0,
-        message=pl.format("obs_value {} is negative; counts of persons cannot be.", pl.col("obs_value"))))
-    out.append(row_issues(
-        frame, rule="obs_status.unknown", column="obs_status",
-        mask=pl.col("obs_status").is_not_null() & ~pl.col("obs_status").is_in(sorted(ctx.flags)),
-        message=pl.format(f"obs_status '{{}}' is not a known flag ({', '.join(sorted(ctx.flags))}) "
-                          "and should be empty when there is none.", pl.col("obs_status"))))
+    out.append(
+        row_issues(
+            frame,
+            rule="time.invalid",
+            column="time",
+            mask=pl.col("time").is_not_null() & ~is_year,
+            message=pl.format("time '{}' is not a year (YYYY).", pl.col("time")),
+        )
+    )
+    out.append(
+        row_issues(
+            frame,
+            rule="time.out_of_round",
+            column="time",
+            mask=is_year & ~pl.col("time").is_in(years),
+            message=pl.format(
+                f"time {{}} is outside the round's reference years ({', '.join(years)}).", pl.col("time")
+            ),
+        )
+    )
+    out.append(
+        row_issues(
+            frame,
+            rule="obs_value.not_number",
+            column="obs_value",
+            mask=pl.col("value").is_null(),
+            message=pl.format("obs_value '{}' is not a number.", pl.col("obs_value")),
+        )
+    )
+    out.append(
+        row_issues(
+            frame,
+            rule="obs_value.negative",
+            column="obs_value",
+            mask=pl.col("value") < 0,
+            message=pl.format("obs_value {} is negative; counts of persons cannot be.", pl.col("obs_value")),
+        )
+    )
+    out.append(
+        row_issues(
+            frame,
+            rule="obs_status.unknown",
+            column="obs_status",
+            mask=pl.col("obs_status").is_not_null() & ~pl.col("obs_status").is_in(sorted(ctx.flags)),
+            message=pl.format(
+                f"obs_status '{{}}' is not a known flag ({', '.join(sorted(ctx.flags))}) "
+                "and should be empty when there is none.",
+                pl.col("obs_status"),
+            ),
+        )
+    )
     return pl.concat(out)
 
 
@@ -149,31 +234,58 @@ def check_codes(frame: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
     """Every code valid for its dimension in that indicator; classif2 present exactly when the table has one."""
     out = []
     for column in DIMENSIONS:
-        lists = {ind: spec.dimensions[column].codelist for ind, spec in ctx.specs.items()
-                 if column in spec.dimensions}
+        lists = {ind: spec.dimensions[column].codelist for ind, spec in ctx.specs.items() if column in spec.dimensions}
         allowed = pl.DataFrame(
-            [(ind, code) for ind, spec in ctx.specs.items() if column in spec.dimensions
-             for code in spec.dimensions[column].codes],
-            schema={"indicator": pl.String, column: pl.String}, orient="row",
+            [
+                (ind, code)
+                for ind, spec in ctx.specs.items()
+                if column in spec.dimensions
+                for code in spec.dimensions[column].codes
+            ],
+            schema={"indicator": pl.String, column: pl.String},
+            orient="row",
         ).with_columns(pl.lit(True).alias("_ok"))
         joined = frame.join(allowed, on=["indicator", column], how="left", nulls_equal=False)
         codelist = pl.col("indicator").replace_strict(lists, default=None, return_dtype=pl.String)
         has_dim = pl.col("indicator").is_in(list(lists))
         known = pl.col("indicator").is_in(list(ctx.specs))
-        out.append(row_issues(
-            joined, rule="code.invalid", column=column,
-            mask=has_dim & pl.col(column).is_not_null() & pl.col("_ok").is_null(),
-            message=pl.format(f"{column} '{{}}' is not a code of {{}}, the code list {{}} uses for {column}.",
-                              pl.col(column), codelist, pl.col("indicator"))))
+        out.append(
+            row_issues(
+                joined,
+                rule="code.invalid",
+                column=column,
+                mask=has_dim & pl.col(column).is_not_null() & pl.col("_ok").is_null(),
+                message=pl.format(
+                    f"{column} '{{}}' is not a code of {{}}, the code list {{}} uses for {column}.",
+                    pl.col(column),
+                    codelist,
+                    pl.col("indicator"),
+                ),
+            )
+        )
         if column == "classif2":
-            out.append(row_issues(
-                frame, rule="code.missing", column=column, mask=has_dim & pl.col(column).is_null(),
-                message=pl.format("classif2 is empty but {} needs a code of {}.", pl.col("indicator"), codelist)))
-            out.append(row_issues(
-                frame, rule="code.unexpected", column=column,
-                mask=known & ~has_dim & pl.col(column).is_not_null(),
-                message=pl.format("{} has one breakdown only; classif2 must be empty (it reads '{}').",
-                                  pl.col("indicator"), pl.col(column))))
+            out.append(
+                row_issues(
+                    frame,
+                    rule="code.missing",
+                    column=column,
+                    mask=has_dim & pl.col(column).is_null(),
+                    message=pl.format("classif2 is empty but {} needs a code of {}.", pl.col("indicator"), codelist),
+                )
+            )
+            out.append(
+                row_issues(
+                    frame,
+                    rule="code.unexpected",
+                    column=column,
+                    mask=known & ~has_dim & pl.col(column).is_not_null(),
+                    message=pl.format(
+                        "{} has one breakdown only; classif2 must be empty (it reads '{}').",
+                        pl.col("indicator"),
+                        pl.col(column),
+                    ),
+                )
+            )
     return pl.concat(out)
 
 
@@ -182,10 +294,15 @@ def check_duplicates(frame: pl.DataFrame) -> pl.DataFrame:
     keyed = frame.with_columns(pl.col("classif2").fill_null(""))
     first = pl.col(ROW).min().over(list(KEY))
     return row_issues(
-        keyed.with_columns(first.alias("_first")), rule="key.duplicate", column=None,
+        keyed.with_columns(first.alias("_first")),
+        rule="key.duplicate",
+        column=None,
         mask=pl.col(ROW) != pl.col("_first"),
-        message=pl.format("Same indicator, ref_area, source, sex, classif1, classif2 and time as row {}: "
-                          "one value per key.", pl.col("_first")))
+        message=pl.format(
+            "Same indicator, ref_area, source, sex, classif1, classif2 and time as row {}: one value per key.",
+            pl.col("_first"),
+        ),
+    )
 
 
 def check_additivity(frame: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
@@ -200,41 +317,78 @@ def check_additivity(frame: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
             if dim is None or dim.total is None:
                 continue
             required = set(dim.required_parts)
-            roles += [(ind, code, code == dim.total, code in required, dim.kind, len(required))
-                      for code in dim.codes]
+            roles += [(ind, code, code == dim.total, code in required, dim.kind, len(required)) for code in dim.codes]
         if not roles:
             continue
         role_frame = pl.DataFrame(
-            roles, orient="row",
-            schema={"indicator": pl.String, column: pl.String, "_is_total": pl.Boolean, "_required": pl.Boolean,
-                    "_kind": pl.String, "_n_required": pl.Int64},
+            roles,
+            orient="row",
+            schema={
+                "indicator": pl.String,
+                column: pl.String,
+                "_is_total": pl.Boolean,
+                "_required": pl.Boolean,
+                "_kind": pl.String,
+                "_n_required": pl.Int64,
+            },
         )
         joined = frame.join(role_frame, on=["indicator", column], how="inner")
         group = [k for k in KEY if k != column]
         totals = joined.filter(pl.col("_is_total")).select(
-            *group, pl.col(column).alias("_total_code"), pl.col("value").alias("_total"),
-            pl.col(ROW), "_kind", "_n_required")
-        parts = joined.filter(~pl.col("_is_total")).group_by(group).agg(
-            pl.col("value").sum().alias("_sum"),
-            pl.col("_required").sum().alias("_required_present"),
-            pl.len().alias("_n_parts"),
-            pl.col(column).sort().str.join(" + ").alias("_codes"),
+            *group,
+            pl.col(column).alias("_total_code"),
+            pl.col("value").alias("_total"),
+            pl.col(ROW),
+            "_kind",
+            "_n_required",
+        )
+        parts = (
+            joined.filter(~pl.col("_is_total"))
+            .group_by(group)
+            .agg(
+                pl.col("value").sum().alias("_sum"),
+                pl.col("_required").sum().alias("_required_present"),
+                pl.len().alias("_n_parts"),
+                pl.col(column).sort().str.join(" + ").alias("_codes"),
+            )
         )
         both = totals.join(parts, on=group, how="inner")
-        checked = pl.when(pl.col("_kind") == "partner").then(True).otherwise(
-            pl.col("_required_present") == pl.col("_n_required"))
+        checked = (
+            pl.when(pl.col("_kind") == "partner")
+            .then(True)
+            .otherwise(pl.col("_required_present") == pl.col("_n_required"))
+        )
         tolerance = pl.max_horizontal(pl.col("_total").abs() * 0.001, pl.lit(0.1))
         diff = pl.col("_total") - pl.col("_sum")
-        parts_label = pl.when(pl.col("_kind") == "partner").then(
-            pl.format("the {} partner countries reported (with X)", pl.col("_n_parts"))
-        ).otherwise(pl.col("_codes"))
+        parts_label = (
+            pl.when(pl.col("_kind") == "partner")
+            .then(pl.format("the {} partner countries reported (with X)", pl.col("_n_parts")))
+            .otherwise(pl.col("_codes"))
+        )
         where = pl.concat_str(
-            [pl.when(pl.col(k) == "").then(None).otherwise(pl.col(k)) for k in group if k not in ("ref_area", "source")],
-            separator=", ", ignore_nulls=True)
-        out.append(row_issues(
-            both, rule="additivity", column=None,
-            mask=checked & (diff.abs() > tolerance),
-            message=pl.format(f"Along {column}, the total {{}} is {{}} but {{}} add up to {{}} (difference {{}}) for {{}}.",
-                              pl.col("_total_code"), fmt(pl.col("_total")), parts_label, fmt(pl.col("_sum")),
-                              fmt(diff), where)))
+            [
+                pl.when(pl.col(k) == "").then(None).otherwise(pl.col(k))
+                for k in group
+                if k not in ("ref_area", "source")
+            ],
+            separator=", ",
+            ignore_nulls=True,
+        )
+        out.append(
+            row_issues(
+                both,
+                rule="additivity",
+                column=None,
+                mask=checked & (diff.abs() > tolerance),
+                message=pl.format(
+                    f"Along {column}, the total {{}} is {{}} but {{}} add up to {{}} (difference {{}}) for {{}}.",
+                    pl.col("_total_code"),
+                    fmt(pl.col("_total")),
+                    parts_label,
+                    fmt(pl.col("_sum")),
+                    fmt(diff),
+                    where,
+                ),
+            )
+        )
     return pl.concat(out) if out else empty_issues()

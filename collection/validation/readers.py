@@ -61,9 +61,7 @@ def _frame_from_columns(header: list[str], frame: pl.DataFrame) -> LongTable:
     for i, name in enumerate(names):
         if name in LAYOUT_COLUMNS:
             picked[name] = pl.col(f"{i}:{name}")
-    unknown = [
-        n for n in names if n and n not in LAYOUT_COLUMNS and not n.endswith(".label")
-    ]
+    unknown = [n for n in names if n and n not in LAYOUT_COLUMNS and not n.endswith(".label")]
     missing = [c for c in REQUIRED_COLUMNS if c not in picked]
     exprs = [pl.col(ROW)]
     for name in LAYOUT_COLUMNS:
@@ -85,7 +83,7 @@ def _decode(data: bytes) -> tuple[bytes, list[str]]:
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace").encode("utf-8"), [
             "The file is not UTF-8; it was read as Windows-1252 (Excel's default). Save as "
-            "\"CSV UTF-8\" if any accented text looks wrong."
+            '"CSV UTF-8" if any accented text looks wrong.'
         ]
 
 
@@ -109,25 +107,27 @@ def read_csv(path: Path) -> LongTable:
     if len(header) < 2:
         raise UnreadableFile(
             "The first line is not a header of comma- or semicolon-separated column names "
-            f"(it reads \"{first_line[:80]}\")."
+            f'(it reads "{first_line[:80]}").'
         )
     names = [f"c{i}" for i in range(len(header))]
+    if not data.split(b"\n", 1)[1:] or not data.split(b"\n", 1)[1].strip(b"\r\n\t ,;"):
+        raise UnreadableFile("The file has a header but no data rows: add one row per observation.")
     try:
         frame = pl.read_csv(
             io.BytesIO(data),
             separator=delimiter,
             has_header=False,
             skip_rows=1,
-            new_columns=names,
-            schema_overrides={n: pl.String for n in names},
             infer_schema=False,
             truncate_ragged_lines=True,
             quote_char='"',
         )
     except (pl.exceptions.PolarsError, ValueError) as exc:
         raise UnreadableFile(f"The file could not be read as CSV: {str(exc).splitlines()[0]}") from exc
-    if frame.width < len(names):  # a file with a header only
-        frame = pl.DataFrame({n: [] for n in names}, schema={n: pl.String for n in names})
+    # Cells beyond the header are ignored; columns that no row fills are empty.
+    frame = frame.select(frame.columns[: len(names)])
+    frame.columns = names[: frame.width]
+    frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(n) for n in names[frame.width :])
     frame = frame.with_row_index(ROW, offset=2)
     table = _frame_from_columns(header, frame)
     table.notes += notes

@@ -20,8 +20,20 @@ from .readers import ROW, LongTable, UnreadableFile, read_long_layout
 logger = logging.getLogger(__name__)
 
 MAX_ISSUES_PER_RULE = 1000
-STAGED_COLUMNS = ("indicator", "ref_area", "source", "sex", "classif1", "classif2", "time", "obs_status", "note",
-                  "note_classif", "note_indicator", "note_source")
+STAGED_COLUMNS = (
+    "indicator",
+    "ref_area",
+    "source",
+    "sex",
+    "classif1",
+    "classif2",
+    "time",
+    "obs_status",
+    "note",
+    "note_classif",
+    "note_indicator",
+    "note_source",
+)
 
 
 @dataclass
@@ -65,16 +77,27 @@ def validate_table(table: LongTable, ctx: CheckContext) -> ValidationResult:
     found = [header]
     if empty.height:
         example = empty[ROW][0]
-        found.append(checks.issue(
-            "value.empty",
-            f"{empty.height} row(s) have no obs_value (first: row {example}) and were not read as observations; "
-            "an empty cell means no value, not zero.", severity=WARNING, row=example, column="obs_value"))
+        found.append(
+            checks.issue(
+                "value.empty",
+                f"{empty.height} row(s) have no obs_value (first: row {example}) and were not read as observations; "
+                "an empty cell means no value, not zero.",
+                severity=WARNING,
+                row=example,
+                column="obs_value",
+            )
+        )
     obs = checks.parse_values(frame.filter(pl.col("obs_value").is_not_null()), table.decimal_comma)
+    if obs.is_empty():
+        found.append(
+            checks.issue("file.no_observations", "The file has no observation: no row has a value in obs_value.")
+        )
     found.append(checks.check_rows(obs, ctx))
     found.append(checks.check_duplicates(obs))
     row_errors = pl.concat(found).filter((pl.col("severity") == ERROR) & pl.col("row").is_not_null())
-    clean = obs.join(row_errors.select(pl.col("row").alias(ROW).cast(obs.schema[ROW])).unique(), on=ROW,
-                     how="anti").with_columns(pl.col("classif2").fill_null(""))
+    clean = obs.join(
+        row_errors.select(pl.col("row").alias(ROW).cast(obs.schema[ROW])).unique(), on=ROW, how="anti"
+    ).with_columns(pl.col("classif2").fill_null(""))
     found.append(checks.check_additivity(clean, ctx))
     return ValidationResult(pl.concat(found), clean, frame.height, obs.height)
 
@@ -83,16 +106,28 @@ def capped(issues: pl.DataFrame) -> pl.DataFrame:
     """At most MAX_ISSUES_PER_RULE issues per rule and indicator, plus one line saying how many more there are."""
     issues = issues.with_columns(pl.col("indicator").fill_null("")).sort("rule", "indicator", "row", nulls_last=False)
     keep = issues.filter(pl.int_range(pl.len()).over("rule", "indicator") < MAX_ISSUES_PER_RULE)
-    over = issues.group_by("severity", "rule", "indicator").agg(pl.len().alias("n")).filter(
-        pl.col("n") > MAX_ISSUES_PER_RULE)
+    over = (
+        issues.group_by("severity", "rule", "indicator")
+        .agg(pl.len().alias("n"))
+        .filter(pl.col("n") > MAX_ISSUES_PER_RULE)
+    )
     summaries = over.select(
-        "severity", "rule",
-        pl.format("… and {} more of the same kind ({}); the first {} are listed.",
-                  pl.col("n") - MAX_ISSUES_PER_RULE, pl.col("rule"), pl.lit(MAX_ISSUES_PER_RULE)).alias("message"),
-        pl.lit(None, dtype=pl.Int64).alias("row"), pl.lit(None, dtype=pl.String).alias("column"), "indicator")
+        "severity",
+        "rule",
+        pl.format(
+            "… and {} more of the same kind ({}); the first {} are listed.",
+            pl.col("n") - MAX_ISSUES_PER_RULE,
+            pl.col("rule"),
+            pl.lit(MAX_ISSUES_PER_RULE),
+        ).alias("message"),
+        pl.lit(None, dtype=pl.Int64).alias("row"),
+        pl.lit(None, dtype=pl.String).alias("column"),
+        "indicator",
+    )
     out = pl.concat([keep.select(checks.ISSUE_SCHEMA.keys()), summaries.select(checks.ISSUE_SCHEMA.keys())])
-    return out.with_columns(pl.when(pl.col("indicator") == "").then(None).otherwise(pl.col("indicator"))
-                            .alias("indicator"))
+    return out.with_columns(
+        pl.when(pl.col("indicator") == "").then(None).otherwise(pl.col("indicator")).alias("indicator")
+    )
 
 
 def _store_issues(submission: Submission, issues: pl.DataFrame) -> None:
@@ -134,8 +169,15 @@ def submission_validate(*, submission_id: int) -> Submission | None:
     except Exception:  # the worker never dies on input: the submission ends invalid and we keep the trace
         logger.exception("validation of submission %s failed", submission_id)
         result = ValidationResult(
-            checks.issue("file.internal_error", "The portal could not finish checking this file. The ILO team has "
-                         "been notified; you may upload it again later."), pl.DataFrame(), 0, 0)
+            checks.issue(
+                "file.internal_error",
+                "The portal could not finish checking this file. The ILO team has "
+                "been notified; you may upload it again later.",
+            ),
+            pl.DataFrame(),
+            0,
+            0,
+        )
 
     valid = result.error_count == 0
     with transaction.atomic():
@@ -153,6 +195,7 @@ def submission_validate(*, submission_id: int) -> Submission | None:
                 "validated_at": timezone.now(),
             },
         )
-    logger.info("submission %s validated: %s errors, %s warnings", submission_id, result.error_count,
-                result.warning_count)
+    logger.info(
+        "submission %s validated: %s errors, %s warnings", submission_id, result.error_count, result.warning_count
+    )
     return submission

@@ -29,8 +29,11 @@ def submission_list(request: HttpRequest) -> HttpResponse:
     if status in Submission.Status.values:
         submissions = submissions.filter(status=status)
     page = Paginator(submissions, 50).get_page(request.GET.get("page"))
-    return render(request, "collection/submission_list.html", {
-        "page": page, "statuses": Submission.Status.choices, "status": status})
+    return render(
+        request,
+        "collection/submission_list.html",
+        {"page": page, "statuses": Submission.Status.choices, "status": status},
+    )
 
 
 @login_required
@@ -40,9 +43,12 @@ def submission_new(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            submission = submission_upload(user=request.user, round=form.cleaned_data["round"],
-                                           country=form.cleaned_data["country"],
-                                           uploaded_file=form.cleaned_data["file"])
+            submission = submission_upload(
+                user=request.user,
+                round=form.cleaned_data["round"],
+                country=form.cleaned_data["country"],
+                uploaded_file=form.cleaned_data["file"],
+            )
         except PortalError as exc:
             form.add_error(None, exc.message)
         else:
@@ -62,22 +68,26 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         issues = issues.filter(rule=rule)
     can_edit = access.upload_countries(request.user).filter(pk=submission.country_id).exists()
     sources = {s.indicator: s for s in submission.sources.select_related("source_type")}
-    return render(request, "collection/submission_detail.html", {
-        "submission": submission,
-        "issues_page": Paginator(issues, 100).get_page(request.GET.get("page")),
-        "summary": selectors.issue_summary(submission),
-        "severity": severity,
-        "rule": rule,
-        "events": submission.events.select_related("actor"),
-        "reviews": submission.reviews.select_related("reviewer"),
-        "can_submit": can_edit and submission.status == Submission.Status.VALID,
-        "can_review": access.is_reviewer(request.user) and submission.status == Submission.Status.SUBMITTED,
-        "can_describe_sources": can_edit and submission.status in EDITABLE_STATUSES,
-        "tables": submission.round.tables.all(),
-        "sources": sources,
-        "return_form": ReturnForm(),
-        "approve_form": ApproveForm(),
-    })
+    return render(
+        request,
+        "collection/submission_detail.html",
+        {
+            "submission": submission,
+            "issues_page": Paginator(issues, 100).get_page(request.GET.get("page")),
+            "summary": selectors.issue_summary(submission),
+            "severity": severity,
+            "rule": rule,
+            "events": submission.events.select_related("actor"),
+            "reviews": submission.reviews.select_related("reviewer"),
+            "can_submit": can_edit and submission.status == Submission.Status.VALID,
+            "can_review": access.is_reviewer(request.user) and submission.status == Submission.Status.SUBMITTED,
+            "can_describe_sources": can_edit and submission.status in EDITABLE_STATUSES,
+            "tables": submission.round.tables.all(),
+            "sources": sources,
+            "return_form": ReturnForm(),
+            "approve_form": ApproveForm(),
+        },
+    )
 
 
 @login_required
@@ -137,8 +147,9 @@ def submission_source(request: HttpRequest, pk: int, indicator: str) -> HttpResp
         else:
             messages.success(request, f"Source of {indicator} saved.")
             return redirect("submission_detail", pk=submission.pk)
-    return render(request, "collection/submission_source.html", {
-        "submission": submission, "table": table, "form": form})
+    return render(
+        request, "collection/submission_source.html", {"submission": submission, "table": table, "form": form}
+    )
 
 
 @login_required

@@ -18,8 +18,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             user = user_create_or_update(
-                username=options["username"], role=options["role"], countries=options["country"],
-                email=options["email"], password=options["password"],
+                username=options["username"],
+                role=options["role"],
+                countries=options["country"],
+                email=options["email"],
+                password=options["password"],
             )
         except PortalError as exc:
             raise CommandError(exc.message) from exc

@@ -1,0 +1,76 @@
+"""Fixtures shared by the suite: the catalogue, users of every role, an open round, and files to upload."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from collection.catalogue import catalogue_load
+from collection.models import Country
+
+from . import factories
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the catalogue once into the test database (transactional tests reload it when they flushed it)."""
+    with django_db_blocker.unblock():
+        catalogue_load()
+
+
+@pytest.fixture(autouse=True)
+def media_root(tmp_path, settings):
+    """Uploaded files go to a temporary folder per test."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    yield settings.MEDIA_ROOT
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Hashing demo passwords with the production hasher would dominate the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def catalogue(db):
+    if not Country.objects.exists():
+        catalogue_load()
+
+
+@pytest.fixture
+def open_round(catalogue):
+    return factories.make_round()
+
+
+@pytest.fixture
+def focal_point(catalogue):
+    return factories.make_user("fp_tha", "focal_point", ["THA"])
+
+
+@pytest.fixture
+def other_focal_point(catalogue):
+    return factories.make_user("fp_mys", "focal_point", ["MYS"])
+
+
+@pytest.fixture
+def reviewer(catalogue):
+    return factories.make_user("reviewer", "reviewer")
+
+
+@pytest.fixture
+def admin_user(catalogue):
+    return factories.make_user("admin", "admin")
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def pytest_configure(config):
+    # The suite never sends real e-mail and never needs DEBUG.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,65 @@
+"""Small factories: real rows in the real database, made the way the portal makes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from collection.accounts import user_create_or_update
+from collection.catalogue import table_specs
+from collection.models import Country, Round, Submission, TableDefinition
+from collection.samples import rows_to_csv, sample_rows
+from collection.submissions import submission_upload
+from collection.validation.report import submission_validate
+
+PASSWORD = "a-long-test-password"
+SMALL_TABLES = ["MST_TPOP_SEX_AGE_CBR_NB", "MST_FORP_SEX_CBR_NB"]
+
+
+def make_user(username: str, role: str, countries: list[str] | None = None):
+    return user_create_or_update(username=username, role=role, countries=countries or [], password=PASSWORD)
+
+
+def make_round(
+    *,
+    name: str = "ILMS test round",
+    years: tuple[int, ...] = (2024, 2025),
+    countries: tuple[str, ...] = ("THA", "MYS"),
+    tables: list[str] | None = None,
+    status: str = Round.Status.OPEN,
+) -> Round:
+    round_ = Round.objects.create(name=name, reference_years=list(years), deadline=dt.date(2027, 1, 31), status=status)
+    round_.countries.set(Country.objects.filter(iso3__in=countries))
+    round_.tables.set(TableDefinition.objects.filter(indicator__in=tables) if tables else TableDefinition.objects.all())
+    return round_
+
+
+def sample_csv(
+    country: str = "THA",
+    indicators: list[str] | None = None,
+    years: tuple[int, ...] = (2024, 2025),
+    seed: int = 1,
+    delimiter: str = ",",
+) -> bytes:
+    """A consistent long-layout CSV (totals add up) for some tables."""
+    specs = table_specs(indicators or SMALL_TABLES).values()
+    return rows_to_csv(sample_rows(specs, country=country, years=years, seed=seed), delimiter=delimiter).encode("utf-8")
+
+
+def upload(user, round_: Round, content: bytes, *, country: str = "THA", name: str = "data.csv") -> Submission:
+    """Upload through the service (the worker is not run)."""
+    return submission_upload(
+        user=user,
+        round=round_,
+        country=Country.objects.get(iso3=country),
+        uploaded_file=SimpleUploadedFile(name, content),
+    )
+
+
+def validated(user, round_: Round, content: bytes | None = None, *, country: str = "THA") -> Submission:
+    """Upload and validate in this process, as the worker would."""
+    submission = upload(user, round_, content if content is not None else sample_csv(country), country=country)
+    submission_validate(submission_id=submission.pk)
+    submission.refresh_from_db()
+    return submission
