@@ -63,3 +63,7 @@ def validated(user, round_: Round, content: bytes | None = None, *, country: str
     submission_validate(submission_id=submission.pk)
     submission.refresh_from_db()
     return submission
+
+
+def named_file(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content)
