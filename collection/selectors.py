@@ -41,12 +41,14 @@ class Pivot:
     years: list[str]
     rows: list[dict]
     sources: list[str]
+    headers: list[str]
 
 
 def indicator_pivot(indicator: str, ref_area: str) -> Pivot:
     observations = Observation.objects.filter(is_current=True, indicator=indicator, ref_area=ref_area).values_list(
         "sex", "classif1", "classif2", "time", "obs_value", "obs_status", "source"
     )
+    dims = dict(TableDimension.objects.filter(table_id=indicator).values_list("column", "codelist__label"))
     codelists = TableDimension.objects.filter(table_id=indicator).values_list("codelist_id", flat=True)
     codes = {
         c: (label, order)
@@ -64,17 +66,16 @@ def indicator_pivot(indicator: str, ref_area: str) -> Pivot:
     def order(key: tuple[str, str, str]) -> tuple:
         return tuple(codes.get(k, ("", 10**6))[1] for k in (key[1], key[2], key[0]))
 
+    columns = [c for c in ("classif1", "classif2", "sex") if c in dims]
+    position = {"sex": 0, "classif1": 1, "classif2": 2}
     rows = [
         {
-            "sex": key[0],
-            "classif1": key[1],
-            "classif2": key[2],
-            "labels": [codes.get(k, (k, 0))[0] for k in key if k],
+            "codes": [(key[position[c]], codes.get(key[position[c]], (key[position[c]], 0))[0]) for c in columns],
             "values": [cells[key].get(y) for y in ordered_years],
         }
         for key in sorted(cells, key=order)
     ]
-    return Pivot(years=ordered_years, rows=rows, sources=sorted(sources))
+    return Pivot(years=ordered_years, rows=rows, sources=sorted(sources), headers=[dims[c] for c in columns])
 
 
 def review_queue() -> QuerySet[Submission]:

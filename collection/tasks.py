@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_ready
 from django.db import OperationalError
 
+from .models import Submission
 from .publication import observations_publish
 from .validation.report import submission_validate
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="collection.validate_submission")
@@ -17,3 +23,18 @@ def validate_submission(submission_id: int) -> None:
 @shared_task(name="collection.publish_submission", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def publish_submission(submission_id: int) -> None:
     observations_publish(submission_id=submission_id)
+
+
+@worker_ready.connect
+def resume_unfinished_work(**kwargs) -> None:
+    """A message lost while the broker or the worker was down must not leave a submission waiting for ever:
+    on start, re-send the work of every submission still waiting for the worker (both services are
+    idempotent, so a duplicate message does no harm)."""
+    pending = {
+        validate_submission: [Submission.Status.RECEIVED, Submission.Status.VALIDATING],
+        publish_submission: [Submission.Status.APPROVED],
+    }
+    for task, statuses in pending.items():
+        for submission_id in Submission.objects.filter(status__in=statuses).values_list("pk", flat=True):
+            logger.info("resuming %s for submission %s", task.name, submission_id)
+            task.delay(submission_id)
