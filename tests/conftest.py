@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 
 import pytest
 from django.conf import settings
@@ -10,6 +11,7 @@ from rest_framework.test import APIClient
 
 from collection.catalogue import catalogue_load
 from collection.models import Country
+from ilms_portal.celery import app as celery_app
 
 from . import factories
 
@@ -19,6 +21,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Load the catalogue once into the test database (transactional tests reload it when they flushed it)."""
     with django_db_blocker.unblock():
         catalogue_load()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_queue():
+    """Tasks sent by the suite go to a queue of their own, never to a `make run` worker's queue."""
+    previous = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = f"test-{uuid.uuid4().hex[:8]}"
+    yield celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = previous
 
 
 @pytest.fixture(autouse=True)

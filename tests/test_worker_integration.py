@@ -7,14 +7,11 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
-
-from ilms_portal.celery import app as celery_app
 
 from . import factories
 
@@ -31,12 +28,10 @@ def database_url() -> str:
 
 
 @pytest.fixture
-def worker(tmp_path, settings):
-    """A real worker on a queue of its own, on the suite's broker, reading the test database and media."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
+def worker(tmp_path, settings, test_queue):
+    """A real worker on the suite's queue and broker, reading the test database and media."""
+    queue = test_queue
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    previous = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = queue
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -70,7 +65,6 @@ def worker(tmp_path, settings):
     process.terminate()
     process.wait(timeout=30)
     log.close()
-    celery_app.conf.task_default_queue = previous
     print((tmp_path / "worker.log").read_text()[-3000:])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from .. import access
 from ..models import (
     Code,
     Country,
@@ -104,6 +105,11 @@ class SubmissionUploadSerializer(serializers.Serializer):
     round = serializers.PrimaryKeyRelatedField(queryset=Round.objects.all())
     country = serializers.SlugRelatedField(slug_field="iso3", queryset=Country.objects.all())
     file = serializers.FileField(allow_empty_file=True)
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A round the user may not see answers like a round that does not exist.
+        self.fields["round"].queryset = access.visible_rounds(user) if user else Round.objects.none()
 
 
 class ValidationIssueSerializer(serializers.ModelSerializer):

@@ -67,7 +67,7 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.SubmissionUploadSerializer, responses={201: s.SubmissionSerializer})
     def create(self, request, *args, **kwargs):
-        payload = s.SubmissionUploadSerializer(data=request.data)
+        payload = s.SubmissionUploadSerializer(data=request.data, user=request.user)
         payload.is_valid(raise_exception=True)
         submission = submission_upload(
             user=request.user,
@@ -110,10 +110,11 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=s.ReturnSerializer, responses=s.SubmissionSerializer)
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request, pk=None):
+        submission = self.get_object()
         payload = s.ReturnSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         submission = submission_return(
-            user=request.user, submission=self.get_object(), comment=payload.validated_data["comment"]
+            user=request.user, submission=submission, comment=payload.validated_data["comment"]
         )
         return Response(s.SubmissionSerializer(submission).data)
 
