@@ -78,6 +78,18 @@ def admin_user(catalogue):
 
 
 @pytest.fixture
+def people(focal_point, other_focal_point, reviewer, admin_user) -> dict:
+    """One person per role, keyed as the access tests name them."""
+    return {
+        "anonymous": None,
+        "fp_tha": focal_point,
+        "fp_mys": other_focal_point,
+        "reviewer": reviewer,
+        "admin": admin_user,
+    }
+
+
+@pytest.fixture
 def api():
     return APIClient()
 

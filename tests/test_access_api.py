@@ -17,17 +17,6 @@ INDICATOR = "MST_FORP_SEX_CBR_NB"
 
 
 @pytest.fixture
-def people(focal_point, other_focal_point, reviewer, admin_user) -> dict:
-    return {
-        "anonymous": None,
-        "fp_tha": focal_point,
-        "fp_mys": other_focal_point,
-        "reviewer": reviewer,
-        "admin": admin_user,
-    }
-
-
-@pytest.fixture
 def as_role(api, people):
     """`as_role("fp_mys")` gives the API client signed in as that person (or anonymous)."""
 

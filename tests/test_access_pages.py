@@ -25,17 +25,6 @@ SUBMISSION_PAGES = [
 
 
 @pytest.fixture
-def people(focal_point, other_focal_point, reviewer, admin_user) -> dict:
-    return {
-        "anonymous": None,
-        "fp_tha": focal_point,
-        "fp_mys": other_focal_point,
-        "reviewer": reviewer,
-        "admin": admin_user,
-    }
-
-
-@pytest.fixture
 def as_role(client, people):
     """`as_role("fp_mys")` gives the test client signed in as that person (or anonymous)."""
 

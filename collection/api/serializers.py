@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from .. import access
 from ..models import (
+    LAYOUT_COLUMNS,
     Code,
     Country,
     DataSource,
@@ -146,21 +147,4 @@ class DataSourceSerializer(serializers.ModelSerializer):
 class ObservationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Observation
-        fields = [
-            "indicator",
-            "ref_area",
-            "source",
-            "sex",
-            "classif1",
-            "classif2",
-            "time",
-            "obs_value",
-            "obs_status",
-            "note",
-            "note_classif",
-            "note_indicator",
-            "note_source",
-            "release",
-            "submission",
-            "source_row",
-        ]
+        fields = [*LAYOUT_COLUMNS, "release", "submission", "source_row"]

@@ -16,7 +16,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from .. import access
-from ..models import Code, Observation, TableDefinition, TableDimension
+from ..models import LAYOUT_COLUMNS, Code, Observation, TableDefinition, TableDimension
 from ..sources import datasource_save
 from ..submissions import submission_approve, submission_return, submission_submit, submission_upload
 from . import serializers as s
@@ -130,23 +130,6 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(s.DataSourceSerializer(submission.sources.all(), many=True).data)
 
 
-CSV_COLUMNS = [
-    "indicator",
-    "ref_area",
-    "source",
-    "sex",
-    "classif1",
-    "classif2",
-    "time",
-    "obs_value",
-    "obs_status",
-    "note",
-    "note_classif",
-    "note_indicator",
-    "note_source",
-]
-
-
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -187,10 +170,10 @@ class ObservationViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _csv(self, queryset) -> StreamingHttpResponse:
         writer = csv.writer(_Echo())
-        rows = queryset.values_list(*CSV_COLUMNS).iterator(chunk_size=5000)
+        rows = queryset.values_list(*LAYOUT_COLUMNS).iterator(chunk_size=5000)
 
         def stream():
-            yield writer.writerow(CSV_COLUMNS)
+            yield writer.writerow(LAYOUT_COLUMNS)
             for row in rows:
                 yield writer.writerow(row)
 

@@ -2,12 +2,14 @@
 
 from .accounts import Profile, Role
 from .catalogue import Code, CodeList, Country, ObservationStatus, SourceType, TableDefinition, TableDimension
-from .publication import KEY_COLUMNS, VALUE_COLUMNS, Observation, Release
+from .layout import KEY_COLUMNS, LAYOUT_COLUMNS, VALUE_COLUMNS
+from .publication import Observation, Release
 from .rounds import Round
 from .submissions import DataSource, Review, StagedObservation, Submission, SubmissionEvent, ValidationIssue
 
 __all__ = [
     "KEY_COLUMNS",
+    "LAYOUT_COLUMNS",
     "VALUE_COLUMNS",
     "Code",
     "CodeList",

@@ -5,10 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from .layout import KEY_COLUMNS, LongLayoutRow
 from .submissions import Submission
-
-KEY_COLUMNS = ("indicator", "ref_area", "source", "sex", "classif1", "classif2", "time")
-VALUE_COLUMNS = ("obs_value", "obs_status", "note", "note_classif", "note_indicator", "note_source")
 
 
 class Release(models.Model):
@@ -28,22 +26,9 @@ class Release(models.Model):
         return f"Release {self.pk}"
 
 
-class Observation(models.Model):
+class Observation(LongLayoutRow):
     """One value of the master table. `is_current` marks the newest publication of its key; older ones stay."""
 
-    indicator = models.CharField(max_length=60)
-    ref_area = models.CharField(max_length=3)
-    source = models.CharField(max_length=10)
-    sex = models.CharField(max_length=20)
-    classif1 = models.CharField(max_length=60)
-    classif2 = models.CharField(max_length=60, blank=True, default="")
-    time = models.CharField(max_length=10)
-    obs_value = models.FloatField()
-    obs_status = models.CharField(max_length=2, blank=True, default="")
-    note = models.TextField(blank=True, default="")
-    note_classif = models.TextField(blank=True, default="")
-    note_indicator = models.TextField(blank=True, default="")
-    note_source = models.TextField(blank=True, default="")
     # Provenance: the file (through the submission), its row, and the release (which names the reviewer).
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="+", db_index=False)
     source_row = models.PositiveIntegerField()

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from .catalogue import Country, SourceType
+from .layout import LongLayoutRow
 from .rounds import Round
 
 
@@ -160,24 +161,11 @@ class DataSource(models.Model):
         return f"{self.indicator}: {self.source_type_id} {self.name}"
 
 
-class StagedObservation(models.Model):
+class StagedObservation(LongLayoutRow):
     """A row of a valid submission, loaded in bulk by the worker; publication copies these to the master table."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+", db_index=False)
     row = models.PositiveIntegerField()
-    indicator = models.CharField(max_length=60)
-    ref_area = models.CharField(max_length=3)
-    source = models.CharField(max_length=10)
-    sex = models.CharField(max_length=20)
-    classif1 = models.CharField(max_length=60)
-    classif2 = models.CharField(max_length=60, blank=True, default="")
-    time = models.CharField(max_length=10)
-    obs_value = models.FloatField()
-    obs_status = models.CharField(max_length=2, blank=True, default="")
-    note = models.TextField(blank=True, default="")
-    note_classif = models.TextField(blank=True, default="")
-    note_indicator = models.TextField(blank=True, default="")
-    note_source = models.TextField(blank=True, default="")
 
     class Meta:
         indexes = [models.Index(fields=["submission", "row"])]

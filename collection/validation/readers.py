@@ -14,9 +14,10 @@ from pathlib import Path
 import polars as pl
 from python_calamine import CalamineWorkbook
 
+from ..models.layout import LAYOUT_COLUMNS
+
+# Every column of the long layout may appear; these must (an empty classif2 or obs_status may be left out).
 REQUIRED_COLUMNS = ("ref_area", "indicator", "source", "sex", "classif1", "time", "obs_value")
-OPTIONAL_COLUMNS = ("classif2", "obs_status", "note", "note_classif", "note_indicator", "note_source")
-LAYOUT_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 ROW = "_row"
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ..bulkload import bulk_load
 from ..catalogue import table_specs
-from ..models import ObservationStatus, SourceType, StagedObservation, Submission, ValidationIssue
+from ..models import LAYOUT_COLUMNS, ObservationStatus, SourceType, StagedObservation, Submission, ValidationIssue
 from ..submissions import submission_move
 from . import checks
 from .checks import ERROR, WARNING, CheckContext
@@ -20,20 +20,7 @@ from .readers import ROW, LongTable, UnreadableFile, read_long_layout
 logger = logging.getLogger(__name__)
 
 MAX_ISSUES_PER_RULE = 1000
-STAGED_COLUMNS = (
-    "indicator",
-    "ref_area",
-    "source",
-    "sex",
-    "classif1",
-    "classif2",
-    "time",
-    "obs_status",
-    "note",
-    "note_classif",
-    "note_indicator",
-    "note_source",
-)
+STAGED_COLUMNS = [c for c in LAYOUT_COLUMNS if c != "obs_value"]  # obs_value is staged as a number
 
 
 @dataclass
