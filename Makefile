@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE := ilms_portal.settings
 
-.PHONY: run test setup db lint bench clean
+.PHONY: run test setup db lint screenshots clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Walk the submission path in Debian's chromium against a running `make run` and save PNGs in screenshots/.
+screenshots: setup
+	$(PY) scripts/screenshots.py http://127.0.0.1:8000 screenshots
 
 clean:
 	rm -rf var/broker var/test_db.sqlite3*

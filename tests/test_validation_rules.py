@@ -238,3 +238,16 @@ def test_rows_with_errors_are_left_out_of_additivity(tmp_path, ctx):
     result = check(tmp_path, ctx, forp("SEX_T", value="10"), forp("SEX_M", value="x"), forp("SEX_F", value="5"))
     assert issues(result, "additivity") == []
     assert len(issues(result, "obs_value.not_number")) == 1
+
+
+def test_a_report_lists_at_most_1000_issues_per_rule_and_says_how_many_more(tmp_path, ctx):
+    from collection.validation.report import MAX_ISSUES_PER_RULE, capped
+
+    rows = [forp(partner=f"CBR_BRT_{code}", time="2019") for code in ("MMR", "LAO", "KHM", "VNM")] * 400
+    result = check(tmp_path, ctx, *rows)
+    assert result.error_count == len(issues(result, "time.out_of_round")) + len(issues(result, "key.duplicate"))
+    stored = capped(result.issues)
+    time_issues = stored.filter(stored["rule"] == "time.out_of_round")
+    assert time_issues.height == MAX_ISSUES_PER_RULE + 1
+    summary = time_issues.filter(time_issues["row"].is_null())["message"][0]
+    assert summary.startswith("… and 600 more of the same kind (time.out_of_round)")

@@ -123,7 +123,7 @@ def read_csv(path: Path) -> LongTable:
             truncate_ragged_lines=True,
             quote_char='"',
         )
-    except (pl.exceptions.PolarsError, ValueError) as exc:
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException, ValueError) as exc:
         raise UnreadableFile(f"The file could not be read as CSV: {str(exc).splitlines()[0]}") from exc
     # Cells beyond the header are ignored; columns that no row fills are empty.
     frame = frame.select(frame.columns[: len(names)])

@@ -153,7 +153,7 @@ def submission_validate(*, submission_id: int) -> Submission | None:
         result = validate_table(table, check_context(submission))
     except UnreadableFile as exc:
         result = ValidationResult(checks.issue("file.unreadable", str(exc)), pl.DataFrame(), 0, 0)
-    except Exception:  # the worker never dies on input: the submission ends invalid and we keep the trace
+    except (Exception, pl.exceptions.PanicException):  # the worker never dies on input: it ends invalid, traced
         logger.exception("validation of submission %s failed", submission_id)
         result = ValidationResult(
             checks.issue(
