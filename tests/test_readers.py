@@ -7,7 +7,7 @@ import io
 import openpyxl
 import pytest
 
-from collection.validation.readers import UnreadableFile, read_csv, read_long_layout, read_xlsx
+from collection.validation.readers import UnreadableFile, read_csv, read_upload, read_xlsx
 
 HEADER = "ref_area,indicator,source,sex,classif1,classif2,time,obs_value,obs_status,note"
 ROW = "THA,MST_FORP_SEX_CBR_NB,BA,SEX_T,CBR_BRT_MMR,,2024,412.6,,"
@@ -85,6 +85,8 @@ def test_values_are_trimmed_and_empty_cells_are_null(tmp_path):
         "note_classif": None,
         "note_indicator": None,
         "note_source": None,
+        "_sheet": None,
+        "_cell": None,
     }
 
 
@@ -138,7 +140,7 @@ def test_xlsx_first_sheet_is_read_with_numbers_as_typed(tmp_path):
         ],
         extra_sheet=True,
     )
-    table = read_long_layout(write(tmp_path, content, "f.xlsx"), "xlsx")
+    table = read_upload(write(tmp_path, content, "f.xlsx"))
     assert table.frame["time"].to_list() == ["2024", "2024"]
     assert table.frame["obs_value"].to_list() == ["412.6", "200"]
     assert table.frame["_row"].to_list() == [2, 4]

@@ -36,6 +36,7 @@ class Submission(models.Model):
     class Format(models.TextChoices):
         CSV = "csv", "CSV (long layout)"
         XLSX = "xlsx", "XLSX (long layout)"
+        WORKBOOK = "workbook", "ILMS workbook"
 
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="submissions")
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="submissions")
@@ -87,6 +88,8 @@ class ValidationIssue(models.Model):
     row = models.PositiveIntegerField(null=True, blank=True, help_text="Line in the file; the header is row 1.")
     column = models.CharField(max_length=60, null=True, blank=True)
     indicator = models.CharField(max_length=60, null=True, blank=True)
+    sheet = models.CharField(max_length=60, null=True, blank=True, help_text="Workbook sheet of the cell.")
+    cell = models.CharField(max_length=12, null=True, blank=True, help_text="Workbook cell, e.g. D12.")
 
     class Meta:
         ordering = ["submission", "id"]

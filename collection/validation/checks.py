@@ -20,7 +20,11 @@ ISSUE_SCHEMA = {
     "row": pl.Int64,
     "column": pl.String,
     "indicator": pl.String,
+    "sheet": pl.String,
+    "cell": pl.String,
+    "_id": pl.Int64,  # the observation an issue is about (internal: which rows stay out of later checks)
 }
+ID = "_id"
 DIMENSIONS = ("sex", "classif1", "classif2")
 KEY = ("indicator", "ref_area", "source", "sex", "classif1", "classif2", "time")
 ERROR, WARNING = "error", "warning"
@@ -50,6 +54,8 @@ def issue(
     row: int | None = None,
     column: str | None = None,
     indicator: str | None = None,
+    sheet: str | None = None,
+    cell: str | None = None,
 ) -> pl.DataFrame:
     """One issue not tied to a row mask (header problems, summaries)."""
     return pl.DataFrame(
@@ -61,6 +67,9 @@ def issue(
                 "row": row,
                 "column": column,
                 "indicator": indicator,
+                "sheet": sheet,
+                "cell": cell,
+                ID: None,
             }
         ],
         schema=ISSUE_SCHEMA,
@@ -78,6 +87,9 @@ def row_issues(
         pl.col(ROW).cast(pl.Int64).alias("row"),
         pl.lit(column, dtype=pl.String).alias("column"),
         pl.col("indicator").alias("indicator"),
+        pl.col("_sheet").alias("sheet"),
+        pl.col("_cell").alias("cell"),
+        pl.col(ID).cast(pl.Int64),
     )
 
 
@@ -292,14 +304,16 @@ def check_codes(frame: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
 def check_duplicates(frame: pl.DataFrame) -> pl.DataFrame:
     """One row per key: every repeat is an error that names the first row."""
     keyed = frame.with_columns(pl.col("classif2").fill_null(""))
-    first = pl.col(ROW).min().over(list(KEY))
+    first_where = pl.coalesce(pl.format("cell {}", pl.col("_cell")), pl.format("row {}", pl.col(ROW)))
     return row_issues(
-        keyed.with_columns(first.alias("_first")),
+        keyed.with_columns(
+            first_where.first().over(list(KEY)).alias("_first"), pl.col(ID).min().over(list(KEY)).alias("_first_id")
+        ),
         rule="key.duplicate",
         column=None,
-        mask=pl.col(ROW) != pl.col("_first"),
+        mask=pl.col(ID) != pl.col("_first_id"),
         message=pl.format(
-            "Same indicator, ref_area, source, sex, classif1, classif2 and time as row {}: one value per key.",
+            "Same indicator, ref_area, source, sex, classif1, classif2 and time as {}: one value per key.",
             pl.col("_first"),
         ),
     )
@@ -339,6 +353,9 @@ def check_additivity(frame: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
             pl.col(column).alias("_total_code"),
             pl.col("value").alias("_total"),
             pl.col(ROW),
+            "_sheet",
+            "_cell",
+            ID,
             "_kind",
             "_n_required",
         )

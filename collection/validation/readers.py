@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,21 +22,33 @@ REQUIRED_COLUMNS = ("ref_area", "indicator", "source", "sex", "classif1", "time"
 ROW = "_row"
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 class UnreadableFile(Exception):
-    """The file cannot be read at all; the message tells the focal point what to do."""
+    """The file cannot be read (or is refused as a whole); the message tells the focal point what to do."""
+
+    def __init__(self, message: str, rule: str = "file.unreadable") -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 @dataclass
 class LongTable:
-    """The rows of a long-layout file, with what the reader noticed about its header and encoding."""
+    """The rows of an upload in the long layout, whatever its file looked like, with what the reader noticed.
+
+    `frame` has the layout's columns as text, `_row` (the line or sheet row), and `_sheet`/`_cell` where the
+    value sits in a workbook (null for the long layout)."""
 
     frame: pl.DataFrame
     missing_columns: list[str] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     decimal_comma: bool = False
+    kind: str = "long"
+    problems: list[dict] = field(default_factory=list)  # issues found while reading (rule, message, sheet, cell)
+    sources: list[dict] = field(default_factory=list)  # source metadata read from a workbook's Sources sheet
+    identity: dict = field(default_factory=dict)  # a workbook's template version, round and country
 
 
 def _normalise_header(names: list[str]) -> tuple[list[str], list[str]]:
@@ -69,6 +82,7 @@ def _frame_from_columns(header: list[str], frame: pl.DataFrame) -> LongTable:
         source = picked.get(name, pl.lit(None, dtype=pl.String))
         text = source.cast(pl.String).str.strip_chars()
         exprs.append(pl.when(text == "").then(None).otherwise(text).alias(name))
+    exprs += [pl.lit(None, dtype=pl.String).alias("_sheet"), pl.lit(None, dtype=pl.String).alias("_cell")]
     out = frame.select(exprs)
     out = out.filter(~pl.all_horizontal(pl.col(c).is_null() for c in LAYOUT_COLUMNS))
     return LongTable(frame=out, missing_columns=missing, unknown_columns=unknown)
@@ -176,8 +190,26 @@ def read_xlsx(path: Path) -> LongTable:
     return _frame_from_columns(header, frame)
 
 
-def read_long_layout(path: Path, file_format: str) -> LongTable:
-    """Read an uploaded long-layout file by its detected format."""
-    if file_format == "xlsx":
-        return read_xlsx(path)
-    return read_csv(path)
+def read_upload(path: Path) -> LongTable:
+    """Read an upload by what it is: the standard workbook, a long-layout XLSX, or a long-layout CSV."""
+    from ..workbook.parse import is_standard_workbook, read_workbook
+
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head != ZIP_MAGIC:
+        return read_csv(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if any(n.lower().endswith("vbaproject.bin") for n in names):
+                raise UnreadableFile(
+                    "This workbook contains macros (.xlsm). For security the portal does not accept macro-enabled "
+                    "files: save it as an Excel Workbook (.xlsx) and upload it again.",
+                    rule="file.macro",
+                )
+            standard = is_standard_workbook(archive)
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFile(
+            f"The file could not be opened as an Excel workbook ({exc}). Save it again as .xlsx and re-upload."
+        ) from exc
+    return read_workbook(path) if standard else read_xlsx(path)

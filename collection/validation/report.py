@@ -11,11 +11,20 @@ from django.utils import timezone
 
 from ..bulkload import bulk_load
 from ..catalogue import table_specs
-from ..models import LAYOUT_COLUMNS, ObservationStatus, SourceType, StagedObservation, Submission, ValidationIssue
+from ..models import (
+    LAYOUT_COLUMNS,
+    DataSource,
+    ObservationStatus,
+    SourceType,
+    StagedObservation,
+    Submission,
+    ValidationIssue,
+)
 from ..submissions import submission_move
+from ..workbook.layout import SOURCES_SHEET, TEMPLATE_VERSION
 from . import checks
 from .checks import ERROR, WARNING, CheckContext
-from .readers import ROW, LongTable, UnreadableFile, read_long_layout
+from .readers import ROW, LongTable, UnreadableFile, read_upload
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +70,15 @@ def validate_table(table: LongTable, ctx: CheckContext) -> ValidationResult:
     if table.missing_columns:
         return ValidationResult(header, frame.clear(), frame.height, 0)
     empty = frame.filter(pl.col("obs_value").is_null())
-    found = [header]
+    found = [
+        header,
+        *(
+            checks.issue(
+                p["rule"], p["message"], sheet=p.get("sheet"), cell=p.get("cell"), indicator=p.get("indicator")
+            )
+            for p in table.problems
+        ),
+    ]
     if empty.height:
         example = empty[ROW][0]
         found.append(
@@ -75,15 +92,30 @@ def validate_table(table: LongTable, ctx: CheckContext) -> ValidationResult:
             )
         )
     obs = checks.parse_values(frame.filter(pl.col("obs_value").is_not_null()), table.decimal_comma)
-    if obs.is_empty():
+    obs = obs.with_row_index(checks.ID)
+    if table.sources:
+        unknown = [x for x in table.sources if x["source_type"] and x["source_type"] not in ctx.source_types]
+        found += [
+            checks.issue(
+                "sources.unknown_type",
+                f"Source type '{x['source_type']}' of {x['indicator']} is "
+                f"not one of {', '.join(sorted(ctx.source_types))}; choose one from the list.",
+                sheet=SOURCES_SHEET,
+                cell=f"C{x['_row']}",
+                indicator=x["indicator"],
+            )
+            for x in unknown
+        ]
+        obs = obs.filter(~pl.col("indicator").is_in([x["indicator"] for x in unknown]))
+    if obs.is_empty() and not table.problems:
         found.append(
             checks.issue("file.no_observations", "The file has no observation: no row has a value in obs_value.")
         )
     found.append(checks.check_rows(obs, ctx))
     found.append(checks.check_duplicates(obs))
-    row_errors = pl.concat(found).filter((pl.col("severity") == ERROR) & pl.col("row").is_not_null())
+    row_errors = pl.concat(found).filter((pl.col("severity") == ERROR) & pl.col(checks.ID).is_not_null())
     clean = obs.join(
-        row_errors.select(pl.col("row").alias(ROW).cast(obs.schema[ROW])).unique(), on=ROW, how="anti"
+        row_errors.select(pl.col(checks.ID).cast(obs.schema[checks.ID])).unique(), on=checks.ID, how="anti"
     ).with_columns(pl.col("classif2").fill_null(""))
     found.append(checks.check_additivity(clean, ctx))
     return ValidationResult(pl.concat(found), clean, frame.height, obs.height)
@@ -110,8 +142,11 @@ def capped(issues: pl.DataFrame) -> pl.DataFrame:
         pl.lit(None, dtype=pl.Int64).alias("row"),
         pl.lit(None, dtype=pl.String).alias("column"),
         "indicator",
+        pl.lit(None, dtype=pl.String).alias("sheet"),
+        pl.lit(None, dtype=pl.String).alias("cell"),
     )
-    out = pl.concat([keep.select(checks.ISSUE_SCHEMA.keys()), summaries.select(checks.ISSUE_SCHEMA.keys())])
+    stored = [c for c in checks.ISSUE_SCHEMA if c != checks.ID]
+    out = pl.concat([keep.select(stored), summaries.select(stored)])
     return out.with_columns(
         pl.when(pl.col("indicator") == "").then(None).otherwise(pl.col("indicator")).alias("indicator")
     )
@@ -123,6 +158,45 @@ def _store_issues(submission: Submission, issues: pl.DataFrame) -> None:
         (ValidationIssue(submission=submission, **row) for row in capped(issues).iter_rows(named=True)),
         batch_size=2000,
     )
+
+
+def _store_sources(submission: Submission, sources: list[dict]) -> None:
+    """A workbook's Sources sheet becomes the submission's source metadata (lines with a known type)."""
+    known = set(SourceType.objects.values_list("code", flat=True))
+    for source in sources:
+        if source["source_type"] in known:
+            fields = {k: v for k, v in source.items() if k not in ("indicator", "source_type", "_row")}
+            DataSource.objects.update_or_create(
+                submission=submission,
+                indicator=source["indicator"],
+                defaults={"source_type_id": source["source_type"], **fields},
+            )
+
+
+def check_identity(table: LongTable, submission: Submission) -> None:
+    """A workbook must be the current template, made for this submission's country and round."""
+    if table.kind != "workbook":
+        return
+    identity = table.identity
+    download = "Download the current workbook from your country's page and copy your values into it."
+    if str(identity.get("template_version")) != str(TEMPLATE_VERSION):
+        raise UnreadableFile(
+            f"This workbook is template version {identity.get('template_version') or '?'}; the portal now uses "
+            f"version {TEMPLATE_VERSION}. {download}",
+            rule="workbook.old_version",
+        )
+    if identity.get("country") != submission.country_id:
+        raise UnreadableFile(
+            f"This workbook was made for {identity.get('country') or 'another country'}, not for "
+            f"{submission.country.name}. {download}",
+            rule="workbook.other_country",
+        )
+    if str(identity.get("round_id")) != str(submission.round_id):
+        raise UnreadableFile(
+            f"This workbook was made for round '{identity.get('round_name')}', not for '{submission.round.name}'. "
+            f"{download}",
+            rule="workbook.other_round",
+        )
 
 
 def _stage(submission: Submission, rows: pl.DataFrame) -> None:
@@ -148,11 +222,13 @@ def submission_validate(*, submission_id: int) -> Submission | None:
         logger.info("submission %s is %s; validation skipped", submission_id, submission.status)
         return submission
 
+    table = None
     try:
-        table = read_long_layout(submission.file.path, submission.file_format)
+        table = read_upload(submission.file.path)
+        check_identity(table, submission)
         result = validate_table(table, check_context(submission))
     except UnreadableFile as exc:
-        result = ValidationResult(checks.issue("file.unreadable", str(exc)), pl.DataFrame(), 0, 0)
+        result = ValidationResult(checks.issue(exc.rule, str(exc)), pl.DataFrame(), 0, 0)
     except (Exception, pl.exceptions.PanicException):  # the worker never dies on input: it ends invalid, traced
         logger.exception("validation of submission %s failed", submission_id)
         result = ValidationResult(
@@ -167,14 +243,18 @@ def submission_validate(*, submission_id: int) -> Submission | None:
         )
 
     valid = result.error_count == 0
+    is_workbook = table is not None and table.kind == "workbook"
     with transaction.atomic():
         _store_issues(submission, result.issues)
+        if is_workbook:
+            _store_sources(submission, table.sources)
         if valid:
             _stage(submission, result.rows)
         submission_move(
             submission=submission,
             to=Submission.Status.VALID if valid else Submission.Status.INVALID,
             extra={
+                "file_format": Submission.Format.WORKBOOK if is_workbook else submission.file_format,
                 "row_count": result.row_count,
                 "observation_count": result.observation_count,
                 "error_count": result.error_count,

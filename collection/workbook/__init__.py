@@ -1,0 +1,1 @@
+"""The standard ILMS workbook: one cross-tabulated sheet per table, built for a country and round, read back."""
