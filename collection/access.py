@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
+from django.http import Http404
 
 from .models import Country, Role, Round, Submission
 
@@ -64,3 +65,12 @@ def visible_rounds(user: User) -> QuerySet[Round]:
         return Round.objects.all()
     countries = user_countries(user)
     return Round.objects.exclude(status=Round.Status.DRAFT).filter(countries__in=countries).distinct()
+
+
+def round_country(user: User, round_id: int, iso3: str) -> tuple[Round, Country]:
+    """A round and one of its countries that the user may work on or read; anything else is a 404."""
+    round_ = visible_rounds(user).filter(pk=round_id).first()
+    country = user_countries(user).filter(iso3=str(iso3).upper()).first()
+    if round_ is None or country is None or not round_.countries.filter(pk=country.pk).exists():
+        raise Http404("No such round for this country.")
+    return round_, country

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 from collections.abc import Iterable
 
 from .catalogue import TableSpec
 
-LONG_HEADER = [
-    "ref_area",
-    "indicator",
-    "source",
-    "sex",
-    "classif1",
-    "classif2",
-    "time",
-    "obs_value",
-    "obs_status",
-    "note",
-]
 SOURCE_BY_INDICATOR_PREFIX = {"MST": "BA", "MFL": "FA", "MNA": "FA"}
 
 
@@ -84,11 +70,3 @@ def sample_rows(
                             }
                         )
     return rows
-
-
-def rows_to_csv(rows: list[dict[str, str]], *, delimiter: str = ",") -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=LONG_HEADER, delimiter=delimiter, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()

@@ -115,3 +115,62 @@ def issue_summary(submission: Submission) -> list[dict]:
         .annotate(n=Count("id"), rows=Count("row", filter=Q(row__isnull=False)))
         .order_by("severity", "-n")
     )
+
+
+TABLE_STATUS = {
+    Submission.Status.RECEIVED: "uploaded",
+    Submission.Status.VALIDATING: "uploaded",
+    Submission.Status.VALID: "valid",
+    Submission.Status.INVALID: "invalid",
+    Submission.Status.SUBMITTED: "submitted",
+    Submission.Status.RETURNED: "returned",
+    Submission.Status.APPROVED: "approved",
+    Submission.Status.PUBLISHED: "published",
+}
+
+
+def country_round_overview(round_: Round, country) -> dict:
+    """A country's page for a round: deadline, each requested table's status, the submissions' history."""
+    submissions = list(
+        Submission.objects.filter(round=round_, country=country)
+        .select_related("uploaded_by")
+        .prefetch_related("reviews")
+        .order_by("-uploaded_at", "-id")
+    )
+    tables = []
+    for table in round_.tables.order_by("sort_order", "indicator"):
+        latest = next((s for s in submissions if table.indicator in (s.indicators or [])), None)
+        pending = next(
+            (s for s in submissions if s.status in (Submission.Status.RECEIVED, Submission.Status.VALIDATING)), None
+        )
+        if pending is not None and (latest is None or pending.uploaded_at > latest.uploaded_at):
+            status = "uploaded"  # the worker has not said yet what the newer file holds
+        else:
+            status = TABLE_STATUS[latest.status] if latest else "not_started"
+        review = latest.reviews.all()[0] if latest and latest.status == Submission.Status.RETURNED else None
+        published = next(
+            (
+                s
+                for s in submissions
+                if s.status == Submission.Status.PUBLISHED and table.indicator in (s.indicators or [])
+            ),
+            None,
+        )
+        tables.append(
+            {
+                "table": table,
+                "status": status,
+                "label": status.replace("_", " ").capitalize(),
+                "latest": latest,
+                "review": review,
+                "published": published,
+            }
+        )
+    return {
+        "round": round_,
+        "country": country,
+        "days_left": (round_.deadline - timezone.localdate()).days,
+        "tables": tables,
+        "submissions": submissions,
+        "latest": submissions[0] if submissions else None,
+    }

@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from collection.accounts import user_create_or_update
 from collection.catalogue import table_specs
+from collection.longlayout import rows_to_csv
 from collection.models import Country, Round, Submission, TableDefinition
-from collection.samples import rows_to_csv, sample_rows
+from collection.samples import sample_rows
 from collection.submissions import submission_upload
 from collection.validation.report import submission_validate
 

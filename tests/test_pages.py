@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from collection.models import Observation, Review, Round, Submission
 from collection.publication import observations_publish
-from collection.submissions import submission_approve, submission_submit
+from collection.submissions import submission_approve, submission_return, submission_submit
 
 from . import factories
 
@@ -140,8 +140,36 @@ def test_public_pages_show_the_published_table(client, focal_point, reviewer, op
     assert f"{total.obs_value:.1f}" in table
 
 
-def test_home_shows_a_focal_point_their_round_and_deadline(client, focal_point, open_round):
+def test_a_focal_point_lands_on_their_country_page_for_the_open_round(client, focal_point, open_round):
     client.force_login(focal_point)
-    page = client.get("/").content.decode()
-    assert open_round.name in page and "Deadline 31 January 2027" in page
-    assert "Nothing uploaded yet" in page
+    response = client.get("/", follow=True)
+    assert response.redirect_chain == [(f"/rounds/{open_round.pk}/THA/", 302)]
+    page = response.content.decode()
+    assert "Thailand · " + open_round.name in page and "Deadline 31 January 2027" in page
+    assert "Download the workbook" in page and "Enter data in the browser" in page
+    assert page.count("Not started") == open_round.tables.count()
+    assert "Nothing uploaded yet for this round" in page
+
+
+def test_country_page_shows_each_tables_status_and_the_reviewers_comment(client, focal_point, reviewer, open_round):
+    submission = factories.validated(focal_point, open_round)
+    submission_submit(user=focal_point, submission=submission)
+    submission_return(user=reviewer, submission=submission, comment="Check the partner totals.")
+    factories.validated(focal_point, open_round, factories.sample_csv(indicators=["MST_FORP_SEX_CBR_NB"]))
+    client.force_login(focal_point)
+
+    def statuses() -> dict[str, str]:
+        page = client.get(f"/rounds/{open_round.pk}/THA/").content.decode()
+        return {
+            chunk.split("</code>")[0]: chunk.split("status-")[1].split('"')[0]
+            for chunk in page.split("<code>")[1:]
+            if "status-" in chunk
+        }
+
+    assert "Check the partner totals." in client.get(f"/rounds/{open_round.pk}/THA/").content.decode()
+    found = statuses()
+    assert found["MST_TPOP_SEX_AGE_CBR_NB"] == "returned"
+    assert found["MST_FORP_SEX_CBR_NB"] == "valid"
+    assert found["MST_TEMP_SEX_ECO_CBR_NB"] == "not_started"
+    factories.upload(focal_point, open_round, factories.sample_csv())  # the worker has not read it yet
+    assert set(statuses().values()) == {"uploaded"}

@@ -19,6 +19,7 @@ from .. import access
 from ..models import LAYOUT_COLUMNS, Code, Observation, TableDefinition, TableDimension
 from ..sources import datasource_save
 from ..submissions import submission_approve, submission_return, submission_submit, submission_upload
+from ..views.reporting import XLSX, workbook_response
 from . import serializers as s
 from .filters import ObservationFilter
 from .permissions import IsAdminOrReadOnly
@@ -49,6 +50,16 @@ class RoundViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
 
     def get_queryset(self):
         return access.visible_rounds(self.request.user).prefetch_related("countries", "tables")
+
+    @extend_schema(
+        parameters=[OpenApiParameter("country", str, required=True, description="ISO3 of the reporting country")],
+        responses={(200, XLSX): OpenApiTypes.BINARY},
+    )
+    @action(detail=True)
+    def workbook(self, request, pk=None):
+        """The standard workbook for a country of this round, pre-filled with the published values."""
+        round_, country = access.round_country(request.user, pk, request.query_params.get("country", ""))
+        return workbook_response(round_, country)
 
 
 class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -4,7 +4,7 @@ from .accounts import Profile, Role
 from .catalogue import Code, CodeList, Country, ObservationStatus, SourceType, TableDefinition, TableDimension
 from .layout import KEY_COLUMNS, LAYOUT_COLUMNS, VALUE_COLUMNS
 from .publication import Observation, Release
-from .rounds import Round
+from .rounds import DraftTable, Round
 from .submissions import DataSource, Review, StagedObservation, Submission, SubmissionEvent, ValidationIssue
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "CodeList",
     "Country",
     "DataSource",
+    "DraftTable",
     "Observation",
     "ObservationStatus",
     "Profile",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -47,3 +48,21 @@ class Round(models.Model):
     def years_label(self) -> str:
         years = self.reference_years or []
         return ", ".join(str(y) for y in years)
+
+
+class DraftTable(models.Model):
+    """Values a focal point typed in the browser grid for one table, kept until sent for validation."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="drafts")
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="drafts")
+    table = models.ForeignKey(TableDefinition, on_delete=models.CASCADE, related_name="drafts")
+    source = models.CharField(max_length=10, blank=True, help_text="Source type code of the values")
+    values = models.JSONField(default=dict, help_text='{"<classif1>|<time>|<classif2>|<sex>": "text typed"}')
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "country", "table"], name="one_draft_per_table")]
+
+    def __str__(self) -> str:
+        return f"Draft {self.table_id} {self.country_id} {self.round}"

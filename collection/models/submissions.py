@@ -53,6 +53,7 @@ class Submission(models.Model):
     observation_count = models.PositiveIntegerField(null=True, blank=True, help_text="Rows with a value.")
     error_count = models.PositiveIntegerField(default=0)
     warning_count = models.PositiveIntegerField(default=0)
+    indicators = models.JSONField(default=list, blank=True, help_text="The tables found in the file.")
     validated_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
 

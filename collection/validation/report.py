@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 from django.db import transaction
@@ -40,6 +40,7 @@ class ValidationResult:
     rows: pl.DataFrame
     row_count: int
     observation_count: int
+    indicators: list[str] = field(default_factory=list)
 
     @property
     def error_count(self) -> int:
@@ -118,7 +119,8 @@ def validate_table(table: LongTable, ctx: CheckContext) -> ValidationResult:
         row_errors.select(pl.col(checks.ID).cast(obs.schema[checks.ID])).unique(), on=checks.ID, how="anti"
     ).with_columns(pl.col("classif2").fill_null(""))
     found.append(checks.check_additivity(clean, ctx))
-    return ValidationResult(pl.concat(found), clean, frame.height, obs.height)
+    indicators = sorted(set(obs["indicator"].drop_nulls().unique()) & set(ctx.specs))
+    return ValidationResult(pl.concat(found), clean, frame.height, obs.height, indicators)
 
 
 def capped(issues: pl.DataFrame) -> pl.DataFrame:
@@ -255,6 +257,7 @@ def submission_validate(*, submission_id: int) -> Submission | None:
             to=Submission.Status.VALID if valid else Submission.Status.INVALID,
             extra={
                 "file_format": Submission.Format.WORKBOOK if is_workbook else submission.file_format,
+                "indicators": result.indicators,
                 "row_count": result.row_count,
                 "observation_count": result.observation_count,
                 "error_count": result.error_count,

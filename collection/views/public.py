@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from .. import access, selectors
 from ..models import Country, Release, TableDefinition
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """Everyone's start: a focal point with one country in one open round lands on that country's page."""
     context: dict = {"recent_releases": Release.objects.select_related("submission__country")[:5]}
-    if access.upload_countries(request.user).exists():
+    if access.is_focal_point(request.user):
+        rounds = selectors.focal_point_rounds(request.user)
+        if len(rounds) == 1 and len(rounds[0]["countries"]) == 1:
+            return redirect(
+                "country_round", round_id=rounds[0]["round"].pk, iso3=rounds[0]["countries"][0]["country"].iso3
+            )
+        context["rounds"] = rounds
+        context["recent"] = access.visible_submissions(request.user).select_related("round", "country")[:10]
+    elif access.upload_countries(request.user).exists():
         context["rounds"] = selectors.focal_point_rounds(request.user)
         context["recent"] = access.visible_submissions(request.user).select_related("round", "country")[:10]
     if access.is_reviewer(request.user):

@@ -3,8 +3,9 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from collection.catalogue import table_specs
+from collection.longlayout import rows_to_csv
 from collection.models import Round
-from collection.samples import rows_to_csv, sample_rows
+from collection.samples import sample_rows
 
 
 class Command(BaseCommand):

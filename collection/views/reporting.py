@@ -1,0 +1,102 @@
+"""A country's reporting for a round: its page, the standard workbook, the browser grid."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from .. import access, selectors
+from ..entry import cell_key, draft_save, drafts_submit, entry_layout, entry_values
+from ..errors import PortalError
+from ..models import DraftTable, SourceType
+from ..workbook.build import workbook_build, workbook_filename
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook_response(round_, country) -> HttpResponse:
+    response = HttpResponse(workbook_build(round_=round_, country=country), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{workbook_filename(round_, country)}"'
+    return response
+
+
+@login_required
+def country_round(request: HttpRequest, round_id: int, iso3: str) -> HttpResponse:
+    round_, country = access.round_country(request.user, round_id, iso3)
+    context = selectors.country_round_overview(round_, country)
+    context["can_upload"] = access.upload_countries(request.user).filter(pk=country.pk).exists()
+    return render(request, "collection/country_round.html", context)
+
+
+@login_required
+def workbook_download(request: HttpRequest, round_id: int, iso3: str) -> HttpResponse:
+    round_, country = access.round_country(request.user, round_id, iso3)
+    return workbook_response(round_, country)
+
+
+@login_required
+def table_entry(request: HttpRequest, round_id: int, iso3: str, indicator: str) -> HttpResponse:
+    """The browser grid of one table: type or paste values, save a draft, send every draft for validation."""
+    round_, country = access.round_country(request.user, round_id, iso3)
+    if not access.upload_countries(request.user).filter(pk=country.pk).exists():
+        raise Http404
+    try:
+        layout = entry_layout(round_, country, indicator)
+    except PortalError as exc:
+        raise Http404(exc.message) from exc
+    if request.method == "POST":
+        typed = {k[2:]: v for k, v in request.POST.items() if k.startswith("v:")}
+        try:
+            draft_save(
+                user=request.user,
+                round_=round_,
+                country=country,
+                layout=layout,
+                values=typed,
+                source=request.POST.get("source", ""),
+            )
+            if request.POST.get("action") == "send":
+                submission = drafts_submit(user=request.user, round_=round_, country=country)
+                messages.success(request, "Your tables were sent for checking: the report follows.")
+                return redirect("submission_detail", pk=submission.pk)
+        except PortalError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Draft of {indicator} saved.")
+        return redirect("table_entry", round_id=round_.pk, iso3=country.iso3, indicator=indicator)
+    values, source, draft = entry_values(round_, country, layout)
+    tables = list(round_.tables.order_by("sort_order", "indicator").values_list("indicator", flat=True))
+    drafts = set(DraftTable.objects.filter(round=round_, country=country).values_list("table_id", flat=True))
+    per_year = len(layout.columns) // len(layout.years)
+    per_c2 = len(layout.sex_labels)
+    return render(
+        request,
+        "collection/table_entry.html",
+        {
+            "round": round_,
+            "country": country,
+            "layout": layout,
+            "draft": draft,
+            "source": source,
+            "source_types": SourceType.objects.all(),
+            "tables": tables,
+            "drafts": drafts,
+            "year_headers": [(y, per_year) for y in layout.years],
+            "c2_headers": [(layout.classif2_labels[c.classif2], per_c2) for c in layout.columns[::per_c2]]
+            if layout.classif2_labels
+            else [],
+            "grid": [
+                {
+                    "code": code,
+                    "label": label,
+                    "is_total": code == layout.total_code,
+                    "cells": [
+                        (cell_key(code, column), values.get(cell_key(code, column), "")) for column in layout.columns
+                    ],
+                }
+                for code, label in layout.rows
+            ],
+        },
+    )
