@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 
 from . import access
@@ -109,11 +109,11 @@ def focal_point_rounds(user) -> list[dict]:
 
 
 def issue_summary(submission: Submission) -> list[dict]:
-    """Counts of issues per severity and rule, errors first."""
+    """Counts of issues per table, rule and severity, errors first: the report's overview."""
     return list(
-        submission.issues.values("severity", "rule")
-        .annotate(n=Count("id"), rows=Count("row", filter=Q(row__isnull=False)))
-        .order_by("severity", "-n")
+        submission.issues.values("indicator", "severity", "rule")
+        .annotate(n=Count("id"))
+        .order_by("severity", "indicator", "-n")
     )
 
 

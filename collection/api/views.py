@@ -16,10 +16,12 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from .. import access
+from ..errors import WrongState
 from ..models import LAYOUT_COLUMNS, Code, Observation, TableDefinition, TableDimension
 from ..sources import datasource_save
 from ..submissions import submission_approve, submission_return, submission_submit, submission_upload
 from ..views.reporting import XLSX, workbook_response
+from ..views.submissions import annotated_response
 from . import serializers as s
 from .filters import ObservationFilter
 from .permissions import IsAdminOrReadOnly
@@ -101,6 +103,15 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 issues = issues.filter(**{name: request.query_params[name]})
         page = self.paginate_queryset(issues)
         return self.get_paginated_response(s.ValidationIssueSerializer(page, many=True).data)
+
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
+    @action(detail=True)
+    def annotated(self, request, pk=None):
+        """The uploaded file with every issue highlighted on its cell and listed on a first sheet (XLSX)."""
+        submission = self.get_object()
+        if submission.validated_at is None:
+            raise WrongState("The file is still being checked; the annotated copy follows the report.")
+        return annotated_response(submission)
 
     @extend_schema(request=None, responses=s.SubmissionSerializer)
     @action(detail=True, methods=["post"])

@@ -15,6 +15,16 @@ from ..forms import ApproveForm, DataSourceForm, ReturnForm, UploadForm
 from ..models import Submission
 from ..sources import EDITABLE_STATUSES, datasource_save
 from ..submissions import submission_approve, submission_return, submission_submit, submission_upload
+from ..workbook.annotate import annotated_filename, annotated_workbook
+
+
+def annotated_response(submission: Submission) -> HttpResponse:
+    response = HttpResponse(
+        annotated_workbook(submission),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{annotated_filename(submission)}"'
+    return response
 
 
 def _visible(request: HttpRequest, pk: int) -> Submission:
@@ -61,11 +71,9 @@ def submission_new(request: HttpRequest) -> HttpResponse:
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _visible(request, pk)
     issues = submission.issues.all()
-    severity, rule = request.GET.get("severity"), request.GET.get("rule")
-    if severity:
-        issues = issues.filter(severity=severity)
-    if rule:
-        issues = issues.filter(rule=rule)
+    filters = {name: request.GET.get(name) for name in ("severity", "rule", "indicator") if request.GET.get(name)}
+    issues = issues.filter(**filters)
+    summary = selectors.issue_summary(submission)
     can_edit = access.upload_countries(request.user).filter(pk=submission.country_id).exists()
     sources = {s.indicator: s for s in submission.sources.select_related("source_type")}
     return render(
@@ -74,9 +82,10 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "submission": submission,
             "issues_page": Paginator(issues, 100).get_page(request.GET.get("page")),
-            "summary": selectors.issue_summary(submission),
-            "severity": severity,
-            "rule": rule,
+            "summary": summary,
+            "filters": filters,
+            "rules": sorted({row["rule"] for row in summary}),
+            "indicators": sorted({row["indicator"] for row in summary if row["indicator"]}),
             "events": submission.events.select_related("actor"),
             "reviews": submission.reviews.select_related("reviewer"),
             "can_submit": can_edit and submission.status == Submission.Status.VALID,
@@ -104,6 +113,15 @@ def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
 def submission_file(request: HttpRequest, pk: int) -> FileResponse:
     submission = _visible(request, pk)
     return FileResponse(submission.file.open("rb"), as_attachment=True, filename=submission.original_filename)
+
+
+@login_required
+def submission_annotated(request: HttpRequest, pk: int) -> HttpResponse:
+    """The uploaded file with every issue highlighted on its cell."""
+    submission = _visible(request, pk)
+    if submission.validated_at is None:
+        raise Http404("The file is still being checked.")
+    return annotated_response(submission)
 
 
 @require_POST

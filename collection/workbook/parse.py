@@ -141,17 +141,18 @@ def _table_rows(
             out[ROW].append(r + 1)
             out["_sheet"].append(name)
             out["_cell"].append(f"{get_column_letter(i + 1)}{r + 1}")
-            for key, val in (
-                ("ref_area", country),
-                ("indicator", name),
-                ("source", source),
-                ("sex", column.sex),
-                ("classif1", code),
-                ("classif2", column.classif2 or None),
-                ("time", column.time),
-                ("obs_value", value),
-            ):
-                out[key].append(val)
+            given = {
+                "ref_area": country,
+                "indicator": name,
+                "source": source,
+                "sex": column.sex,
+                "classif1": code,
+                "classif2": column.classif2 or None,
+                "time": column.time,
+                "obs_value": value,
+            }
+            for key in LAYOUT_COLUMNS:
+                out[key].append(given.get(key))
 
 
 def read_workbook(path: Path) -> LongTable:

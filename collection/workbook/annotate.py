@@ -1,0 +1,106 @@
+"""The focal point's own file back, with every issue on its cell: red for errors, amber for warnings,
+the message in a comment, and a first sheet listing every issue with a link to its cell."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..models import Submission, ValidationIssue
+from ..validation.readers import _decode
+
+FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
+ISSUES_SHEET = "Issues"
+
+
+def _long_layout_book(submission: Submission) -> Workbook:
+    """The uploaded long-layout file as a workbook: an XLSX as it is, a CSV laid into a sheet cell for cell."""
+    if submission.file_format == Submission.Format.XLSX:
+        return load_workbook(submission.file.path)
+    text, _ = _decode(submission.file.open("rb").read())
+    lines = text.decode("utf-8").splitlines()
+    delimiter = max((",", ";", "\t"), key=lines[0].count) if lines else ","
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Data"
+    for row in csv.reader(lines, delimiter=delimiter):
+        sheet.append(row)
+    return book
+
+
+def _long_layout_cells(sheet: Worksheet, issues: list[ValidationIssue]) -> dict[int, str]:
+    """Where each long-layout issue sits: its column in the file's header, or obs_value for a rule across rows."""
+    header = {str(c.value or "").strip().lower().replace("\ufeff", ""): c.column for c in sheet[1]}
+    fallback = header.get("obs_value", 1)
+    return {
+        issue.pk: f"{get_column_letter(header.get(issue.column or '', fallback))}{issue.row}"
+        for issue in issues
+        if issue.row
+    }
+
+
+def annotated_workbook(submission: Submission) -> bytes:
+    """The annotated copy of the submission's file (the long layout's CSV comes back as XLSX)."""
+    issues = list(submission.issues.order_by("severity", "id"))
+    if submission.file_format == Submission.Format.WORKBOOK:
+        book = load_workbook(submission.file.path)
+        cells = {i.pk: i.cell for i in issues if i.cell}
+        sheets = {i.pk: i.sheet for i in issues if i.cell}
+    else:
+        book = _long_layout_book(submission)
+        data = book.worksheets[0]
+        cells = _long_layout_cells(data, issues)
+        sheets = dict.fromkeys(cells, data.title)
+    notes: dict[tuple[str, str], list[ValidationIssue]] = defaultdict(list)
+    for issue in issues:
+        if issue.pk in cells and sheets[issue.pk] in book.sheetnames:
+            notes[(sheets[issue.pk], cells[issue.pk])].append(issue)
+    for (sheet_name, ref), found in notes.items():
+        cell = book[sheet_name][ref]
+        worst = "error" if any(i.severity == "error" for i in found) else "warning"
+        cell.fill = FILLS[worst]
+        text = "\n".join(f"{i.get_severity_display()} ({i.rule}): {i.message}" for i in found)
+        cell.comment = Comment(text[:30000], "ILMS Portal", width=360, height=120)
+    listing = book.create_sheet(ISSUES_SHEET, 0)
+    listing.append(
+        [
+            f"Submission #{submission.pk} · {submission.country.name} · {submission.round.name} · "
+            f"{submission.error_count} errors, {submission.warning_count} warnings"
+        ]
+    )
+    listing["A1"].font = Font(bold=True, size=13)
+    listing.append(["Severity", "Rule", "Where", "Indicator", "Message"])
+    for cell in listing[2]:
+        cell.font = Font(bold=True)
+    for issue in issues:
+        where = (
+            f"{sheets[issue.pk]}!{cells[issue.pk]}"
+            if issue.pk in cells
+            else (f"row {issue.row}" if issue.row else "whole file")
+        )
+        listing.append([issue.get_severity_display(), issue.rule, where, issue.indicator or "", issue.message])
+        row = listing.max_row
+        listing.cell(row, 1).fill = FILLS[issue.severity]
+        if issue.pk in cells and sheets[issue.pk] in book.sheetnames:
+            link = listing.cell(row, 3)
+            link.hyperlink = f"#{quote_sheetname(sheets[issue.pk])}!{cells[issue.pk]}"
+            link.font = Font(color="1E4F91", underline="single")
+    for column, width in zip("ABCDE", (10, 24, 30, 26, 110), strict=True):
+        listing.column_dimensions[column].width = width
+    listing.freeze_panes = "A3"
+    book.active = 0
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def annotated_filename(submission: Submission) -> str:
+    stem = submission.original_filename.rsplit(".", 1)[0]
+    return f"{stem}-checked-#{submission.pk}.xlsx"
