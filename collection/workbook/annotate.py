@@ -10,21 +10,29 @@ from collections import defaultdict
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..models import Submission, ValidationIssue
 from ..validation.readers import _decode
+from .build import link_to
 
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
 ISSUES_SHEET = "Issues"
 
 
+def _load(submission: Submission) -> Workbook:
+    """Open the stored file as a workbook whatever its name says (a file object skips openpyxl's name check)."""
+    with submission.file.open("rb") as fh:
+        return load_workbook(io.BytesIO(fh.read()))
+
+
 def _long_layout_book(submission: Submission) -> Workbook:
     """The uploaded long-layout file as a workbook: an XLSX as it is, a CSV laid into a sheet cell for cell."""
     if submission.file_format == Submission.Format.XLSX:
-        return load_workbook(submission.file.path)
-    text, _ = _decode(submission.file.open("rb").read())
+        return _load(submission)
+    with submission.file.open("rb") as fh:
+        text, _ = _decode(fh.read())
     lines = text.decode("utf-8").splitlines()
     delimiter = max((",", ";", "\t"), key=lines[0].count) if lines else ","
     book = Workbook()
@@ -50,7 +58,7 @@ def annotated_workbook(submission: Submission) -> bytes:
     """The annotated copy of the submission's file (the long layout's CSV comes back as XLSX)."""
     issues = list(submission.issues.order_by("severity", "id"))
     if submission.file_format == Submission.Format.WORKBOOK:
-        book = load_workbook(submission.file.path)
+        book = _load(submission)
         cells = {i.pk: i.cell for i in issues if i.cell}
         sheets = {i.pk: i.sheet for i in issues if i.cell}
     else:
@@ -89,9 +97,7 @@ def annotated_workbook(submission: Submission) -> bytes:
         row = listing.max_row
         listing.cell(row, 1).fill = FILLS[issue.severity]
         if issue.pk in cells and sheets[issue.pk] in book.sheetnames:
-            link = listing.cell(row, 3)
-            link.hyperlink = f"#{quote_sheetname(sheets[issue.pk])}!{cells[issue.pk]}"
-            link.font = Font(color="1E4F91", underline="single")
+            link_to(listing.cell(row, 3), sheets[issue.pk], cells[issue.pk])
     for column, width in zip("ABCDE", (10, 24, 30, 26, 110), strict=True):
         listing.column_dimensions[column].width = width
     listing.freeze_panes = "A3"

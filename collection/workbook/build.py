@@ -9,8 +9,9 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..catalogue import table_specs
@@ -50,6 +51,12 @@ INSTRUCTIONS = [
     "Upload the saved file (.xlsx) on the portal's Upload page. The report shows every problem, and you can "
     "download this file back with each problem highlighted on its cell.",
 ]
+
+
+def link_to(cell, sheet: str, ref: str = "A1") -> None:
+    """Make a cell a link to a place in the same workbook (a location, not an external target)."""
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"{quote_sheetname(sheet)}!{ref}")
+    cell.font = Font(color=BRAND, underline="single")
 
 
 def _protect(sheet: Worksheet) -> None:
@@ -96,9 +103,7 @@ def _cover(book: Workbook, round_: Round, country: Country, layouts: list[TableL
     row += len(INSTRUCTIONS) + 2
     sheet.cell(row, 1, "Tables").font = BOLD
     for i, layout in enumerate(layouts, start=1):
-        cell = sheet.cell(row + i, 1, layout.indicator)
-        cell.hyperlink = f"#'{layout.indicator}'!A1"
-        cell.font = Font(color=BRAND, underline="single")
+        link_to(sheet.cell(row + i, 1, layout.indicator), layout.indicator)
         sheet.cell(row + i, 2, layout.spec.title)
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 70
