@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE := ilms_portal.settings
 
-.PHONY: run test setup db lint screenshots clean
+.PHONY: run test setup db lint screenshots clean browser
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,12 @@ run: db
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 	DEBUG=$${DEBUG:-true} VENV=$(VENV) scripts/run-portal
 
-test: setup
+# The browser test drives Debian's chromium (Playwright never downloads a browser here).
+browser:
+	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will be skipped"; }
+
+test: setup browser
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: setup

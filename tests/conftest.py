@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from rest_framework.test import APIClient
 
 from collection.catalogue import catalogue_load
@@ -14,6 +19,8 @@ from collection.models import Country
 from ilms_portal.celery import app as celery_app
 
 from . import factories
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -97,3 +104,52 @@ def api():
 def pytest_configure(config):
     # The suite never sends real e-mail and never needs DEBUG.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def database_url() -> str:
+    """The test database as a URL, so the worker process opens the very same database."""
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def worker(tmp_path, settings, test_queue):
+    """A real worker on the suite's queue and broker, reading the test database and media."""
+    queue = test_queue
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "MEDIA_ROOT": settings.MEDIA_ROOT,
+        "CELERY_QUEUE": queue,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+    }
+    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below, after the process
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ilms_portal",
+            "worker",
+            "--pool=solo",
+            "--loglevel=info",
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    yield process
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()
+    print((tmp_path / "worker.log").read_text()[-3000:])

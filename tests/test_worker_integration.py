@@ -3,69 +3,15 @@ upload → validation → submit → approve → publication → observations.""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from . import factories
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def database_url() -> str:
-    """The test database as a URL, so the worker process opens the very same database."""
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-@pytest.fixture
-def worker(tmp_path, settings, test_queue):
-    """A real worker on the suite's queue and broker, reading the test database and media."""
-    queue = test_queue
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "MEDIA_ROOT": settings.MEDIA_ROOT,
-        "CELERY_QUEUE": queue,
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-    }
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below, after the process
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "ilms_portal",
-            "worker",
-            "--pool=solo",
-            "--loglevel=info",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    yield process
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
-    print((tmp_path / "worker.log").read_text()[-3000:])
 
 
 def wait_for(api, url: str, statuses: set[str], timeout: float = 90) -> dict:

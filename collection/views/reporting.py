@@ -79,6 +79,7 @@ def table_entry(request: HttpRequest, round_id: int, iso3: str, indicator: str) 
             "country": country,
             "layout": layout,
             "draft": draft,
+            "prefilled": bool(values),
             "source": source,
             "source_types": SourceType.objects.all(),
             "tables": tables,

@@ -50,7 +50,8 @@ def submission_list(request: HttpRequest) -> HttpResponse:
 def submission_new(request: HttpRequest) -> HttpResponse:
     if not access.upload_countries(request.user).exists():
         raise Http404("Only focal points upload submissions.")
-    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    initial = {k: request.GET[k] for k in ("round", "country") if k in request.GET}  # from a country's page
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             submission = submission_upload(
