@@ -30,6 +30,10 @@ browser:
 test: setup browser
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# Speed goals beside baselines measured in the same run (set DATABASE_URL for PostgreSQL).
+bench: setup
+	$(PY) -m bench
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
