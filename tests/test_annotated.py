@@ -70,3 +70,14 @@ def test_annotated_copy_waits_for_the_check_and_is_per_country(client, api, foca
     assert api.get(f"/api/v1/submissions/{done.pk}/annotated/").status_code == 404
     client.force_login(other_focal_point)
     assert client.get(f"/submissions/{done.pk}/annotated/").status_code == 404
+
+
+def test_text_starting_with_equals_stays_text_in_the_annotated_copy(client, focal_point, open_round):
+    lines = factories.sample_csv().decode().splitlines()
+    lines[2] = lines[2].rsplit(",", 1)[0] + ',"=HYPERLINK(""http://example.org"")"'
+    lines[3] = lines[3].replace(",SEX_F,", ",SEX_Z,")
+    submission = factories.validated(focal_point, open_round, ("\n".join(lines) + "\n").encode())
+    client.force_login(focal_point)
+    marked = open_book(client.get(f"/submissions/{submission.pk}/annotated/").content)
+    note = marked["Data"].cell(3, lines[0].split(",").index("note") + 1)
+    assert note.value == '=HYPERLINK("http://example.org")' and note.data_type == "s"

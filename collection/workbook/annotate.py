@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..models import Submission, ValidationIssue
 from ..validation.readers import _decode
-from .build import link_to
+from .build import link_to, text_cell
 
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
 ISSUES_SHEET = "Issues"
@@ -38,8 +38,9 @@ def _long_layout_book(submission: Submission) -> Workbook:
     book = Workbook()
     sheet = book.active
     sheet.title = "Data"
-    for row in csv.reader(lines, delimiter=delimiter):
-        sheet.append(row)
+    for r, row in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
+        for c, value in enumerate(row, start=1):
+            text_cell(sheet, r, c, value)
     return book
 
 
@@ -93,8 +94,11 @@ def annotated_workbook(submission: Submission) -> bytes:
             if issue.pk in cells
             else (f"row {issue.row}" if issue.row else "whole file")
         )
-        listing.append([issue.get_severity_display(), issue.rule, where, issue.indicator or "", issue.message])
-        row = listing.max_row
+        row = listing.max_row + 1
+        for column, value in enumerate(
+            [issue.get_severity_display(), issue.rule, where, issue.indicator or "", issue.message], start=1
+        ):
+            text_cell(listing, row, column, value)
         listing.cell(row, 1).fill = FILLS[issue.severity]
         if issue.pk in cells and sheets[issue.pk] in book.sheetnames:
             link_to(listing.cell(row, 3), sheets[issue.pk], cells[issue.pk])

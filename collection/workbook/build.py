@@ -53,6 +53,14 @@ INSTRUCTIONS = [
 ]
 
 
+def text_cell(sheet: Worksheet, row: int, column: int, value: object):
+    """Write a value; text that people typed stays text even when it starts with '=' (no formula injection)."""
+    cell = sheet.cell(row, column, value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
 def link_to(cell, sheet: str, ref: str = "A1") -> None:
     """Make a cell a link to a place in the same workbook (a location, not an external target)."""
     cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"{quote_sheetname(sheet)}!{ref}")
@@ -163,7 +171,7 @@ def _sources(
             before.notes if before else "",
         ]
         for col, value in enumerate(values, start=1):
-            cell = sheet.cell(row, col, value or None)
+            cell = text_cell(sheet, row, col, value or None)
             cell.border = GRID
             if col > 2:
                 cell.protection = INPUT
