@@ -75,6 +75,9 @@ def drafts_submit(*, user, round_: Round, country: Country) -> Submission:
     drafts = list(DraftTable.objects.filter(round=round_, country=country).order_by("table__sort_order"))
     if not drafts:
         raise PortalError("There is no draft to send: type values in a table and save it first.")
+    unsourced = [d.table_id for d in drafts if d.values and not d.source]
+    if unsourced:
+        raise PortalError(f"Choose the source type of {', '.join(unsourced)} before sending.")
     rows = []
     for draft in drafts:
         for key, text in draft.values.items():

@@ -89,3 +89,12 @@ def test_grid_is_for_the_countrys_focal_point_of_an_open_round(
     response = client.post(url, {"source": "BA", "v:CBR_BRT_MMR|2025||SEX_F": "1", "action": "save"}, follow=True)
     assert "takes no new data" in response.content.decode()
     assert not DraftTable.objects.exists()
+
+
+def test_sending_a_draft_without_a_source_type_says_which_table(client, focal_point, round_):
+    client.force_login(focal_point)
+    url = f"/rounds/{round_.pk}/THA/tables/{FORP}/"
+    response = client.post(url, {"source": "", "v:CBR_BRT_MMR|2025||SEX_F": "3", "action": "send"}, follow=True)
+    assert f"Choose the source type of {FORP} before sending" in response.content.decode()
+    assert not Submission.objects.exists()
+    assert DraftTable.objects.get().values == {"CBR_BRT_MMR|2025||SEX_F": "3"}  # what was typed is kept
