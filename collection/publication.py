@@ -33,7 +33,7 @@ def observations_publish(*, submission_id: int) -> Release | None:
         if connection.vendor == "postgresql":  # one publication per country at a time (SQLite serialises anyway)
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"publish:{submission.country_id}"])
-        submission_move(submission=submission, to=Submission.Status.PUBLISHED, actor=approval.reviewer)
+        submission_move(submission=submission, to=Submission.Status.PUBLISHED)  # done by the worker
         release = Release.objects.create(submission=submission, approved_by=approval.reviewer)
         with connection.cursor() as cursor:
             cursor.execute(
