@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 
 from collection.bulkload import bulk_load
 from collection.catalogue import table_specs
-from collection.models import Country, Observation, Release, Round, Submission, TableDefinition
+from collection.models import LAYOUT_COLUMNS, Country, Observation, Release, Round, Submission, TableDefinition
 from collection.samples import sample_rows
 from collection.workbook.build import workbook_build
 from collection.workbook.parse import read_workbook
@@ -43,21 +43,12 @@ def _publish_everything(round_: Round) -> int:
     release = Release.objects.create(submission=submission, approved_by=user, published_at=timezone.now())
     frame = (
         pl.DataFrame(rows)
-        .with_columns(pl.col("obs_value").cast(pl.Float64))
+        .with_columns(
+            pl.col("obs_value").cast(pl.Float64),
+            *(pl.lit("").alias(c) for c in ("note_classif", "note_indicator", "note_source")),
+        )
         .select(
-            "indicator",
-            "ref_area",
-            "source",
-            "sex",
-            "classif1",
-            "classif2",
-            "time",
-            "obs_value",
-            "obs_status",
-            "note",
-            pl.lit("").alias("note_classif"),
-            pl.lit("").alias("note_indicator"),
-            pl.lit("").alias("note_source"),
+            *LAYOUT_COLUMNS,
             pl.lit(submission.pk).alias("submission_id"),
             pl.int_range(2, len(rows) + 2).alias("source_row"),
             pl.lit(release.pk).alias("release_id"),

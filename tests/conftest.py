@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from collection.catalogue import catalogue_load
 from collection.models import Country
+from collection.submissions import submission_submit
 from ilms_portal.celery import app as celery_app
 
 from . import factories
@@ -94,6 +95,17 @@ def people(focal_point, other_focal_point, reviewer, admin_user) -> dict:
         "reviewer": reviewer,
         "admin": admin_user,
     }
+
+
+@pytest.fixture
+def tha_valid(focal_point, open_round):
+    """A valid submission of Thailand's, checked in this process."""
+    return factories.validated(focal_point, open_round)
+
+
+@pytest.fixture
+def tha_submitted(focal_point, tha_valid):
+    return submission_submit(user=focal_point, submission=tha_valid)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from collection.models import DataSource, Review, Round, Submission
-from collection.submissions import submission_submit
 
 from . import factories
 
@@ -26,16 +25,6 @@ def as_role(api, people):
         return api
 
     return sign_in
-
-
-@pytest.fixture
-def tha_valid(focal_point, open_round) -> Submission:
-    return factories.validated(focal_point, open_round)
-
-
-@pytest.fixture
-def tha_submitted(focal_point, tha_valid) -> Submission:
-    return submission_submit(user=focal_point, submission=tha_valid)
 
 
 @pytest.fixture

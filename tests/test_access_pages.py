@@ -8,7 +8,6 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from collection.models import DataSource, Review, Submission
-from collection.submissions import submission_submit
 
 from . import factories
 
@@ -34,16 +33,6 @@ def as_role(client, people):
         return client
 
     return sign_in
-
-
-@pytest.fixture
-def tha_valid(focal_point, open_round) -> Submission:
-    return factories.validated(focal_point, open_round)
-
-
-@pytest.fixture
-def tha_submitted(focal_point, tha_valid) -> Submission:
-    return submission_submit(user=focal_point, submission=tha_valid)
 
 
 def messages_of(response) -> list[str]:
