@@ -155,3 +155,18 @@ def test_damaged_xlsx_is_unreadable(tmp_path):
 def test_xlsx_with_empty_first_sheet_is_unreadable(tmp_path):
     with pytest.raises(UnreadableFile, match="first sheet is empty"):
         read_xlsx(write(tmp_path, xlsx_bytes([]), "f.xlsx"))
+
+
+def test_a_workbook_that_unpacks_to_gigabytes_is_refused_before_reading(tmp_path):
+    import zipfile
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
+            chunk = b"\0" * (1 << 24)
+            for _ in range(100):  # 1.6 GB of zeros, a few MB packed
+                fh.write(chunk)
+    with pytest.raises(UnreadableFile, match="unpacks to 1,600 MB") as found:
+        read_upload(path)
+    assert found.value.rule == "file.too_large"

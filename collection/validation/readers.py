@@ -23,6 +23,7 @@ ROW = "_row"
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+MAX_UNPACKED_BYTES = 1536 * 2**20  # an XLSX of a few MB cannot honestly unpack to more (zip bombs do)
 
 
 class UnreadableFile(Exception):
@@ -206,6 +207,13 @@ def read_upload(path: Path) -> LongTable:
                     "This workbook contains macros (.xlsm). For security the portal does not accept macro-enabled "
                     "files: save it as an Excel Workbook (.xlsx) and upload it again.",
                     rule="file.macro",
+                )
+            unpacked = sum(item.file_size for item in archive.infolist())
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise UnreadableFile(
+                    f"This workbook unpacks to {unpacked // 2**20:,} MB, more than the portal reads "
+                    f"({MAX_UNPACKED_BYTES // 2**20:,} MB). Split it, or upload the long layout as CSV.",
+                    rule="file.too_large",
                 )
             standard = is_standard_workbook(archive)
     except zipfile.BadZipFile as exc:
