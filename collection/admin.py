@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from import_export import fields, resources
 from import_export.admin import ImportExportModelAdmin
-from import_export.widgets import ForeignKeyWidget
+from import_export.widgets import ForeignKeyWidget, JSONWidget
 
 from .models import (
     Code,
@@ -22,7 +22,9 @@ from .models import (
     TableDefinition,
     TableDimension,
     ValidationIssue,
+    ValidationRule,
 )
+from .validation.kinds import KINDS
 
 
 class CodeResource(resources.ModelResource):
@@ -55,6 +57,43 @@ class TableDimensionResource(resources.ModelResource):
         model = TableDimension
         import_id_fields = ["table", "column"]
         fields = ["table", "column", "codelist"]
+
+
+class ValidationRuleResource(resources.ModelResource):
+    """Rules travel as rows: code, table and round identify one; params is JSON; each row is checked like
+    a form (full_clean), so a bad parameter or placeholder is reported, not imported."""
+
+    table = fields.Field(attribute="table", column_name="table", widget=ForeignKeyWidget(TableDefinition, "indicator"))
+    round = fields.Field(attribute="round", column_name="round", widget=ForeignKeyWidget(Round, "name"))
+    params = fields.Field(attribute="params", column_name="params", widget=JSONWidget())
+
+    class Meta:
+        model = ValidationRule
+        import_id_fields = ["code", "table", "round"]
+        fields = ["code", "table", "round", "kind", "severity", "active", "params", "message", "description"]
+        clean_model_instances = True
+
+
+@admin.register(ValidationRule)
+class ValidationRuleAdmin(ImportExportModelAdmin):
+    resource_classes = [ValidationRuleResource]
+    list_display = ["code", "table", "round", "kind", "severity", "active"]
+    list_filter = ["kind", "severity", "active", "round", "table"]
+    search_fields = ["code", "message", "description"]
+    list_editable = ["severity", "active"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """Each kind's parameters and placeholders beside the fields that use them."""
+        form = super().get_form(request, obj, change, **kwargs)
+        lines = [
+            f"{name}: {', '.join(f'{p}={d!r}' for p, d in kind.params.items()) or 'no parameters'}. {kind.help}"
+            for name, kind in KINDS.items()
+        ]
+        form.base_fields["params"].help_text = " · ".join(lines)
+        form.base_fields["message"].help_text = " · ".join(
+            f"{name}: {', '.join('{' + p + '}' for p in kind.placeholders)}" for name, kind in KINDS.items()
+        )
+        return form
 
 
 class CodeInline(admin.TabularInline):

@@ -8,7 +8,18 @@ import pycountry
 from django.db import transaction
 
 from . import catalogue_data as data
-from .models import Code, CodeList, Country, ObservationStatus, SourceType, TableDefinition, TableDimension
+from .catalogue_rules import starting_rules
+from .models import (
+    Code,
+    CodeList,
+    Country,
+    ObservationStatus,
+    Round,
+    SourceType,
+    TableDefinition,
+    TableDimension,
+    ValidationRule,
+)
 
 
 def _partner_codes(prefix: str) -> list[tuple[str, str, bool, bool]]:
@@ -68,12 +79,45 @@ def catalogue_load() -> dict[str, int]:
                 TableDimension.objects.update_or_create(
                     table=table, column=column, defaults={"codelist_id": codelist_id}
                 )
+    rules_seed()
     return {
         "countries": Country.objects.count(),
         "code lists": CodeList.objects.count(),
         "codes": Code.objects.count(),
         "tables": TableDefinition.objects.count(),
+        "rules": ValidationRule.objects.count(),
     }
+
+
+def rules_seed() -> int:
+    """Add the starting rules that are missing; rules admins have edited or switched off stay as they are."""
+    from .validation.kinds import KINDS
+
+    existing = set(ValidationRule.objects.filter(round=None).values_list("code", "table_id"))
+    new = [
+        ValidationRule(
+            code=r["code"],
+            kind=r["kind"],
+            table_id=r["table"],
+            severity=r["severity"],
+            description=r["description"],
+            params=r["params"],
+            message=KINDS[r["kind"]].default_message,
+        )
+        for r in starting_rules()
+        if (r["code"], r["table"]) not in existing
+    ]
+    ValidationRule.objects.bulk_create(new)
+    return len(new)
+
+
+def rules_effective(round_: Round | None) -> list[ValidationRule]:
+    """The rules that apply in a round: the catalogue's, each replaced by the round's override of the same
+    code and table (an inactive override switches the rule off), plus the round's own; active ones only."""
+    rules = {(r.code, r.table_id): r for r in ValidationRule.objects.filter(round=None)}
+    if round_ is not None:
+        rules |= {(r.code, r.table_id): r for r in ValidationRule.objects.filter(round=round_)}
+    return [r for r in rules.values() if r.active]
 
 
 @dataclass

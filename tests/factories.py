@@ -16,6 +16,7 @@ from collection.validation.report import submission_validate
 
 PASSWORD = "a-long-test-password"
 SMALL_TABLES = ["MST_TPOP_SEX_AGE_CBR_NB", "MST_FORP_SEX_CBR_NB"]
+ALL_TABLES = ["*"]
 
 
 def make_user(username: str, role: str, countries: list[str] | None = None):
@@ -30,9 +31,14 @@ def make_round(
     tables: list[str] | None = None,
     status: str = Round.Status.OPEN,
 ) -> Round:
+    """A round asking for `tables` (by default the two small tables `sample_csv` fills, so that its file is
+    complete; pass ALL_TABLES for the whole catalogue)."""
     round_ = Round.objects.create(name=name, reference_years=list(years), deadline=dt.date(2027, 1, 31), status=status)
     round_.countries.set(Country.objects.filter(iso3__in=countries))
-    round_.tables.set(TableDefinition.objects.filter(indicator__in=tables) if tables else TableDefinition.objects.all())
+    tables = tables or SMALL_TABLES
+    round_.tables.set(
+        TableDefinition.objects.all() if tables == ALL_TABLES else TableDefinition.objects.filter(indicator__in=tables)
+    )
     return round_
 
 

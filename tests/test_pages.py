@@ -151,7 +151,8 @@ def test_a_focal_point_lands_on_their_country_page_for_the_open_round(client, fo
     assert "Nothing uploaded yet for this round" in page
 
 
-def test_country_page_shows_each_tables_status_and_the_reviewers_comment(client, focal_point, reviewer, open_round):
+def test_country_page_shows_each_tables_status_and_the_reviewers_comment(client, focal_point, reviewer, catalogue):
+    open_round = factories.make_round(tables=[*factories.SMALL_TABLES, "MST_TEMP_SEX_ECO_CBR_NB"])
     submission = factories.validated(focal_point, open_round)
     submission_submit(user=focal_point, submission=submission)
     submission_return(user=reviewer, submission=submission, comment="Check the partner totals.")

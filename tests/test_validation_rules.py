@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from collection.catalogue import table_specs
+from collection.catalogue import rules_effective, table_specs
 from collection.models import ObservationStatus, SourceType
 from collection.validation.checks import CheckContext
+from collection.validation.kinds import RuleDef
 from collection.validation.readers import read_csv
 from collection.validation.report import validate_table
 
@@ -24,6 +25,7 @@ def ctx(catalogue) -> CheckContext:
         specs=table_specs(),
         source_types=set(SourceType.objects.values_list("code", flat=True)),
         flags=set(ObservationStatus.objects.values_list("code", flat=True)),
+        rules=[RuleDef.from_model(r) for r in rules_effective(None) if r.kind != "completeness"],
     )
 
 
@@ -174,7 +176,7 @@ def test_duplicate_key_names_the_first_row(tmp_path, ctx):
 def test_sex_total_must_equal_the_sum_of_its_parts(tmp_path, ctx):
     result = check(tmp_path, ctx, forp("SEX_T", value="10"), forp("SEX_M", value="4"), forp("SEX_F", value="5"))
     [found] = issues(result, "additivity")
-    assert (found["severity"], found["row"], found["column"]) == ("error", 2, None)
+    assert (found["severity"], found["row"], found["column"]) == ("error", 2, "obs_value")
     assert "SEX_T is 10" in found["message"] and "SEX_F + SEX_M add up to 9" in found["message"]
 
 

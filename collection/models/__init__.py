@@ -4,7 +4,9 @@ from .accounts import Profile, Role
 from .catalogue import Code, CodeList, Country, ObservationStatus, SourceType, TableDefinition, TableDimension
 from .layout import KEY_COLUMNS, LAYOUT_COLUMNS, VALUE_COLUMNS
 from .publication import Observation, Release
+from .review import ReviewComment, WarningExplanation
 from .rounds import DraftTable, Round
+from .rules import RuleKind, Severity, ValidationRule
 from .submissions import DataSource, Review, StagedObservation, Submission, SubmissionEvent, ValidationIssue
 
 __all__ = [
@@ -21,8 +23,11 @@ __all__ = [
     "Profile",
     "Release",
     "Review",
+    "ReviewComment",
     "Role",
     "Round",
+    "RuleKind",
+    "Severity",
     "SourceType",
     "StagedObservation",
     "Submission",
@@ -30,4 +35,6 @@ __all__ = [
     "TableDefinition",
     "TableDimension",
     "ValidationIssue",
+    "ValidationRule",
+    "WarningExplanation",
 ]

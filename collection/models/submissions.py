@@ -84,7 +84,7 @@ class ValidationIssue(models.Model):
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="issues")
     severity = models.CharField(max_length=10, choices=Severity.choices)
-    rule = models.CharField(max_length=40)
+    rule = models.CharField(max_length=60)
     message = models.TextField()
     row = models.PositiveIntegerField(null=True, blank=True, help_text="Line in the file; the header is row 1.")
     column = models.CharField(max_length=60, null=True, blank=True)

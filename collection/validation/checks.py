@@ -6,12 +6,16 @@ stable: the API, the report page and later rule-as-data work all key on them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from ..catalogue import TableSpec
 from .readers import REQUIRED_COLUMNS, ROW, LongTable
+
+if TYPE_CHECKING:
+    from .kinds import RuleDef
 
 ISSUE_SCHEMA = {
     "severity": pl.String,
@@ -40,6 +44,9 @@ class CheckContext:
     specs: dict[str, TableSpec]
     source_types: set[str]
     flags: set[str]
+    rules: list[RuleDef] = field(default_factory=list)  # the round's rules as data (kinds.py applies them)
+    published: pl.DataFrame | None = None  # the country's current published rows around the round's years
+    reported_elsewhere: set[tuple[str, str]] = field(default_factory=set)  # (indicator, time) sent or published
 
 
 def empty_issues() -> pl.DataFrame:
@@ -317,95 +324,3 @@ def check_duplicates(frame: pl.DataFrame) -> pl.DataFrame:
             pl.col("_first"),
         ),
     )
-
-
-def check_additivity(frame: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
-    """Along every dimension with a TOTAL code, the total equals the sum of its parts, within
-    max(0.1 % of the total, 0.1). Closed lists are checked when all their required parts are present;
-    partner-country lists over the countries present plus X."""
-    out = []
-    for column in DIMENSIONS:
-        roles = []
-        for ind, spec in ctx.specs.items():
-            dim = spec.dimensions.get(column)
-            if dim is None or dim.total is None:
-                continue
-            required = set(dim.required_parts)
-            roles += [(ind, code, code == dim.total, code in required, dim.kind, len(required)) for code in dim.codes]
-        if not roles:
-            continue
-        role_frame = pl.DataFrame(
-            roles,
-            orient="row",
-            schema={
-                "indicator": pl.String,
-                column: pl.String,
-                "_is_total": pl.Boolean,
-                "_required": pl.Boolean,
-                "_kind": pl.String,
-                "_n_required": pl.Int64,
-            },
-        )
-        joined = frame.join(role_frame, on=["indicator", column], how="inner")
-        group = [k for k in KEY if k != column]
-        totals = joined.filter(pl.col("_is_total")).select(
-            *group,
-            pl.col(column).alias("_total_code"),
-            pl.col("value").alias("_total"),
-            pl.col(ROW),
-            "_sheet",
-            "_cell",
-            ID,
-            "_kind",
-            "_n_required",
-        )
-        parts = (
-            joined.filter(~pl.col("_is_total"))
-            .group_by(group)
-            .agg(
-                pl.col("value").sum().alias("_sum"),
-                pl.col("_required").sum().alias("_required_present"),
-                pl.len().alias("_n_parts"),
-                pl.col(column).sort().str.join(" + ").alias("_codes"),
-            )
-        )
-        both = totals.join(parts, on=group, how="inner")
-        checked = (
-            pl.when(pl.col("_kind") == "partner")
-            .then(True)
-            .otherwise(pl.col("_required_present") == pl.col("_n_required"))
-        )
-        tolerance = pl.max_horizontal(pl.col("_total").abs() * 0.001, pl.lit(0.1))
-        diff = pl.col("_total") - pl.col("_sum")
-        parts_label = (
-            pl.when(pl.col("_kind") == "partner")
-            .then(pl.format("the {} partner countries reported (with X)", pl.col("_n_parts")))
-            .otherwise(pl.col("_codes"))
-        )
-        where = pl.concat_str(
-            [
-                pl.when(pl.col(k) == "").then(None).otherwise(pl.col(k))
-                for k in group
-                if k not in ("ref_area", "source")
-            ],
-            separator=", ",
-            ignore_nulls=True,
-        )
-        out.append(
-            row_issues(
-                both,
-                rule="additivity",
-                column=None,
-                mask=checked & (diff.abs() > tolerance),
-                message=pl.format(
-                    f"Along {column}, the total {{}} is {{}} but {{}} add up to {{}} (difference {{}}) for {{}}.",
-                    pl.col("_total_code"),
-                    fmt(pl.col("_total")),
-                    parts_label,
-                    fmt(pl.col("_sum")),
-                    fmt(diff),
-                    where,
-                ),
-            )
-        )
-    return pl.concat(out) if out else empty_issues()

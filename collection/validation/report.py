@@ -6,14 +6,16 @@ import logging
 from dataclasses import dataclass, field
 
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ..bulkload import bulk_load
-from ..catalogue import table_specs
+from ..bulkread import read_frame
+from ..catalogue import rules_effective, table_specs
 from ..models import (
     LAYOUT_COLUMNS,
     DataSource,
+    Observation,
     ObservationStatus,
     SourceType,
     StagedObservation,
@@ -22,7 +24,7 @@ from ..models import (
 )
 from ..submissions import submission_move
 from ..workbook.layout import SOURCES_SHEET, TEMPLATE_VERSION
-from . import checks
+from . import checks, kinds
 from .checks import ERROR, WARNING, CheckContext
 from .readers import ROW, LongTable, UnreadableFile, read_upload
 
@@ -51,9 +53,50 @@ class ValidationResult:
         return self.issues.filter(pl.col("severity") == WARNING).height
 
 
+PUBLISHED_SCHEMA = {
+    "indicator": pl.String,
+    "ref_area": pl.String,
+    "source": pl.String,
+    "sex": pl.String,
+    "classif1": pl.String,
+    "classif2": pl.String,
+    "time": pl.String,
+    "value": pl.Float64,
+    "obs_status": pl.String,
+    "note": pl.String,
+}
+
+
+def published_around(country: str, years: list[int]) -> pl.DataFrame:
+    """The country's current published values for the round's years and the year before each (year on year)."""
+    times = sorted({str(y) for y in years} | {str(y - 1) for y in years})
+    columns = ", ".join("obs_value" if c == "value" else c for c in PUBLISHED_SCHEMA)
+    table = connection.ops.quote_name(Observation._meta.db_table)
+    return read_frame(
+        f"SELECT {columns} FROM {table} WHERE ref_area = %s AND is_current AND time IN "
+        f"({', '.join(['%s'] * len(times))})",
+        [country, *times],
+        PUBLISHED_SCHEMA,
+    )
+
+
+def reported_elsewhere(submission: Submission, published: pl.DataFrame) -> set[tuple[str, str]]:
+    """(indicator, year) the country already covers in this round: published, or awaiting a decision."""
+    years = {str(y) for y in submission.round.reference_years}
+    pairs = {p for p in published.select("indicator", "time").unique().iter_rows() if p[1] in years}
+    pending = Submission.objects.filter(
+        round_id=submission.round_id,
+        country_id=submission.country_id,
+        status__in=[Submission.Status.SUBMITTED, Submission.Status.APPROVED],
+    ).exclude(pk=submission.pk)
+    staged = StagedObservation.objects.filter(submission__in=pending).values_list("indicator", "time").distinct()
+    return pairs | set(staged)
+
+
 def check_context(submission: Submission) -> CheckContext:
     """The catalogue and round facts the checks need, read once."""
     round_ = submission.round
+    published = published_around(submission.country_id, list(round_.reference_years))
     return CheckContext(
         country=submission.country_id,
         reference_years=list(round_.reference_years),
@@ -61,6 +104,9 @@ def check_context(submission: Submission) -> CheckContext:
         specs=table_specs(),
         source_types=set(SourceType.objects.values_list("code", flat=True)),
         flags=set(ObservationStatus.objects.values_list("code", flat=True)),
+        rules=[kinds.RuleDef.from_model(r) for r in rules_effective(round_)],
+        published=published,
+        reported_elsewhere=reported_elsewhere(submission, published),
     )
 
 
@@ -118,7 +164,7 @@ def validate_table(table: LongTable, ctx: CheckContext) -> ValidationResult:
     clean = obs.join(
         row_errors.select(pl.col(checks.ID).cast(obs.schema[checks.ID])).unique(), on=checks.ID, how="anti"
     ).with_columns(pl.col("classif2").fill_null(""))
-    found.append(checks.check_additivity(clean, ctx))
+    found.append(kinds.run_rules(clean, ctx))
     indicators = sorted(set(obs["indicator"].drop_nulls().unique()) & set(ctx.specs))
     return ValidationResult(pl.concat(found), clean, frame.height, obs.height, indicators)
 

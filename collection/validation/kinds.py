@@ -1,0 +1,579 @@
+"""The rule kinds: each implemented once, on whole columns (polars), driven by a rule's parameters.
+
+A rule (collection.models.ValidationRule) names its kind, its parameters, a severity and a message template;
+`run_rules` applies every rule of a round to a submission's clean rows. Cross-table kinds compare the
+submission with itself and, for cells it does not carry, with the country's published values, so a table
+sent alone is still checked against the others.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import polars as pl
+from django.core.exceptions import ValidationError
+
+from .checks import DIMENSIONS, ID, KEY, CheckContext, empty_issues, fmt, issue, row_issues
+from .readers import ROW
+
+CELL = ("ref_area", "source", "sex", "classif1", "classif2", "time")  # a key without the indicator
+ANCHOR = (ROW, "_sheet", "_cell", ID)  # where in the file an issue points (null for published rows)
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    """A rule as the worker applies it: a plain copy of the database row."""
+
+    code: str
+    kind: str
+    table: str | None
+    params: dict
+    severity: str
+    message: str
+
+    @classmethod
+    def from_model(cls, rule) -> RuleDef:
+        return cls(rule.code, rule.kind, rule.table_id, dict(rule.params or {}), rule.severity, rule.message)
+
+
+@dataclass
+class RuleInput:
+    """What the rules read: the submission's clean rows and the country's published rows around them."""
+
+    rows: pl.DataFrame
+    ctx: CheckContext
+
+    @cached_property
+    def combined(self) -> pl.DataFrame:
+        """The submission's rows (`_new`) and the published ones for keys the submission does not carry."""
+        new = self.rows.with_columns(pl.lit(True).alias("_new"))
+        published = self.ctx.published
+        if published is None or published.is_empty():
+            return new
+        published = published.join(new.select(KEY), on=list(KEY), how="anti")
+        published = published.with_columns(
+            pl.lit(None, dtype=new.schema[ROW]).alias(ROW),
+            pl.lit(None, dtype=pl.String).alias("_sheet"),
+            pl.lit(None, dtype=pl.String).alias("_cell"),
+            pl.lit(None, dtype=new.schema[ID]).alias(ID),
+            pl.lit("").alias("obs_status") if "obs_status" not in published.columns else pl.col("obs_status"),
+            pl.lit(False).alias("_new"),
+        )
+        columns = [*KEY, "value", "obs_status", "note", *ANCHOR, "_new"]
+        return pl.concat([new.select(columns), published.select(columns)], how="vertical_relaxed")
+
+    @cached_property
+    def _by_indicator(self) -> dict[str, pl.DataFrame]:
+        return {key[0]: part for key, part in self.combined.partition_by("indicator", as_dict=True).items()}
+
+    def table(self, indicator: str) -> pl.DataFrame:
+        """One table's rows, new and published (an empty frame when there is none)."""
+        return self._by_indicator.get(indicator, self.combined.clear())
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How a kind reads its parameters, which placeholders its message may use, and its implementation."""
+
+    run: Callable[[RuleDef, RuleInput], pl.DataFrame] | None
+    params: dict[str, object]  # name -> default (None: required)
+    placeholders: tuple[str, ...]
+    default_message: str
+    needs_table: bool = True
+    help: str = ""
+    defaults: dict = field(default_factory=dict)
+
+
+# --- messages ------------------------------------------------------------------------------------------
+
+
+def render(template: str, fields: dict[str, pl.Expr]) -> pl.Expr:
+    """The message template as one text expression: literal parts and the placeholders' columns."""
+    parts: list[pl.Expr] = []
+    for literal, name, _spec, _conversion in string.Formatter().parse(template):
+        if literal:
+            parts.append(pl.lit(literal))
+        if name is not None:
+            parts.append(fields[name].cast(pl.String).fill_null(""))
+    return pl.concat_str(parts) if parts else pl.lit("")
+
+
+def describe(columns: list[str] | tuple[str, ...], prefix: str = "") -> pl.Expr:
+    """A cell as a statistician names it: its codes, then the year (empty codes and ref_area/source left out)."""
+    shown = [c for c in ("sex", "classif1", "classif2") if c in columns] + (["time"] if "time" in columns else [])
+    return pl.concat_str(
+        [pl.when(pl.col(prefix + c) == "").then(None).otherwise(pl.col(prefix + c)) for c in shown],
+        separator=", ",
+        ignore_nulls=True,
+    )
+
+
+def tolerance(total: pl.Expr, params: dict) -> pl.Expr:
+    return pl.max_horizontal(total.abs() * float(params["tolerance_pct"]) / 100, pl.lit(float(params["tolerance_abs"])))
+
+
+def _param(rule: RuleDef, name: str):
+    value = rule.params.get(name)
+    return KINDS[rule.kind].params[name] if value is None else value
+
+
+def _params(rule: RuleDef) -> dict:
+    return {name: _param(rule, name) for name in KINDS[rule.kind].params}
+
+
+# --- additivity ----------------------------------------------------------------------------------------
+
+
+def run_additivity(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
+    """Along each dimension with a total, the total equals the sum of its parts (new rows only).
+
+    Closed lists are checked when all their required parts are present; partner lists over the countries
+    present plus X."""
+    params = _params(rule)
+    spec = data.ctx.specs.get(rule.table)
+    frame = data.rows.filter(pl.col("indicator") == rule.table)
+    if spec is None or frame.is_empty():
+        return empty_issues()
+    out = []
+    for column in params["dimensions"]:
+        dim = spec.dimensions.get(column)
+        if dim is None or dim.total is None:
+            continue
+        required = set(dim.required_parts)
+        group = [k for k in KEY if k != column]
+        in_list = frame.filter(pl.col(column).is_in(dim.codes))
+        totals = in_list.filter(pl.col(column) == dim.total).select(*group, pl.col("value").alias("_total"), *ANCHOR)
+        parts = (
+            in_list.filter(pl.col(column) != dim.total)
+            .group_by(group)
+            .agg(
+                pl.col("value").sum().alias("_sum"),
+                pl.col(column).is_in(sorted(required)).sum().alias("_required_present"),
+                pl.len().alias("_n_parts"),
+                pl.col(column).sort().str.join(" + ").alias("_codes"),
+            )
+        )
+        both = totals.join(parts, on=group, how="inner")
+        partner = dim.kind == "partner"
+        checked = pl.lit(True) if partner else pl.col("_required_present") == len(required)
+        diff = pl.col("_total") - pl.col("_sum")
+        parts_label = (
+            pl.format("the {} partner countries reported (with X)", pl.col("_n_parts")) if partner else pl.col("_codes")
+        )
+        message = render(
+            rule.message,
+            {
+                "dimension": pl.lit(column),
+                "total_code": pl.lit(dim.total),
+                "total": fmt(pl.col("_total")),
+                "parts": parts_label,
+                "sum": fmt(pl.col("_sum")),
+                "difference": fmt(diff),
+                "cell": describe([c for c in group if c != "indicator"]),
+                "table": pl.col("indicator"),
+            },
+        )
+        out.append(
+            row_issues(
+                both,
+                rule=rule.code,
+                column="obs_value",
+                mask=checked & (diff.abs() > tolerance(pl.col("_total"), params)),
+                message=message,
+                severity=rule.severity,
+            )
+        )
+    return pl.concat(out) if out else empty_issues()
+
+
+# --- comparisons across tables: identity, bound, equal totals -----------------------------------------
+
+
+def selection(value: str | dict) -> dict:
+    """A side of a comparison: an indicator, optionally narrowed to fixed codes ({"classif1": "..."})."""
+    if isinstance(value, str):
+        return {"indicator": value, "where": {}}
+    return {"indicator": value["indicator"], "where": dict(value.get("where") or {})}
+
+
+def match_columns(*sides: dict) -> list[str]:
+    """Cells are matched on every key column that no side fixes."""
+    fixed = {column for side in sides for column in side["where"]}
+    return [c for c in CELL if c not in fixed]
+
+
+def side_cells(data: RuleInput, side: dict, match: list[str], name: str) -> pl.DataFrame:
+    """The side's cells: the match columns, its value, and where it sits in the file when it is new."""
+    frame = data.table(side["indicator"])
+    for column, code in side["where"].items():
+        frame = frame.filter(pl.col(column) == code)
+    return frame.select(
+        *match,
+        pl.col("value").alias(f"{name}.value"),
+        pl.col("_new").alias(f"{name}.new"),
+        *(pl.col(c).alias(f"{name}.{c}") for c in ANCHOR),
+        pl.when(pl.col("_new")).then(pl.col("indicator")).alias(f"{name}.indicator"),
+    )
+
+
+def anchored(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """Point each compared cell at the first side that is in the file (published sides have no place)."""
+    return frame.with_columns(
+        pl.any_horizontal([pl.col(f"{n}.new") for n in names]).alias("_any_new"),
+        *(pl.coalesce([pl.col(f"{n}.{c}") for n in names]).alias(c) for c in (*ANCHOR, "indicator")),
+    )
+
+
+def compare(
+    rule: RuleDef,
+    data: RuleInput,
+    left: dict,
+    rights: list[dict],
+    *,
+    fails: Callable[[pl.Expr, pl.Expr], pl.Expr],
+    fields: Callable[[list[str]], dict[str, pl.Expr]],
+) -> pl.DataFrame:
+    """Join the left side with the sum of the right sides cell by cell; an issue where `fails(left, right)`."""
+    match = match_columns(left, *rights)
+    names = ["left"] + [f"right{i}" for i in range(len(rights))]
+    joined = side_cells(data, left, match, "left")
+    for name, side in zip(names[1:], rights, strict=True):
+        joined = joined.join(side_cells(data, side, match, name), on=match, how="inner")
+    if joined.is_empty():
+        return empty_issues()
+    joined = anchored(joined, names).with_columns(
+        pl.sum_horizontal([pl.col(f"{n}.value") for n in names[1:]]).alias("_right")
+    )
+    return row_issues(
+        joined,
+        rule=rule.code,
+        column="obs_value",
+        mask=pl.col("_any_new") & fails(pl.col("left.value"), pl.col("_right")),
+        message=render(rule.message, fields(match)),
+        severity=rule.severity,
+    )
+
+
+def label(side: dict) -> str:
+    """A side as the message names it: the indicator and its fixed codes."""
+    where = ", ".join(side["where"].values())
+    return f"{side['indicator']} ({where})" if where else side["indicator"]
+
+
+def run_identity(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
+    """The total table's cell equals the sum of the part tables' same cells (TEAP = TEMP + TUNE)."""
+    params = _params(rule)
+    total = selection(params["total"] or rule.table)
+    parts = [selection(p) for p in params["parts"]]
+    diff = pl.col("left.value") - pl.col("_right")
+    return compare(
+        rule,
+        data,
+        total,
+        parts,
+        fails=lambda left, right: (left - right).abs() > tolerance(left, params),
+        fields=lambda match: {
+            "total_table": pl.lit(label(total)),
+            "total": fmt(pl.col("left.value")),
+            "parts_tables": pl.lit(" + ".join(label(p) for p in parts)),
+            "sum": fmt(pl.col("_right")),
+            "difference": fmt(diff),
+            "cell": describe(match),
+        },
+    )
+
+
+def run_bound(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
+    """A part never exceeds its total (TEAP ≤ TPOP, youth ≤ 15+), beyond a rounding tolerance."""
+    params = _params(rule)
+    part = selection(params["part"] or rule.table)
+    total = selection(params["total"])
+    return compare(
+        rule,
+        data,
+        part,
+        [total],
+        fails=lambda left, right: left - right > float(params["tolerance_abs"]),
+        fields=lambda match: {
+            "part_table": pl.lit(label(part)),
+            "part": fmt(pl.col("left.value")),
+            "total_table": pl.lit(label(total)),
+            "total": fmt(pl.col("_right")),
+            "excess": fmt(pl.col("left.value") - pl.col("_right")),
+            "cell": describe(match),
+        },
+    )
+
+
+def run_equal_totals(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
+    """The same total reported in several tables agrees with the reference table's, cell by cell."""
+    params = _params(rule)
+    reference = selection(params["reference"])
+    out = [
+        compare(
+            rule,
+            data,
+            other,
+            [reference],
+            fails=lambda left, right: (left - right).abs() > tolerance(right, params),
+            fields=lambda match, other=other: {
+                "table": pl.lit(label(other)),
+                "value": fmt(pl.col("left.value")),
+                "reference_table": pl.lit(label(reference)),
+                "reference": fmt(pl.col("_right")),
+                "difference": fmt(pl.col("left.value") - pl.col("_right")),
+                "cell": describe(match),
+            },
+        )
+        for other in (selection(o) for o in params["others"])
+    ]
+    return pl.concat(out) if out else empty_issues()
+
+
+# --- year on year, flags, partner lists ----------------------------------------------------------------
+
+
+def run_year_on_year(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
+    """A change from the year before (this file's value if it has one, else the published one) beyond the
+    table's threshold, ignoring tiny cells and rows flagged B with a note (a declared break)."""
+    params = _params(rule)
+    new = data.rows.filter(pl.col("indicator") == rule.table)
+    if new.is_empty():
+        return empty_issues()
+    series = [k for k in KEY if k != "time"]
+    before = data.table(rule.table).select(
+        *series,
+        (pl.col("time").cast(pl.Int64, strict=False) + 1).cast(pl.String).alias("time"),
+        pl.col("value").alias("_previous"),
+        pl.when(pl.col("_new")).then(pl.lit("this file")).otherwise(pl.lit("published")).alias("_from"),
+    )
+    joined = new.join(before, on=list(KEY), how="inner")
+    previous, value = pl.col("_previous"), pl.col("value")
+    change = (value - previous) / previous * 100
+    declared_break = (pl.col("obs_status") == "B") & (pl.col("note").str.strip_chars().fill_null("") != "")
+    threshold = float(params["threshold_pct"])
+    mask = (
+        (previous > 0)
+        & (pl.max_horizontal(value, previous) >= float(params["min_value"]))
+        & (change.abs() > threshold)
+        & ~declared_break.fill_null(False)
+    )
+    fields = {
+        "time": pl.col("time"),
+        "value": fmt(value),
+        "previous_time": (pl.col("time").cast(pl.Int64) - 1).cast(pl.String),
+        "previous": fmt(previous),
+        "previous_from": pl.col("_from"),
+        "change_pct": pl.format(
+            "{}{}", pl.when(change > 0).then(pl.lit("+")).otherwise(pl.lit("")), fmt(change.round(1))
+        ),
+        "threshold": pl.lit(fmt_number(threshold)),
+        "cell": describe(series),
+    }
+    return row_issues(
+        joined,
+        rule=rule.code,
+        column="obs_value",
+        mask=mask,
+        message=render(rule.message, fields),
+        severity=rule.severity,
+    )
+
+
+def fmt_number(value: float) -> str:
+    return f"{value:g}"
+
+
+def run_break_without_note(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
+    """A break in series (B) says nothing to the reader without a note on what changed."""
+    frame = data.rows.filter(pl.col("indicator") == rule.table)
+    no_note = pl.col("note").fill_null("").str.strip_chars() == ""
+    return row_issues(
+        frame,
+        rule=rule.code,
+        column="note",
+        mask=(pl.col("obs_status") == "B") & no_note,
+        message=render(rule.message, {"cell": describe(CELL), "time": pl.col("time"), "table": pl.col("indicator")}),
+        severity=rule.severity,
+    )
+
+
+def run_own_country_partner(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
+    """The reporting country cannot be its own partner country (foreign-born, foreign citizens, abroad)."""
+    column = _param(rule, "column")
+    spec = data.ctx.specs.get(rule.table)
+    dim = spec.dimensions.get(column) if spec else None
+    if dim is None or not dim.codes:
+        return empty_issues()
+    own = dim.codes[0].rsplit("_", 1)[0] + "_" + data.ctx.country
+    frame = data.rows.filter(pl.col("indicator") == rule.table)
+    return row_issues(
+        frame,
+        rule=rule.code,
+        column=column,
+        mask=pl.col(column) == own,
+        message=render(
+            rule.message,
+            {"code": pl.col(column), "country": pl.lit(data.ctx.country), "table": pl.col("indicator")},
+        ),
+        severity=rule.severity,
+    )
+
+
+def run_completeness(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
+    """Requested tables and years that neither this file, the country's other submissions of the round
+    awaiting review, nor the published data carry: one warning listing them."""
+    have = set(data.rows.select("indicator", "time").unique().iter_rows()) | data.ctx.reported_elsewhere
+    years = [str(y) for y in data.ctx.reference_years]
+    missing: dict[str, list[str]] = {}
+    for indicator in [i for i in data.ctx.specs if i in data.ctx.requested]:  # the catalogue's order
+        gaps = [y for y in years if (indicator, y) not in have]
+        if gaps:
+            missing[indicator] = gaps
+    if not missing:
+        return empty_issues()
+    listed = "; ".join(
+        indicator if len(gaps) == len(years) else f"{indicator} ({', '.join(gaps)})"
+        for indicator, gaps in missing.items()
+    )
+    count = sum(len(g) for g in missing.values())
+    message = pl.select(render(rule.message, {"missing": pl.lit(listed), "count": pl.lit(str(count))})).item()
+    return issue(rule.code, message, severity=rule.severity)
+
+
+# --- the catalogue of kinds ----------------------------------------------------------------------------
+
+TOLERANCE = {"tolerance_pct": 0.1, "tolerance_abs": 0.1}
+
+KINDS: dict[str, Kind] = {
+    "additivity": Kind(
+        run_additivity,
+        {"dimensions": list(DIMENSIONS), **TOLERANCE},
+        ("dimension", "total_code", "total", "parts", "sum", "difference", "cell", "table"),
+        "Along {dimension}, the total {total_code} is {total} but {parts} add up to {sum} "
+        "(difference {difference}) for {cell}.",
+        help="dimensions: which of sex, classif1, classif2; tolerance: max(tolerance_pct % of the total, "
+        "tolerance_abs).",
+    ),
+    "identity": Kind(
+        run_identity,
+        {"total": None, "parts": None, **TOLERANCE},
+        ("total_table", "total", "parts_tables", "sum", "difference", "cell"),
+        "{total_table} is {total} for {cell} but {parts_tables} add up to {sum} (difference {difference}).",
+        help='total: indicator (default: the rule\'s table); parts: list of indicators; a side may be {"indicator": '
+        '..., "where": {"classif1": ...}} to fix codes.',
+    ),
+    "bound": Kind(
+        run_bound,
+        {"part": None, "total": None, "tolerance_abs": 0.1},
+        ("part_table", "part", "total_table", "total", "excess", "cell"),
+        "{part_table} is {part} for {cell}, more than {total_table} ({total}) which contains it.",
+        help="part, total: indicator or {indicator, where}; cells are matched on the key columns neither fixes.",
+    ),
+    "equal_totals": Kind(
+        run_equal_totals,
+        {"reference": None, "others": None, **TOLERANCE},
+        ("table", "value", "reference_table", "reference", "difference", "cell"),
+        "{table} gives {value} for {cell} but {reference_table} gives {reference} (difference {difference}).",
+        help="reference: a side; others: list of sides whose value must equal the reference's, cell by cell.",
+    ),
+    "year_on_year": Kind(
+        run_year_on_year,
+        {"threshold_pct": 30, "min_value": 5},
+        ("time", "value", "previous_time", "previous", "previous_from", "change_pct", "threshold", "cell"),
+        "{cell}: {value} against {previous} in {previous_time} ({previous_from}) is a change of {change_pct} %, "
+        "beyond the {threshold} % expected for this table. Flag the value B with a note if the series breaks, "
+        "or explain the change.",
+        help="threshold_pct: % change flagged; min_value: cells where both values are below it are ignored "
+        "(thousands of persons).",
+    ),
+    "break_without_note": Kind(
+        run_break_without_note,
+        {},
+        ("cell", "time", "table"),
+        "{cell} is flagged B (break in series) without a note; say in the note what changed.",
+    ),
+    "own_country_partner": Kind(
+        run_own_country_partner,
+        {"column": "classif1"},
+        ("code", "country", "table"),
+        "{code} is the reporting country ({country}) itself; {table} lists other countries only.",
+        help="column: the partner-country dimension.",
+    ),
+    "completeness": Kind(
+        run_completeness,
+        {},
+        ("missing", "count"),
+        "{count} requested table-year(s) are missing (not in this file, not awaiting review, not published): "
+        "{missing}.",
+        needs_table=False,
+    ),
+    "source_metadata": Kind(
+        None,  # checked when the focal point submits (collection.sources), not by the worker
+        {"fields": ["source_type", "name", "reference_period", "coverage", "migrant_definition"]},
+        ("indicator", "missing"),
+        "{indicator}: describe its {missing} before submitting.",
+        needs_table=False,
+        help="fields: the source metadata every indicator of a submission needs.",
+    ),
+}
+
+
+def rule_problems(rule) -> None:
+    """Raise a ValidationError naming what is wrong with a rule's kind, parameters or message."""
+    kind = KINDS.get(rule.kind)
+    if kind is None:
+        raise ValidationError({"kind": f"Unknown kind {rule.kind!r}."})
+    errors = {}
+    params = rule.params or {}
+    if not isinstance(params, dict):
+        raise ValidationError({"params": "Parameters are a JSON object."})
+    unknown = sorted(set(params) - set(kind.params))
+    missing = sorted(n for n, default in kind.params.items() if default is None and params.get(n) is None)
+    if rule.kind == "identity":
+        missing = [m for m in missing if m != "total"]
+    if rule.kind == "bound":
+        missing = [m for m in missing if m != "part"]
+    if unknown or missing:
+        said = [f"unknown parameter(s) {', '.join(unknown)}"] if unknown else []
+        said += [f"missing parameter(s) {', '.join(missing)}"] if missing else []
+        errors["params"] = f"{'; '.join(said).capitalize()}. {kind.help}".strip()
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(rule.message or "") if name is not None}
+    except ValueError as exc:
+        errors["message"] = f"The message template is malformed: {exc}."
+    else:
+        wrong = sorted(names - set(kind.placeholders))
+        if wrong:
+            errors["message"] = (
+                f"Unknown placeholder(s) {', '.join('{' + w + '}' for w in wrong)}; this kind offers "
+                f"{', '.join('{' + p + '}' for p in kind.placeholders)}."
+            )
+    if kind.needs_table and not getattr(rule, "table_id", None):
+        errors["table"] = "This kind applies to one table: choose it."
+    if errors:
+        raise ValidationError(errors)
+
+
+def run_rules(rows: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
+    """Every rule of the round that the worker applies, on the clean rows; one frame of issues."""
+    data = RuleInput(rows, ctx)
+    present = set(rows["indicator"].unique()) if rows.height else set()
+    out = [empty_issues()]
+    for rule in ctx.rules:
+        kind = KINDS.get(rule.kind)
+        if kind is None or kind.run is None:
+            continue
+        if rule.kind == "completeness" or rule.table in present or _touches(rule, present):
+            out.append(kind.run(rule, data))
+    return pl.concat(out)
+
+
+def _touches(rule: RuleDef, present: set[str]) -> bool:
+    """A cross-table rule runs when any of its tables is in the file (the others may come from the master)."""
+    sides = [rule.params.get(k) for k in ("total", "part", "reference")]
+    sides += list(rule.params.get("parts") or []) + list(rule.params.get("others") or [])
+    return any(selection(s)["indicator"] in present for s in sides if s)
