@@ -46,3 +46,12 @@ class DataSourceForm(forms.ModelForm):
         model = DataSource
         fields = ["source_type", "name", "agency", "reference_period", "coverage", "migrant_definition", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class ExplanationForm(forms.Form):
+    """An answer to one warning (`issue`) or to every warning of a rule (`rule`, optionally in one table)."""
+
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    issue = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    rule = forms.CharField(required=False, widget=forms.HiddenInput)
+    indicator = forms.CharField(required=False, widget=forms.HiddenInput)

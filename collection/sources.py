@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.db import transaction
 
 from . import access
+from .catalogue import rules_effective
 from .errors import NotAllowed, PortalError
-from .models import DataSource, Submission
+from .models import DataSource, RuleKind, Submission
+from .validation.kinds import param
 
 EDITABLE_STATUSES = {
     Submission.Status.RECEIVED,
@@ -27,3 +29,24 @@ def datasource_save(*, user, submission: Submission, indicator: str, **fields) -
         raise PortalError(f"Indicator {indicator} is not requested in round {submission.round.name}.")
     source, _ = DataSource.objects.update_or_create(submission=submission, indicator=indicator, defaults=fields)
     return source
+
+
+def source_gaps(submission: Submission) -> list[str]:
+    """What the source metadata rules still ask of this submission: one sentence per indicator with gaps."""
+    rules = [r for r in rules_effective(submission.round) if r.kind == RuleKind.SOURCE_METADATA]
+    if not rules:
+        return []
+    described = {s.indicator: s for s in submission.sources.all()}
+    labels = {f.name: str(f.verbose_name) for f in DataSource._meta.fields}
+    gaps = []
+    for rule in rules:
+        fields = param(rule, "fields")
+        for indicator in submission.indicators or []:
+            source = described.get(indicator)
+            missing = [
+                f for f in fields if source is None or not getattr(source, f"{f}_id" if f == "source_type" else f)
+            ]
+            if missing:
+                said = ", ".join(labels.get(f, f) for f in missing)
+                gaps.append(rule.message.format(indicator=indicator, missing=said))
+    return gaps

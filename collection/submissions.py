@@ -125,7 +125,30 @@ def submission_submit(*, user, submission: Submission) -> Submission:
             f"Submission #{pending.first().pk} for this country and round is already awaiting review; "
             "wait for the reviewer's decision before submitting another."
         )
+    if submission.status == S.VALID:  # other states are refused by the move below, with their own message
+        submission_readiness_check(submission)
     return submission_move(submission=submission, to=S.SUBMITTED, actor=user, extra={"submitted_at": timezone.now()})
+
+
+def submission_readiness(submission: Submission) -> list[str]:
+    """What still stands between a valid submission and review: source metadata gaps, unanswered warnings."""
+    from .explanations import warnings_unanswered
+    from .sources import source_gaps
+
+    missing = source_gaps(submission)
+    unanswered = warnings_unanswered(submission).count()
+    if unanswered:
+        missing.append(
+            f"{unanswered} warning(s) have no explanation yet; explain each one (or all of a rule at once) "
+            "so the reviewer knows why the values are right."
+        )
+    return missing
+
+
+def submission_readiness_check(submission: Submission) -> None:
+    missing = submission_readiness(submission)
+    if missing:
+        raise PortalError("Not ready to submit: " + " ".join(missing))
 
 
 def submission_approve(*, user, submission: Submission, comment: str = "") -> Submission:

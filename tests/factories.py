@@ -8,10 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from collection.accounts import user_create_or_update
 from collection.catalogue import table_specs
+from collection.explanations import explanation_save
 from collection.longlayout import rows_to_csv
-from collection.models import Country, Round, Submission, TableDefinition
+from collection.models import Country, DataSource, Round, Submission, TableDefinition
 from collection.samples import sample_rows
-from collection.submissions import submission_upload
+from collection.submissions import submission_submit, submission_upload
 from collection.validation.report import submission_validate
 
 PASSWORD = "a-long-test-password"
@@ -64,12 +65,46 @@ def upload(user, round_: Round, content: bytes, *, country: str = "THA", name: s
     )
 
 
-def validated(user, round_: Round, content: bytes | None = None, *, country: str = "THA") -> Submission:
-    """Upload and validate in this process, as the worker would."""
+def validated(
+    user, round_: Round, content: bytes | None = None, *, country: str = "THA", described: bool = True
+) -> Submission:
+    """Upload and validate in this process, as the worker would; `described` also describes every table's
+    source in full, as a focal point does before submitting."""
     submission = upload(user, round_, content if content is not None else sample_csv(country), country=country)
     submission_validate(submission_id=submission.pk)
     submission.refresh_from_db()
+    if described:
+        describe_sources(submission)
     return submission
+
+
+def describe_sources(submission: Submission) -> None:
+    """Every indicator of the submission gets a complete source description (what `sources.complete` asks)."""
+    for indicator in submission.indicators:
+        DataSource.objects.update_or_create(
+            submission=submission,
+            indicator=indicator,
+            defaults={
+                "source_type_id": "BA" if indicator.startswith("MST") else "FA",
+                "name": "Labour Force Survey" if indicator.startswith("MST") else "Work permit register",
+                "agency": "National Statistical Office",
+                "reference_period": "annual average",
+                "coverage": "whole country, population 15+",
+                "migrant_definition": "place_of_birth" if "CBR" in indicator else "citizenship",
+            },
+        )
+
+
+def submit(user, submission: Submission) -> Submission:
+    """Answer the warnings, then submit: what a focal point does once the file is valid and described."""
+    explain_warnings(user, submission)
+    return submission_submit(user=user, submission=submission)
+
+
+def explain_warnings(user, submission: Submission, text: str = "Checked with the survey team.") -> None:
+    """Answer every warning of the submission, one answer per rule (the focal point's quickest way)."""
+    for rule in submission.issues.filter(severity="warning").values_list("rule", flat=True).distinct():
+        explanation_save(user=user, submission=submission, text=text, rule=rule)
 
 
 def named_file(name: str, content: bytes) -> SimpleUploadedFile:

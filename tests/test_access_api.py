@@ -317,6 +317,7 @@ def test_only_reviewers_and_admins_return(as_role, people, tha_submitted, role, 
     ("role", "expected"), [("anonymous", 401), ("fp_tha", 200), ("fp_mys", 404), ("reviewer", 403), ("admin", 200)]
 )
 def test_only_the_countrys_focal_point_or_an_admin_describes_sources(as_role, tha_valid, role, expected):
+    tha_valid.sources.all().delete()
     response = as_role(role).post(
         f"/api/v1/submissions/{tha_valid.pk}/sources/",
         {"indicator": INDICATOR, "source_type": "BA", "name": "Labour Force Survey 2024"},

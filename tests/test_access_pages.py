@@ -217,6 +217,7 @@ def test_actions_refuse_get(as_role, tha_valid):
 
 @pytest.mark.parametrize(("role", "expected"), [("fp_tha", 302), ("fp_mys", 404), ("reviewer", 200), ("admin", 302)])
 def test_only_the_countrys_focal_point_or_an_admin_saves_sources(as_role, tha_valid, role, expected):
+    tha_valid.sources.all().delete()
     response = as_role(role).post(
         f"/submissions/{tha_valid.pk}/sources/{INDICATOR}/", {"source_type": "BA", "name": "Labour Force Survey 2024"}
     )

@@ -109,7 +109,7 @@ def test_issues_list_row_column_and_rule(api, focal_point, open_round):
 
 
 def test_sources_are_described_per_indicator(api, focal_point, open_round):
-    submission = factories.validated(focal_point, open_round)
+    submission = factories.validated(focal_point, open_round, described=False)
     api.force_authenticate(focal_point)
     payload = {
         "indicator": "MST_FORP_SEX_CBR_NB",

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from collection.models import Observation, Release, StagedObservation
 from collection.publication import observations_publish
-from collection.submissions import submission_approve, submission_submit
+from collection.submissions import submission_approve
 
 from . import factories
 
@@ -17,7 +17,7 @@ FORP = "MST_FORP_SEX_CBR_NB"
 def publish(focal_point, reviewer, round_, content: bytes):
     submission = factories.validated(focal_point, round_, content)
     assert submission.status == "valid", list(submission.issues.values_list("message", flat=True))
-    submission_submit(user=focal_point, submission=submission)
+    factories.submit(focal_point, submission)
     submission_approve(user=reviewer, submission=submission)
     release = observations_publish(submission_id=submission.pk)
     submission.refresh_from_db()

@@ -9,7 +9,7 @@ from collection.catalogue import table_specs
 from collection.models import Country, DataSource, Round, StagedObservation
 from collection.publication import observations_publish
 from collection.samples import sample_rows
-from collection.submissions import submission_approve, submission_submit
+from collection.submissions import submission_approve
 from collection.workbook.build import workbook_build
 from collection.workbook.layout import FIRST_DATA_ROW, IDENTITY_SHEET
 
@@ -66,7 +66,7 @@ def test_workbook_is_prefilled_with_published_values_and_leaves_the_new_year_bla
     focal_point = factories.make_user("fp_tha", "focal_point", ["THA"])
     published = factories.sample_csv(indicators=TABLES, years=(2024,))
     submission = factories.validated(focal_point, round_, published)
-    submission_submit(user=focal_point, submission=submission)
+    factories.submit(focal_point, submission)
     submission_approve(user=reviewer, submission=submission)
     observations_publish(submission_id=submission.pk)
     book = open_book(build(round_))

@@ -45,6 +45,24 @@ def test_upload_to_publication_through_a_real_worker(worker, catalogue, api):
     assert body["status"] == "valid", api.get(url + "issues/").json()
     assert body["observation_count"] == content.count(b"\n") - 1
     assert api.get(url + "issues/").json()["count"] == 0
+    missing = "describe its source type, name, reference period, coverage, migrant definition before submitting."
+    assert sorted(body["missing_before_submit"]) == sorted(f"{i}: {missing}" for i in factories.SMALL_TABLES)
+    refused = api.post(url + "submit/")
+    assert refused.status_code == 400 and "describe its source" in str(refused.json())
+    for indicator in factories.SMALL_TABLES:
+        described = api.post(
+            url + "sources/",
+            {
+                "indicator": indicator,
+                "source_type": "BA",
+                "name": "Labour Force Survey 2025",
+                "reference_period": "2025 annual average",
+                "coverage": "whole country, 15+",
+                "migrant_definition": "place_of_birth",
+            },
+        )
+        assert described.status_code == 200, described.content
+    assert api.get(url).json()["missing_before_submit"] == []
     assert api.post(url + "submit/").json()["status"] == "submitted"
 
     api.force_authenticate(reviewer)

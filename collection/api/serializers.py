@@ -18,7 +18,9 @@ from ..models import (
     TableDefinition,
     TableDimension,
     ValidationIssue,
+    WarningExplanation,
 )
+from ..submissions import submission_readiness
 
 
 class CodeSerializer(serializers.ModelSerializer):
@@ -76,6 +78,9 @@ class SubmissionSerializer(serializers.ModelSerializer):
     country = serializers.CharField(source="country_id", read_only=True)
     uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
     reviews = ReviewSerializer(many=True, read_only=True)
+    missing_before_submit = serializers.SerializerMethodField(
+        help_text="For a valid submission: what must still be done before it can be submitted (empty when ready)."
+    )
 
     class Meta:
         model = Submission
@@ -98,8 +103,14 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "observation_count",
             "error_count",
             "warning_count",
+            "missing_before_submit",
             "reviews",
         ]
+
+    def get_missing_before_submit(self, submission: Submission) -> list[str]:
+        if submission.status != Submission.Status.VALID:
+            return []
+        return submission_readiness(submission)
 
 
 class SubmissionUploadSerializer(serializers.Serializer):
@@ -114,9 +125,39 @@ class SubmissionUploadSerializer(serializers.Serializer):
 
 
 class ValidationIssueSerializer(serializers.ModelSerializer):
+    explanation = serializers.SerializerMethodField(help_text="The focal point's answer to this warning, if any.")
+
     class Meta:
         model = ValidationIssue
-        fields = ["id", "severity", "rule", "message", "row", "column", "indicator"]
+        fields = ["id", "severity", "rule", "message", "row", "column", "indicator", "sheet", "cell", "explanation"]
+
+    def get_explanation(self, issue: ValidationIssue) -> str | None:
+        answer = self.context.get("explanations", {}).get(issue.pk)
+        return answer.text if answer else None
+
+
+class WarningExplanationSerializer(serializers.ModelSerializer):
+    """POST `issue` (one warning) or `rule` with an optional `indicator` (every warning of the rule), and `text`."""
+
+    issue = serializers.PrimaryKeyRelatedField(queryset=ValidationIssue.objects.none(), required=False, allow_null=True)
+    rule = serializers.CharField(required=False, allow_blank=True)
+    indicator = serializers.CharField(required=False, allow_blank=True, default="")
+    author = serializers.CharField(source="author.username", read_only=True)
+
+    class Meta:
+        model = WarningExplanation
+        fields = ["id", "issue", "rule", "indicator", "text", "author", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+    def __init__(self, *args, submission=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if submission is not None:
+            self.fields["issue"].queryset = submission.issues.all()
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs.get("issue") and not attrs.get("rule"):
+            raise serializers.ValidationError("Give the warning (`issue`) or the `rule` whose warnings you explain.")
+        return attrs
 
 
 class ReturnSerializer(serializers.Serializer):

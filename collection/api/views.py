@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from .. import access
 from ..errors import WrongState
+from ..explanations import explanation_save, explanations_by_issue
 from ..models import LAYOUT_COLUMNS, Code, Observation, TableDefinition, TableDimension
 from ..sources import datasource_save
 from ..submissions import submission_approve, submission_return, submission_submit, submission_upload
@@ -102,7 +103,20 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             if request.query_params.get(name):
                 issues = issues.filter(**{name: request.query_params[name]})
         page = self.paginate_queryset(issues)
-        return self.get_paginated_response(s.ValidationIssueSerializer(page, many=True).data)
+        context = {"explanations": explanations_by_issue(submission, page)}
+        return self.get_paginated_response(s.ValidationIssueSerializer(page, many=True, context=context).data)
+
+    @extend_schema(request=s.WarningExplanationSerializer, responses=s.WarningExplanationSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def explanations(self, request, pk=None):
+        """GET the focal point's answers to the warnings; POST one (for a warning, or for a rule at once)."""
+        submission = self.get_object()
+        if request.method == "POST":
+            payload = s.WarningExplanationSerializer(data=request.data, submission=submission)
+            payload.is_valid(raise_exception=True)
+            explanation_save(user=request.user, submission=submission, **payload.validated_data)
+        answers = submission.explanations.select_related("author")
+        return Response(s.WarningExplanationSerializer(answers, many=True).data)
 
     @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
     @action(detail=True)

@@ -115,13 +115,14 @@ def tolerance(total: pl.Expr, params: dict) -> pl.Expr:
     return pl.max_horizontal(total.abs() * float(params["tolerance_pct"]) / 100, pl.lit(float(params["tolerance_abs"])))
 
 
-def _param(rule: RuleDef, name: str):
+def param(rule: RuleDef, name: str):
+    """A rule's parameter, or its kind's default when the rule leaves it out."""
     value = rule.params.get(name)
     return KINDS[rule.kind].params[name] if value is None else value
 
 
 def _params(rule: RuleDef) -> dict:
-    return {name: _param(rule, name) for name in KINDS[rule.kind].params}
+    return {name: param(rule, name) for name in KINDS[rule.kind].params}
 
 
 # --- additivity ----------------------------------------------------------------------------------------
@@ -403,7 +404,7 @@ def run_break_without_note(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
 
 def run_own_country_partner(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
     """The reporting country cannot be its own partner country (foreign-born, foreign citizens, abroad)."""
-    column = _param(rule, "column")
+    column = param(rule, "column")
     spec = data.ctx.specs.get(rule.table)
     dim = spec.dimensions.get(column) if spec else None
     if dim is None or not dim.codes:

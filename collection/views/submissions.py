@@ -7,14 +7,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .. import access, selectors
 from ..errors import PortalError
-from ..forms import ApproveForm, DataSourceForm, ReturnForm, UploadForm
+from ..explanations import EXPLAINABLE_STATUSES, explanation_save, explanations_by_issue
+from ..forms import ApproveForm, DataSourceForm, ExplanationForm, ReturnForm, UploadForm
 from ..models import Submission
 from ..sources import EDITABLE_STATUSES, datasource_save
-from ..submissions import submission_approve, submission_return, submission_submit, submission_upload
+from ..submissions import (
+    submission_approve,
+    submission_readiness,
+    submission_return,
+    submission_submit,
+    submission_upload,
+)
 from ..workbook.annotate import annotated_filename, annotated_workbook
 
 
@@ -77,12 +86,23 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     summary = selectors.issue_summary(submission)
     can_edit = access.upload_countries(request.user).filter(pk=submission.country_id).exists()
     sources = {s.indicator: s for s in submission.sources.select_related("source_type")}
+    issues_page = Paginator(issues, 100).get_page(request.GET.get("page"))
+    rule_answers = {(a.rule, a.indicator): a for a in submission.explanations.filter(issue=None)}
+    for row in summary:
+        if row["severity"] == "warning":
+            row["answer"] = rule_answers.get((row["rule"], row["indicator"] or "")) or rule_answers.get(
+                (row["rule"], "")
+            )
+    ready = submission_readiness(submission) if submission.status == Submission.Status.VALID else []
     return render(
         request,
         "collection/submission_detail.html",
         {
             "submission": submission,
-            "issues_page": Paginator(issues, 100).get_page(request.GET.get("page")),
+            "issues_page": issues_page,
+            "explanations": explanations_by_issue(submission, list(issues_page)),
+            "can_explain": can_edit and submission.status in EXPLAINABLE_STATUSES,
+            "missing_before_submit": ready,
             "summary": summary,
             "filters": filters,
             "rules": sorted({row["rule"] for row in summary}),
@@ -131,6 +151,26 @@ def submission_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
     """Submit, approve or return: the form posts here and the service decides whether it is allowed."""
     submission = _visible(request, pk)
     try:
+        if action == "explain":
+            form = ExplanationForm(request.POST)
+            if not form.is_valid():
+                raise PortalError("Write the explanation: what the reviewer should know about this warning.")
+            data = form.cleaned_data
+            issue = submission.issues.filter(pk=data["issue"]).first() if data["issue"] else None
+            if data["issue"] and issue is None:
+                raise Http404
+            explanation_save(
+                user=request.user,
+                submission=submission,
+                text=data["text"],
+                issue=issue,
+                rule=data["rule"] or None,
+                indicator=data["indicator"] or "",
+            )
+            messages.success(request, "Explanation saved.")
+            return redirect(
+                f"{reverse('submission_detail', args=[submission.pk])}?{request.POST.get('back', '')}#report"
+            )
         if action == "submit":
             submission_submit(user=request.user, submission=submission)
             messages.success(request, "Submitted to the ILO for review.")
@@ -148,6 +188,11 @@ def submission_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
             raise Http404
     except PortalError as exc:
         messages.error(request, exc.message)
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)  # back to the page the form was on, e.g. the reviewer's workspace
     return redirect("submission_detail", pk=submission.pk)
 
 
