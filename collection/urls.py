@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import public, reporting, submissions
+from .views import public, reporting, review, submissions
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -16,6 +16,8 @@ urlpatterns = [
     path("submissions/<int:pk>/sources/<str:indicator>/", submissions.submission_source, name="submission_source"),
     path("submissions/<int:pk>/<str:action>/", submissions.submission_action, name="submission_action"),
     path("review/", submissions.review_queue, name="review_queue"),
+    path("review/<int:pk>/", review.review_workspace, name="review_workspace"),
+    path("review/<int:pk>/comments/", review.review_comment, name="review_comment"),
     path("rounds/<int:round_id>/<str:iso3>/", reporting.country_round, name="country_round"),
     path("rounds/<int:round_id>/<str:iso3>/workbook/", reporting.workbook_download, name="workbook_download"),
     path("rounds/<int:round_id>/<str:iso3>/tables/<str:indicator>/", reporting.table_entry, name="table_entry"),

@@ -16,6 +16,7 @@ from ..errors import PortalError
 from ..explanations import EXPLAINABLE_STATUSES, explanation_save, explanations_by_issue
 from ..forms import ApproveForm, DataSourceForm, ExplanationForm, ReturnForm, UploadForm
 from ..models import Submission
+from ..review import comment_add, comment_can_post, comment_threads
 from ..sources import EDITABLE_STATUSES, datasource_save
 from ..submissions import (
     submission_approve,
@@ -111,6 +112,9 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reviews": submission.reviews.select_related("reviewer"),
             "can_submit": can_edit and submission.status == Submission.Status.VALID,
             "can_review": access.is_reviewer(request.user) and submission.status == Submission.Status.SUBMITTED,
+            "is_reviewer": access.is_reviewer(request.user),
+            "threads": comment_threads(submission),
+            "can_comment": comment_can_post(request.user, submission),
             "can_describe_sources": can_edit and submission.status in EDITABLE_STATUSES,
             "tables": submission.round.tables.all(),
             "sources": sources,
@@ -171,6 +175,15 @@ def submission_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
             return redirect(
                 f"{reverse('submission_detail', args=[submission.pk])}?{request.POST.get('back', '')}#report"
             )
+        if action == "comment":  # a focal point's reply in a table's thread (reviewers write in the workspace)
+            comment_add(
+                user=request.user,
+                submission=submission,
+                indicator=request.POST.get("indicator", ""),
+                text=request.POST.get("text", ""),
+            )
+            messages.success(request, "Reply sent.")
+            return redirect(f"{reverse('submission_detail', args=[submission.pk])}#comments")
         if action == "submit":
             submission_submit(user=request.user, submission=submission)
             messages.success(request, "Submitted to the ILO for review.")

@@ -1,0 +1,396 @@
+"""The reviewer's workspace: a submission's rows beside the published ones, the flags, the series, the sources,
+the focal point's explanations and the comment thread per table.
+
+The comparison reads the staged rows, the country's current published rows for the submission's tables and
+years (and the year before), and the row issues in three bulk queries, then joins them in Python: a country's
+tables for a few years are a few thousand rows, whatever the size of the master table.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from . import access
+from .catalogue import rules_effective
+from .errors import NotAllowed, PortalError
+from .models import (
+    DataSource,
+    Observation,
+    Release,
+    ReviewComment,
+    RuleKind,
+    StagedObservation,
+    Submission,
+    TableDefinition,
+    ValidationIssue,
+    WarningExplanation,
+)
+
+SERIES_COLUMNS = ("source", "sex", "classif1", "classif2")  # the key minus time
+SERIES_SEPARATOR = "|"
+MAX_SERIES = 6  # charts on one page
+DEFAULT_THRESHOLD_PCT = {TableDefinition.Measure.STOCK: 30.0, TableDefinition.Measure.FLOW: 50.0}
+DEFAULT_MIN_VALUE = 5.0
+COMMENT_MAX_LENGTH = 5000
+SOURCE_FIELDS = (
+    ("source_type", "Source type"),
+    ("name", "Name"),
+    ("agency", "Agency"),
+    ("reference_period", "Reference period"),
+    ("coverage", "Coverage"),
+    ("migrant_definition", "Migrant definition"),
+    ("notes", "Notes"),
+)
+
+
+class Basis:
+    """What a new value is compared with."""
+
+    REVISION = "revision"  # the published value of the same key: the country revises it
+    PREVIOUS_YEAR = "previous_year"  # the published value of the year before in the same series
+    NONE = "none"  # nothing published to compare with
+
+
+@dataclass
+class RowIssue:
+    severity: str
+    rule: str
+    message: str
+    explanation: str = ""
+
+
+@dataclass
+class ComparedRow:
+    """One staged row beside the published value it is compared with."""
+
+    row: int
+    source: str
+    sex: str
+    classif1: str
+    classif2: str
+    time: str
+    value: float
+    obs_status: str
+    note: str
+    basis: str = Basis.NONE
+    published: float | None = None
+    published_time: str | None = None
+    large_change: bool = False
+    issues: list[RowIssue] = field(default_factory=list)
+
+    @property
+    def series(self) -> str:
+        return series_id((self.source, self.sex, self.classif1, self.classif2))
+
+    @property
+    def change(self) -> float | None:
+        return None if self.published is None else self.value - self.published
+
+    @property
+    def change_pct(self) -> float | None:
+        if self.published is None or self.published == 0:
+            return None
+        return (self.value - self.published) / abs(self.published) * 100
+
+    @property
+    def severity(self) -> str:
+        """The strongest flag on the row: error, warning, large (change only) or ''."""
+        severities = {i.severity for i in self.issues}
+        for level in ("error", "warning"):
+            if level in severities:
+                return level
+        return "large" if self.large_change else ""
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.issues) or self.large_change
+
+
+@dataclass
+class TableComparison:
+    """One table of the submission compared with the master table, with its counts for the tabs."""
+
+    indicator: str
+    title: str
+    threshold_pct: float
+    min_value: float
+    rows: list[ComparedRow]
+
+    @property
+    def has_classif2(self) -> bool:
+        return any(r.classif2 for r in self.rows)
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def revisions(self) -> int:
+        return sum(r.basis == Basis.REVISION for r in self.rows)
+
+    @property
+    def new_keys(self) -> int:
+        return self.row_count - self.revisions
+
+    @property
+    def flagged(self) -> int:
+        return sum(r.flagged for r in self.rows)
+
+
+def series_id(values: tuple[str, ...]) -> str:
+    """A series (the key minus time and the table and country) as one URL-safe parameter value."""
+    return SERIES_SEPARATOR.join(values)
+
+
+def series_parse(value: str) -> tuple[str, str, str, str] | None:
+    parts = value.split(SERIES_SEPARATOR)
+    return tuple(parts) if len(parts) == len(SERIES_COLUMNS) else None
+
+
+def submission_tables(submission: Submission) -> list[TableDefinition]:
+    """The tables found in the file, in the catalogue's order (the round's tables before validation)."""
+    if submission.indicators:
+        return list(TableDefinition.objects.filter(indicator__in=submission.indicators))
+    return list(submission.round.tables.all())
+
+
+def change_thresholds(submission: Submission, tables: list[TableDefinition]) -> dict[str, tuple[float, float]]:
+    """Per table, the year-on-year rule's (threshold_pct, min_value) in the round, so flags match validation."""
+    out = {t.indicator: (DEFAULT_THRESHOLD_PCT.get(t.measure, 30.0), DEFAULT_MIN_VALUE) for t in tables}
+    for rule in rules_effective(submission.round):
+        if rule.kind == RuleKind.YEAR_ON_YEAR and rule.table_id in out:
+            default_pct, default_min = out[rule.table_id]
+            out[rule.table_id] = (
+                float(rule.params.get("threshold_pct", default_pct)),
+                float(rule.params.get("min_value", default_min)),
+            )
+    return out
+
+
+def published_before(submission: Submission) -> Q:
+    """The master table as the reviewer saw it: the current values, or for a published submission the values
+    of the releases before its own (read in release order, the last one per key is the one it replaced)."""
+    release_id = Release.objects.filter(submission=submission).values_list("pk", flat=True).first()
+    return Q(is_current=True) if release_id is None else Q(release_id__lt=release_id)
+
+
+def _previous_year(time: str) -> str | None:
+    return str(int(time) - 1) if time.isdigit() else None
+
+
+def _explanation_lookup(submission: Submission) -> dict[object, str]:
+    """Answers keyed by issue id, or by (rule, indicator) for rule-level ones ('' = every table)."""
+    lookup: dict[object, str] = {}
+    for issue_id, rule, indicator, text in WarningExplanation.objects.filter(submission=submission).values_list(
+        "issue_id", "rule", "indicator", "text"
+    ):
+        lookup[issue_id if issue_id else (rule, indicator)] = text
+    return lookup
+
+
+def _explained(lookup: dict[object, str], issue_id: int, rule: str, indicator: str | None) -> str:
+    return lookup.get(issue_id) or lookup.get((rule, indicator or "")) or lookup.get((rule, ""), "")
+
+
+def submission_compare(*, submission: Submission) -> dict[str, TableComparison]:
+    """Every table of the submission compared with the current published values, in three bulk queries."""
+    tables = submission_tables(submission)
+    thresholds = change_thresholds(submission, tables)
+    indicators = [t.indicator for t in tables]
+    staged = list(
+        StagedObservation.objects.filter(submission=submission, indicator__in=indicators)
+        .order_by("row")
+        .values_list("indicator", "row", *SERIES_COLUMNS, "time", "obs_value", "obs_status", "note")
+    )
+    times = {r[6] for r in staged}
+    wanted_times = times | {p for p in map(_previous_year, times) if p}
+    published = {
+        tuple(key): value  # in release order: the latest value before this submission wins
+        for *key, value in Observation.objects.filter(
+            published_before(submission),
+            ref_area=submission.country_id,
+            indicator__in=indicators,
+            time__in=wanted_times,
+        )
+        .order_by("release_id")
+        .values_list("indicator", *SERIES_COLUMNS, "time", "obs_value")
+    }
+    explanations = _explanation_lookup(submission)
+    issues: dict[int, list[RowIssue]] = defaultdict(list)
+    for issue_id, row, severity, rule, message, indicator in (
+        ValidationIssue.objects.filter(submission=submission, row__isnull=False)
+        .order_by("severity", "id")
+        .values_list("id", "row", "severity", "rule", "message", "indicator")
+    ):
+        issues[row].append(RowIssue(severity, rule, message, _explained(explanations, issue_id, rule, indicator)))
+
+    out = {t.indicator: TableComparison(t.indicator, t.title, *thresholds[t.indicator], rows=[]) for t in tables}
+    for indicator, row, source, sex, c1, c2, time, value, obs_status, note in staged:
+        compared = ComparedRow(row, source, sex, c1, c2, time, value, obs_status, note, issues=issues.get(row, []))
+        same_key = published.get((indicator, source, sex, c1, c2, time))
+        previous_time = _previous_year(time)
+        before = published.get((indicator, source, sex, c1, c2, previous_time)) if previous_time else None
+        if same_key is not None:
+            compared.basis, compared.published, compared.published_time = Basis.REVISION, same_key, time
+        elif before is not None:
+            compared.basis, compared.published, compared.published_time = Basis.PREVIOUS_YEAR, before, previous_time
+        table = out[indicator]
+        pct = compared.change_pct
+        compared.large_change = (
+            pct is not None
+            and abs(pct) > table.threshold_pct
+            and max(abs(value), abs(compared.published)) >= table.min_value
+        )
+        table.rows.append(compared)
+    return out
+
+
+ROW_SORTS = {
+    "file": "Order of the file",
+    "change": "Largest % change first",
+}
+
+
+def comparison_rows(table: TableComparison, *, only_flagged: bool = False, sort: str = "file") -> list[ComparedRow]:
+    """The rows a reviewer asked for: all or the flagged ones, in file order or the largest changes first."""
+    rows = [r for r in table.rows if r.flagged] if only_flagged else list(table.rows)
+    if sort == "change":
+        # Rows without a % (nothing published, or a published zero) go last, by absolute change.
+        rows.sort(key=lambda r: (r.change_pct is None, -abs(r.change_pct or 0), -abs(r.change or 0), r.row))
+    return rows
+
+
+@dataclass
+class Series:
+    """One series for a chart: the published history and the submission's points."""
+
+    id: str
+    source: str
+    sex: str
+    classif1: str
+    classif2: str
+    published: list[tuple[str, float]]
+    new: list[tuple[str, float]]
+
+    @property
+    def label(self) -> str:
+        return " · ".join(v for v in (self.sex, self.classif1, self.classif2, self.source) if v)
+
+
+def _series_filter(keys: list[tuple[str, ...]]) -> Q:
+    query = Q(pk__in=[])
+    for key in keys:
+        query |= Q(**dict(zip(SERIES_COLUMNS, key, strict=True)))
+    return query
+
+
+def series_history(*, submission: Submission, indicator: str, series: list[str]) -> list[Series]:
+    """The selected series (at most MAX_SERIES): every published current value plus the new points."""
+    keys = list(dict.fromkeys(k for k in map(series_parse, series) if k))[:MAX_SERIES]
+    if not keys:
+        return []
+    which = _series_filter(keys)
+    points: dict[tuple[str, ...], dict[str, list]] = {k: {"published": [], "new": []} for k in keys}
+    for *key, time, value in (
+        Observation.objects.filter(
+            which, published_before(submission), ref_area=submission.country_id, indicator=indicator
+        )
+        .order_by("time", "release_id")
+        .values_list(*SERIES_COLUMNS, "time", "obs_value")
+    ):
+        history = points[tuple(key)]["published"]
+        if history and history[-1][0] == time:  # an older release's value of the same year: the later one wins
+            history.pop()
+        history.append((time, value))
+    for *key, time, value in (
+        StagedObservation.objects.filter(which, submission=submission, indicator=indicator)
+        .order_by("time")
+        .values_list(*SERIES_COLUMNS, "time", "obs_value")
+    ):
+        points[tuple(key)]["new"].append((time, value))
+    return [Series(series_id(k), *k, **points[k]) for k in keys]
+
+
+def datasource_compare(*, submission: Submission, indicator: str) -> dict:
+    """This submission's source of a table beside the country's last approved or published one, field by field."""
+    current = submission.sources.select_related("source_type").filter(indicator=indicator).first()
+    previous = (
+        DataSource.objects.select_related("source_type", "submission__round")
+        .filter(
+            indicator=indicator,
+            submission__country_id=submission.country_id,
+            submission__status__in=[Submission.Status.APPROVED, Submission.Status.PUBLISHED],
+            submission__uploaded_at__lt=submission.uploaded_at,
+        )
+        .exclude(submission=submission)
+        .order_by("-submission__uploaded_at", "-submission_id")
+        .first()
+    )
+
+    def shown(source: DataSource | None, name: str) -> str:
+        if source is None:
+            return ""
+        if name == "source_type":
+            return str(source.source_type)
+        if name == "migrant_definition":
+            return source.get_migrant_definition_display()
+        return getattr(source, name)
+
+    fields = []
+    for name, label in SOURCE_FIELDS:
+        now, before = shown(current, name), shown(previous, name)
+        fields.append({"name": name, "label": label, "current": now, "previous": before, "changed": now != before})
+    return {"current": current, "previous": previous, "fields": fields if current or previous else []}
+
+
+def table_warnings(*, submission: Submission, indicator: str) -> list[dict]:
+    """The table's issues by rule, with the focal point's answers: per rule, and per warning where given."""
+    counts = (
+        submission.issues.filter(indicator=indicator)
+        .values("rule", "severity")
+        .annotate(n=Count("id"))
+        .order_by("severity", "rule")
+    )
+    answers = WarningExplanation.objects.filter(submission=submission).filter(
+        Q(issue__indicator=indicator) | Q(issue__isnull=True, indicator__in=[indicator, ""])
+    )
+    by_rule: dict[str, list[WarningExplanation]] = defaultdict(list)
+    for answer in answers.select_related("issue", "author"):
+        by_rule[answer.rule].append(answer)
+    return [{**c, "explanations": by_rule.get(c["rule"], [])} for c in counts]
+
+
+def table_comments(*, submission: Submission, indicator: str):
+    return ReviewComment.objects.filter(submission=submission, indicator=indicator).select_related("author")
+
+
+def comment_can_post(user, submission: Submission) -> bool:
+    """Reviewers (and admins) and the country's focal points talk about a submission's tables."""
+    if access.is_reviewer(user):
+        return True
+    return access.is_focal_point(user) and access.user_countries(user).filter(pk=submission.country_id).exists()
+
+
+def comment_add(*, user, submission: Submission, indicator: str, text: str) -> ReviewComment:
+    """Add a message to the thread of one table of the submission."""
+    if not comment_can_post(user, submission):
+        raise NotAllowed("Only ILO reviewers and the country's focal points can comment on this submission.")
+    text = (text or "").strip()
+    if not text:
+        raise PortalError("Write a comment before sending it: the message was empty.")
+    if len(text) > COMMENT_MAX_LENGTH:
+        raise PortalError(f"Keep a comment under {COMMENT_MAX_LENGTH} characters.")
+    if indicator not in {t.indicator for t in submission_tables(submission)}:
+        raise PortalError(f"{indicator or 'That table'} is not a table of this submission.")
+    return ReviewComment.objects.create(submission=submission, indicator=indicator, author=user, text=text)
+
+
+def comment_threads(submission: Submission) -> list[dict]:
+    """The comments of each table that has any, oldest first: what the focal point reads and answers."""
+    threads: dict[str, list[ReviewComment]] = {}
+    for comment in submission.comments.select_related("author"):
+        threads.setdefault(comment.indicator, []).append(comment)
+    return [{"indicator": indicator, "comments": comments} for indicator, comments in threads.items()]
