@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .accounts import user_create_or_update
-from .models import Country, Role, Round, TableDefinition
+from .models import Country, DataSource, Observation, Role, Round, TableDefinition
 
 DEMO_PASSWORD = "ilms-demo-2026"
 DEMO_ROUND = "ILMS 2026"
+HISTORY_ROUND = "ILMS 2025"
+HISTORY_YEARS = [2021, 2022, 2023, 2024]
 
 
 @transaction.atomic
@@ -37,3 +40,59 @@ def demo_seed() -> list[tuple[str, str, str]]:
         round_.countries.set(Country.objects.all())
         round_.tables.set(TableDefinition.objects.all())
     return logins
+
+
+def demo_history() -> int:
+    """Published years for every country (a closed earlier round), so that the reviewer's workspace, the
+    public pages and the pre-filled workbook have a history to show. Runs once, in-process, on the real path:
+    upload, validate, describe, submit, approve, publish."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .catalogue import table_specs
+    from .longlayout import rows_to_csv
+    from .publication import observations_publish
+    from .samples import sample_rows
+    from .submissions import submission_approve, submission_submit, submission_upload
+    from .validation.report import submission_validate
+
+    if Observation.objects.exists():
+        return 0
+    round_, _ = Round.objects.get_or_create(
+        name=HISTORY_ROUND,
+        defaults={"reference_years": HISTORY_YEARS, "deadline": dt.date(2025, 12, 31), "status": Round.Status.OPEN},
+    )
+    round_.countries.set(Country.objects.all())
+    round_.tables.set(TableDefinition.objects.all())
+    specs = table_specs().values()
+    users = get_user_model().objects
+    ilo = users.get(username="reviewer")
+    published = 0
+    for country in Country.objects.order_by("iso3"):
+        focal_point = users.get(username=f"fp_{country.iso3.lower()}")
+        content = rows_to_csv(sample_rows(specs, country=country.iso3, years=HISTORY_YEARS)).encode()
+        submission = submission_upload(
+            user=focal_point,
+            round=round_,
+            country=country,
+            uploaded_file=SimpleUploadedFile(f"{country.iso3.lower()}_2021-2024.csv", content),
+        )
+        submission_validate(submission_id=submission.pk)
+        submission.refresh_from_db()
+        for indicator in submission.indicators:
+            DataSource.objects.update_or_create(
+                submission=submission,
+                indicator=indicator,
+                defaults={
+                    "source_type_id": "BA" if indicator.startswith("MST") else "FA",
+                    "name": "Labour Force Survey" if indicator.startswith("MST") else "Overseas employment register",
+                    "agency": "National statistics office" if indicator.startswith("MST") else "Ministry of Labour",
+                    "reference_period": "annual average" if indicator.startswith("MST") else "calendar year",
+                    "coverage": "whole country, population aged 15+",
+                    "migrant_definition": "place_of_birth" if "CBR" in indicator else "citizenship",
+                },
+            )
+        submission_submit(user=focal_point, submission=submission)
+        submission_approve(user=ilo, submission=submission, comment="Consistent with last year's series.")
+        published += observations_publish(submission_id=submission.pk).observation_count
+    Round.objects.filter(pk=round_.pk).update(status=Round.Status.CLOSED)
+    return published

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token
 
 from collection.access import user_role
-from collection.models import Round
+from collection.models import Observation, Round
 
 
 def test_add_user_creates_a_focal_point_for_several_countries(catalogue, capsys):
@@ -76,6 +76,14 @@ def test_seed_demo_creates_logins_and_an_open_round(catalogue, capsys):
     round_ = Round.objects.get(status="open")
     assert round_.countries.count() == 10 and round_.tables.count() == 16
     assert users.get(username="fp_vnm").profile.countries.get().iso3 == "VNM"
+    # A published history, once: the workspace, the public pages and the workbooks have something to show.
+    assert out.count("Published") == 1
+    assert Round.objects.get(name="ILMS 2025").status == "closed"
+    current = Observation.objects.filter(is_current=True)
+    assert set(current.values_list("ref_area", flat=True).distinct()) == set(
+        users.filter(profile__role="focal_point").values_list("profile__countries", flat=True)
+    )
+    assert set(current.values_list("time", flat=True).distinct()) == {"2021", "2022", "2023", "2024"}
 
 
 def test_sample_file_writes_a_valid_long_layout(catalogue, tmp_path):

@@ -30,7 +30,7 @@ def value_cells(sheet) -> tuple[dict[str, int], dict[str, int]]:
 
 
 def fill(book: Workbook, rows: list[dict[str, str]], *, source: str = "BA Labour force survey") -> None:
-    """Type the values of long-layout rows into their cells, and a source type for every table used."""
+    """Type the values of long-layout rows into their cells, and a full source description for every table used."""
     used = set()
     for row in rows:
         sheet = book[row["indicator"]]
@@ -43,6 +43,8 @@ def fill(book: Workbook, rows: list[dict[str, str]], *, source: str = "BA Labour
         if line[0].value in used:
             line[2].value = source
             line[3].value = "Labour Force Survey"
+            line[5].value = "annual average"
+            line[6].value = "whole country, population 15+"
             line[7].value = "place of birth"
 
 

@@ -1,13 +1,19 @@
 from django.core.management.base import BaseCommand
 
-from collection.demo import DEMO_ROUND, demo_seed
+from collection.demo import DEMO_ROUND, HISTORY_ROUND, demo_history, demo_seed
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts (admin, reviewer, a focal point per country) and the open demo round."
+    help = (
+        "Create the demo accounts (admin, reviewer, a focal point per country), the open demo round and, once, "
+        "a published history (an earlier, closed round)."
+    )
 
     def handle(self, *args, **options):
         logins = demo_seed()
+        published = demo_history()
+        if published:
+            self.stdout.write(f"Published {published} observations for every country in round '{HISTORY_ROUND}'.")
         self.stdout.write(f"Demo round '{DEMO_ROUND}' is open. Logins (username / password):")
         for username, password, role in logins:
             self.stdout.write(f"  {username:<10} / {password}   {role}")
