@@ -10,6 +10,7 @@ from .errors import NotAllowed, PortalError
 from .models import DataSource, RuleKind, Submission
 from .validation.kinds import param
 
+CARRIED_FIELDS = [f for f in DataSource._meta.concrete_fields if f.name not in ("id", "submission")]
 EDITABLE_STATUSES = {
     Submission.Status.RECEIVED,
     Submission.Status.VALIDATING,
@@ -31,8 +32,30 @@ def datasource_save(*, user, submission: Submission, indicator: str, **fields) -
     return source
 
 
+def sources_latest(country_id: str, indicators: list[str], *, exclude: int | None = None) -> dict[str, DataSource]:
+    """The country's most recent description of each indicator's source, from any earlier submission."""
+    latest: dict[str, DataSource] = {}
+    earlier = DataSource.objects.filter(submission__country_id=country_id, indicator__in=indicators)
+    for source in earlier.exclude(submission_id=exclude).order_by("submission__uploaded_at", "submission_id"):
+        latest[source.indicator] = source
+    return latest
+
+
+def datasource_carry_forward(submission: Submission) -> int:
+    """Start each undescribed indicator from the country's latest description (the focal point checks and
+    edits it, as in the workbook's pre-filled Sources sheet); returns how many were carried."""
+    described = set(submission.sources.values_list("indicator", flat=True))
+    wanted = [i for i in submission.indicators or [] if i not in described]
+    carried = [
+        DataSource(submission=submission, **{f.name: getattr(old, f.name) for f in CARRIED_FIELDS})
+        for old in sources_latest(submission.country_id, wanted, exclude=submission.pk).values()
+    ]
+    DataSource.objects.bulk_create(carried)
+    return len(carried)
+
+
 def source_gaps(submission: Submission) -> list[str]:
-    """What the source metadata rules still ask of this submission: one sentence per indicator with gaps."""
+    """What the source metadata rules still ask of this submission: a sentence per set of fields missing."""
     rules = [r for r in rules_effective(submission.round) if r.kind == RuleKind.SOURCE_METADATA]
     if not rules:
         return []
@@ -41,12 +64,13 @@ def source_gaps(submission: Submission) -> list[str]:
     gaps = []
     for rule in rules:
         fields = param(rule, "fields")
+        by_missing: dict[tuple[str, ...], list[str]] = {}  # one sentence for the tables that lack the same
         for indicator in submission.indicators or []:
             source = described.get(indicator)
-            missing = [
-                f for f in fields if source is None or not getattr(source, f"{f}_id" if f == "source_type" else f)
-            ]
+            missing = tuple(f for f in fields if source is None or not source.serializable_value(f))
             if missing:
-                said = ", ".join(labels.get(f, f) for f in missing)
-                gaps.append(rule.message.format(indicator=indicator, missing=said))
+                by_missing.setdefault(missing, []).append(indicator)
+        for missing, indicators in by_missing.items():
+            said = ", ".join(labels.get(f, f) for f in missing)
+            gaps.append(rule.message.format(indicator=", ".join(indicators), missing=said))
     return gaps

@@ -124,7 +124,7 @@ def test_every_indicator_needs_its_source_described_before_review(client, focal_
     submission = factories.validated(focal_point, open_round, described=False)
     with pytest.raises(PortalError) as refused:
         submission_submit(user=focal_point, submission=submission)
-    assert f"{FORP}: describe its source type, name, reference period, coverage, migrant definition" in str(
+    assert f"{FORP}, {TPOP}: describe its source type, name, reference period, coverage, migrant definition" in str(
         refused.value
     )
     factories.describe_sources(submission)
@@ -150,3 +150,12 @@ def test_the_focal_point_reads_and_answers_the_reviewers_table_comments(client, 
         ReviewComment.objects.filter(submission=jumpy, indicator=FORP).values_list("author__username", "text")
     )
     assert thread == [("reviewer", "Why did X triple?"), ("fp_tha", "A registration drive.")]
+
+
+def test_sources_start_from_the_countrys_latest_descriptions(focal_point, open_round):
+    first = factories.validated(focal_point, open_round)  # described in full
+    first.sources.filter(indicator=FORP).update(name="Labour Force Survey 2024", coverage="urban areas")
+    second = factories.validated(focal_point, open_round, described=False)
+    carried = second.sources.get(indicator=FORP)
+    assert (carried.name, carried.coverage, carried.source_type_id) == ("Labour Force Survey 2024", "urban areas", "BA")
+    assert second.sources.count() == len(second.indicators)

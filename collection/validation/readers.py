@@ -153,7 +153,9 @@ def read_csv(path: Path) -> LongTable:
 
 def _cell_text(value: object) -> str | None:
     """Excel cells as the text a person typed: 2024.0 is "2024", dates are ISO, empty is None."""
-    if value is None or value == "":
+    if type(value) is str:  # most cells: checked first, the reader calls this for every cell
+        return value or None
+    if value is None:
         return None
     if isinstance(value, bool):
         return str(value).upper()
@@ -181,10 +183,11 @@ def read_xlsx(path: Path) -> LongTable:
         raise UnreadableFile("The first sheet is empty: row 1 must hold the column names of the long layout.")
     header = [_cell_text(v) or "" for v in rows[0]]
     width = len(header)
-    columns: list[list[str | None]] = [[] for _ in range(width)]
-    for row in rows[1:]:
-        for i in range(width):
-            columns[i].append(_cell_text(row[i]) if i < len(row) else None)
+    body = rows[1:]
+    if any(len(row) != width for row in body):  # calamine gives a rectangle; pad or cut anything else
+        body = [(list(row) + [None] * width)[:width] for row in body]
+    # Column by column with map: a few times faster than appending cell by cell on 200,000-row sheets.
+    columns = [list(map(_cell_text, column)) for column in zip(*body, strict=True)] if body else [[]] * width
     frame = pl.DataFrame(
         {f"c{i}": col for i, col in enumerate(columns)}, schema={f"c{i}": pl.String for i in range(width)}
     ).with_row_index(ROW, offset=2)

@@ -22,6 +22,7 @@ from ..models import (
     Submission,
     ValidationIssue,
 )
+from ..sources import datasource_carry_forward
 from ..submissions import submission_move
 from ..workbook.layout import SOURCES_SHEET, TEMPLATE_VERSION
 from . import checks, kinds
@@ -298,6 +299,8 @@ def submission_validate(*, submission_id: int) -> Submission | None:
             _store_sources(submission, table.sources)
         if valid:
             _stage(submission, result.rows)
+            submission.indicators = result.indicators
+            datasource_carry_forward(submission)
         submission_move(
             submission=submission,
             to=Submission.Status.VALID if valid else Submission.Status.INVALID,

@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..catalogue import table_specs
 from ..models import Code, Country, DataSource, Observation, Round, SourceType
+from ..sources import sources_latest
 from .layout import (
     CODES_ROW,
     COVER_SHEET,
@@ -257,11 +258,7 @@ def workbook_build(*, round_: Round, country: Country) -> bytes:
     ).iterator(chunk_size=10_000):
         values[(indicator, sex, c1, c2, time)] = value
         sources.setdefault(indicator, Counter())[source] += 1
-    previous = {}
-    for source in DataSource.objects.filter(submission__country=country, indicator__in=indicators).order_by(
-        "submission__uploaded_at"
-    ):
-        previous[source.indicator] = source
+    previous = sources_latest(country.iso3, indicators)
     book = Workbook()
     _cover(book, round_, country, layouts)
     _sources(book, layouts, previous, {k: c.most_common(1)[0][0] for k, c in sources.items()})
