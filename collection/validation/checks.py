@@ -309,8 +309,14 @@ def check_codes(frame: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
 
 
 def check_duplicates(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per key: every repeat is an error that names the first row."""
+    """One row per key: every repeat is an error that names the first row.
+
+    A hash of the key finds the few candidate rows first; the exact comparison runs on those only."""
     keyed = frame.with_columns(pl.col("classif2").fill_null(""))
+    hashed = keyed.select(pl.struct(list(KEY)).hash().is_duplicated()).to_series()
+    if not hashed.any():
+        return empty_issues()
+    keyed = keyed.filter(hashed)
     first_where = pl.coalesce(pl.format("cell {}", pl.col("_cell")), pl.format("row {}", pl.col(ROW)))
     return row_issues(
         keyed.with_columns(

@@ -73,6 +73,14 @@ class RuleInput:
         """One table's rows, new and published (an empty frame when there is none)."""
         return self._by_indicator.get(indicator, self.combined.clear())
 
+    @cached_property
+    def _new_by_indicator(self) -> dict[str, pl.DataFrame]:
+        return {key[0]: part for key, part in self.rows.partition_by("indicator", as_dict=True).items()}
+
+    def new(self, indicator: str) -> pl.DataFrame:
+        """One table's rows in the file."""
+        return self._new_by_indicator.get(indicator, self.rows.clear())
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -129,13 +137,13 @@ def _params(rule: RuleDef) -> dict:
 
 
 def run_additivity(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
-    """Along each dimension with a total, the total equals the sum of its parts (new rows only).
+    """Along each dimension with a total, the total equals the sum of its parts (rows of the file only).
 
     Closed lists are checked when all their required parts are present; partner lists over the countries
-    present plus X."""
+    present plus X. One grouping per dimension; the parts are spelled out only for the totals that fail."""
     params = _params(rule)
     spec = data.ctx.specs.get(rule.table)
-    frame = data.rows.filter(pl.col("indicator") == rule.table)
+    frame = data.new(rule.table)
     if spec is None or frame.is_empty():
         return empty_issues()
     out = []
@@ -143,24 +151,35 @@ def run_additivity(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
         dim = spec.dimensions.get(column)
         if dim is None or dim.total is None:
             continue
-        required = set(dim.required_parts)
+        required = sorted(dim.required_parts)
         group = [k for k in KEY if k != column]
-        in_list = frame.filter(pl.col(column).is_in(dim.codes))
-        totals = in_list.filter(pl.col(column) == dim.total).select(*group, pl.col("value").alias("_total"), *ANCHOR)
-        parts = (
-            in_list.filter(pl.col(column) != dim.total)
+        is_total = pl.col(column) == dim.total
+        sums = (
+            frame.filter(pl.col(column).is_in(dim.codes))
             .group_by(group)
             .agg(
-                pl.col("value").sum().alias("_sum"),
-                pl.col(column).is_in(sorted(required)).sum().alias("_required_present"),
-                pl.len().alias("_n_parts"),
-                pl.col(column).sort().str.join(" + ").alias("_codes"),
+                pl.col("value").filter(is_total).first().alias("_total"),
+                *(pl.col(c).filter(is_total).first() for c in ANCHOR),
+                pl.col("value").filter(~is_total).sum().alias("_sum"),
+                (~is_total).sum().alias("_n_parts"),
+                pl.col(column).is_in(required).sum().alias("_required_present"),
             )
+            .filter(pl.col("_total").is_not_null() & (pl.col("_n_parts") > 0))
         )
-        both = totals.join(parts, on=group, how="inner")
         partner = dim.kind == "partner"
         checked = pl.lit(True) if partner else pl.col("_required_present") == len(required)
         diff = pl.col("_total") - pl.col("_sum")
+        failing = sums.filter(checked & (diff.abs() > tolerance(pl.col("_total"), params)))
+        if failing.is_empty():
+            continue
+        if not partner:  # name the parts that were added
+            codes = (
+                frame.join(failing.select(group), on=group, how="semi")
+                .filter(pl.col(column).is_in(dim.parts))
+                .group_by(group)
+                .agg(pl.col(column).sort().str.join(" + ").alias("_codes"))
+            )
+            failing = failing.join(codes, on=group, how="left")
         parts_label = (
             pl.format("the {} partner countries reported (with X)", pl.col("_n_parts")) if partner else pl.col("_codes")
         )
@@ -179,12 +198,7 @@ def run_additivity(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
         )
         out.append(
             row_issues(
-                both,
-                rule=rule.code,
-                column="obs_value",
-                mask=checked & (diff.abs() > tolerance(pl.col("_total"), params)),
-                message=message,
-                severity=rule.severity,
+                failing, rule=rule.code, column="obs_value", mask=pl.lit(True), message=message, severity=rule.severity
             )
         )
     return pl.concat(out) if out else empty_issues()
@@ -341,7 +355,7 @@ def run_year_on_year(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
     """A change from the year before (this file's value if it has one, else the published one) beyond the
     table's threshold, ignoring tiny cells and rows flagged B with a note (a declared break)."""
     params = _params(rule)
-    new = data.rows.filter(pl.col("indicator") == rule.table)
+    new = data.new(rule.table)
     if new.is_empty():
         return empty_issues()
     series = [k for k in KEY if k != "time"]
@@ -390,7 +404,7 @@ def fmt_number(value: float) -> str:
 
 def run_break_without_note(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
     """A break in series (B) says nothing to the reader without a note on what changed."""
-    frame = data.rows.filter(pl.col("indicator") == rule.table)
+    frame = data.new(rule.table)
     no_note = pl.col("note").fill_null("").str.strip_chars() == ""
     return row_issues(
         frame,
@@ -410,7 +424,7 @@ def run_own_country_partner(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
     if dim is None or not dim.codes:
         return empty_issues()
     own = dim.codes[0].rsplit("_", 1)[0] + "_" + data.ctx.country
-    frame = data.rows.filter(pl.col("indicator") == rule.table)
+    frame = data.new(rule.table)
     return row_issues(
         frame,
         rule=rule.code,
