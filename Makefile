@@ -30,9 +30,10 @@ browser:
 test: setup browser
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# Speed goals beside baselines measured in the same run (set DATABASE_URL for PostgreSQL).
+# Speed goals beside baselines measured in the same run, on PostgreSQL (a throw-away test database).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ilms_bench
 bench: setup
-	$(PY) -m bench
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) -m bench
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,6 @@
-"""Run every benchmark in a throw-away database and print one table of figures beside their baselines."""
+"""Run every benchmark in a throw-away database and print one table of figures beside their baselines.
+
+`python -m bench` runs them all; `python -m bench pipeline` only the named ones. The pipeline needs PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
-from bench import workbook  # noqa: E402
+from bench import pipeline, workbook  # noqa: E402
 from bench.report import Row, print_table  # noqa: E402
 
+BENCHMARKS = {"workbook": workbook.run, "pipeline": pipeline.run}
 
-def main() -> int:
+
+def main(names: list[str]) -> int:
     started = time.perf_counter()
     config = setup_databases(verbosity=0, interactive=False)
     rows: list[Row] = []
@@ -26,7 +30,13 @@ def main() -> int:
         from collection.catalogue import catalogue_load
 
         catalogue_load()
-        rows += workbook.run()
+        for name, run in BENCHMARKS.items():
+            if names and name not in names:
+                continue
+            if name == "pipeline" and connection.vendor != "postgresql":
+                print("pipeline skipped: it measures COPY and needs DATABASE_URL=postgres://...")
+                continue
+            rows += run()
     finally:
         teardown_databases(config, verbosity=0)
     print_table(
@@ -38,4 +48,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -15,6 +15,7 @@ class Row:
     baseline_seconds: float
     goal: str = ""
     met: bool | None = None
+    unit: str = "s"
 
     @property
     def ratio(self) -> str:
@@ -28,13 +29,13 @@ def timed(work: Callable[[], object]) -> tuple[float, object]:
 
 
 def print_table(rows: list[Row], *, title: str) -> None:
-    headers = ["measured", "seconds", "baseline (same run)", "seconds", "ratio", "goal", "met"]
+    headers = ["measured", "figure", "baseline (same run)", "figure", "ratio", "goal", "met"]
     lines = [
         [
             r.what,
-            f"{r.seconds:.2f}",
+            f"{r.seconds:.2f} {r.unit}",
             r.baseline,
-            f"{r.baseline_seconds:.2f}",
+            f"{r.baseline_seconds:.2f} {r.unit}",
             r.ratio,
             r.goal,
             {True: "yes", False: "NO", None: "-"}[r.met],

@@ -30,7 +30,11 @@ class Observation(LongLayoutRow):
     """One value of the master table. `is_current` marks the newest publication of its key; older ones stay."""
 
     # Provenance: the file (through the submission), its row, and the release (which names the reviewer).
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # No database constraint: the release already pins the submission (one to one, protected), and checking
+    # a second foreign key on every published row costs seconds per million at publication.
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     source_row = models.PositiveIntegerField()
     release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="observations")
     superseded_by = models.ForeignKey(
@@ -46,7 +50,6 @@ class Observation(LongLayoutRow):
         ]
         indexes = [
             models.Index(fields=["ref_area", "indicator", "time"], name="observation_area_ind_time"),
-            models.Index(fields=list(KEY_COLUMNS), name="observation_key_history"),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,48 @@
+"""Synthetic long-layout data at the sizes the benchmark needs, made fast: sample_rows for one year, then exact
+copies of it across years and sources, so every total still adds up to the digit."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import polars as pl
+from openpyxl import Workbook
+
+from collection.catalogue import table_specs
+from collection.longlayout import LONG_HEADER
+from collection.samples import sample_rows
+
+# A second source type for every table: a country often reports the survey and the register side by side.
+SECOND_SOURCE = {"BA": "AA", "FA": "EA"}
+FIRST_YEAR = 1950
+
+
+def long_frame(*, country: str, observations: int, partners: int = 250) -> tuple[pl.DataFrame, list[int]]:
+    """At least `observations` rows of every table for the country, as text columns in the file's order,
+    and the reference years they cover (from 1950 on)."""
+    one_year = pl.DataFrame(sample_rows(table_specs().values(), country=country, years=[FIRST_YEAR], partners=partners))
+    both = pl.concat([one_year, one_year.with_columns(pl.col("source").replace(SECOND_SOURCE))])
+    years = list(range(FIRST_YEAR, FIRST_YEAR + math.ceil(observations / both.height)))
+    frame = (
+        both.join(pl.DataFrame({"time": [str(y) for y in years]}), how="cross", suffix="_new")
+        .with_columns(pl.col("time_new").alias("time"))
+        .select(LONG_HEADER)
+        .sort("time", maintain_order=True)
+    )
+    return frame, years
+
+
+def write_xlsx(frame: pl.DataFrame, path: Path) -> None:
+    """The long layout on the first sheet, numbers as numbers (what Excel saves); openpyxl's streaming writer."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("data")
+    sheet.append(frame.columns)
+    value = frame.columns.index("obs_value")
+    year = frame.columns.index("time")
+    for row in frame.iter_rows():
+        cells = list(row)
+        cells[value] = float(cells[value])
+        cells[year] = int(cells[year])
+        sheet.append(cells)
+    book.save(path)

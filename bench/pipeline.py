@@ -1,0 +1,282 @@
+"""Validation and publication at scale: a 1,000,000-observation CSV and a 200,000-observation XLSX from upload to
+report, and publication of the CSV into a 10,000,000-row master table; baselines are bare COPYs of the same file
+and django-import-export on a cut of it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from unittest import mock
+
+import polars as pl
+import tablib
+from django.conf import settings
+from django.core.files import File
+from django.db import connection
+from django.test import override_settings
+from django.utils import timezone
+from import_export import resources
+from python_calamine import CalamineWorkbook
+
+from collection.accounts import user_create_or_update
+from collection.bulkload import bulk_load
+from collection.longlayout import LONG_HEADER
+from collection.models import (
+    KEY_COLUMNS,
+    Country,
+    Observation,
+    Release,
+    Round,
+    StagedObservation,
+    Submission,
+    TableDefinition,
+)
+from collection.publication import observations_publish
+from collection.submissions import submission_approve, submission_move, submission_upload
+
+from .data import long_frame, write_xlsx
+from .report import Row, timed
+
+COUNTRY = "THA"
+CSV_ROWS = 1_000_000
+XLSX_ROWS = 200_000
+MASTER_ROWS = 10_000_000
+IMPORT_EXPORT_ROWS = 20_000
+# Master rows of other countries: non-ASEAN ISO3 codes, each holding a copy of the submission's keys.
+OTHER_AREAS = ("AUS", "BGD", "CHN", "DEU", "FRA", "GBR", "IND", "JPN", "KOR", "USA", "NPL", "PAK")
+MEMORY_LIMIT_MB = 1536
+
+# The worker's job in a child process of its own, so that its peak memory is measured alone.
+CHILD = """
+import json, resource, sys, time
+import django
+django.setup()
+from collection.validation.report import submission_validate
+start = time.perf_counter()
+submission = submission_validate(submission_id=int(sys.argv[1]))
+print(json.dumps({"seconds": time.perf_counter() - start, "status": submission.status,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _progress(what: str) -> None:
+    """A line on stderr per stage: the run takes minutes and the table comes at the end."""
+    print(f"[{time.strftime('%H:%M:%S')}] pipeline: {what}", file=sys.stderr, flush=True)
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _upload_and_validate(path: Path, round_: Round, user) -> tuple[float, float, Submission]:
+    """Upload through the service, then validate in a worker-like child process: (seconds, peak MB, submission)."""
+    with open(path, "rb") as fh:
+        upload_seconds, submission = timed(
+            lambda: submission_upload(
+                user=user, round=round_, country=Country.objects.get(pk=COUNTRY), uploaded_file=File(fh, path.name)
+            )
+        )
+    env = {**os.environ, "DATABASE_URL": _database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(submission.pk)], env=env, capture_output=True, text=True, check=True
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.VALID, (result, list(submission.issues.values_list("message")[:5]))
+    return upload_seconds + result["seconds"], result["peak_mb"], submission
+
+
+def _execute(*statements: str) -> None:
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def _copy_file(table: str, path: Path) -> None:
+    """The floor: the file's bytes straight into COPY, 1 MB at a time."""
+    sql = f"COPY {table} ({', '.join(LONG_HEADER)}) FROM STDIN (FORMAT csv, HEADER true)"
+    with connection.cursor() as cursor, open(path, "rb") as fh, cursor.cursor.copy(sql) as copy:
+        while chunk := fh.read(1 << 20):
+            copy.write(chunk)
+
+
+def _fill_master(frame: pl.DataFrame, years: list[int], submission: Submission, release: Release) -> int:
+    """10 million published rows: the first half of the submission's years (to be revised) and copies of its keys
+    for other countries. Loaded with COPY into the bare table, then the indexes are built and the table analysed,
+    as a restore would; foreign-key triggers are off during the load (the provenance rows exist)."""
+    table = Observation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
+            "(SELECT conname FROM pg_constraint WHERE contype = 'p')",
+            [table],
+        )
+        indexes = cursor.fetchall()
+    _execute(*(f"DROP INDEX {name}" for name, _ in indexes), "SET session_replication_role = replica")
+    revised = frame.filter(pl.col("time").cast(pl.Int64) < years[len(years) // 2])
+    per_area, extra = divmod(MASTER_ROWS - revised.height, len(OTHER_AREAS))
+    parts = [revised] + [
+        frame.head(per_area + (i < extra)).with_columns(pl.lit(area).alias("ref_area"))
+        for i, area in enumerate(OTHER_AREAS)
+    ]
+    loaded = 0
+    for part in parts:
+        loaded += bulk_load(
+            Observation,
+            part.select(
+                *(c for c in LONG_HEADER if c != "obs_value"),
+                (pl.col("obs_value").cast(pl.Float64) * 0.9).round(1).alias("obs_value"),
+                *(pl.lit("").alias(c) for c in ("note_classif", "note_indicator", "note_source")),
+                pl.lit(submission.pk).alias("submission_id"),
+                pl.int_range(2, part.height + 2).alias("source_row"),
+                pl.lit(release.pk).alias("release_id"),
+                pl.lit(True).alias("is_current"),
+            ),
+        )
+    _execute(
+        "SET session_replication_role = DEFAULT",
+        "SET maintenance_work_mem = '512MB'",
+        *(definition for _, definition in indexes),
+        f"ANALYZE {table}",
+    )
+    return loaded
+
+
+class StagedObservationResource(resources.ModelResource):
+    """django-import-export as one would declare it for the long layout: new rows (an empty `id`), so the only
+    lookup per row is by primary key; the fastest ordinary import, whatever the table's other indexes."""
+
+    class Meta:
+        model = StagedObservation
+        import_id_fields = ("id",)
+        fields = ("id", *LONG_HEADER, "submission", "row")
+
+
+def _import_export(frame: pl.DataFrame, submission: Submission) -> float:
+    cut = frame.head(IMPORT_EXPORT_ROWS).with_columns(
+        pl.lit(None, dtype=pl.Int64).alias("id"),
+        pl.lit(submission.pk).alias("submission"),
+        pl.int_range(2, IMPORT_EXPORT_ROWS + 2).alias("row"),
+    )
+    dataset = tablib.Dataset(*cut.rows(), headers=cut.columns)
+    seconds, result = timed(lambda: StagedObservationResource().import_data(dataset, raise_errors=True))
+    assert result.totals["new"] == IMPORT_EXPORT_ROWS, result.totals
+    StagedObservation.objects.filter(submission=submission).delete()
+    return seconds
+
+
+def run() -> list[Row]:
+    media = tempfile.TemporaryDirectory()
+    # The services enqueue the worker's next task on commit; here the bench is the worker.
+    with media, override_settings(MEDIA_ROOT=media.name), mock.patch("collection.submissions._enqueue"):
+        return _run(Path(media.name))
+
+
+def _run(folder: Path) -> list[Row]:
+    focal_point = user_create_or_update(username="bench_fp", role="focal_point", countries=[COUNTRY])
+    reviewer = user_create_or_update(username="bench_reviewer", role="reviewer")
+    frame, years = long_frame(country=COUNTRY, observations=CSV_ROWS)
+    round_ = Round.objects.create(
+        name="bench back-fill", reference_years=years, deadline=timezone.localdate(), status=Round.Status.OPEN
+    )
+    round_.countries.set([COUNTRY])
+    round_.tables.set(TableDefinition.objects.all())
+    csv_path, xlsx_path = folder / "tha-long.csv", folder / "tha-long.xlsx"
+    frame.write_csv(csv_path)
+    per_year = frame.height // len(years)
+    xlsx_frame = frame.filter(pl.col("time").cast(pl.Int64) < years[0] + -(-XLSX_ROWS // per_year))
+    write_xlsx(xlsx_frame, xlsx_path)
+
+    _progress("filling the master table")
+    previous = Round.objects.create(
+        name="bench previous", reference_years=years, deadline=timezone.localdate(), status=Round.Status.CLOSED
+    )
+    old = Submission.objects.create(
+        round=previous,
+        country_id=COUNTRY,
+        original_filename="published.csv",
+        sha256="0" * 64,
+        file_format="csv",
+        uploaded_by=focal_point,
+        status=Submission.Status.PUBLISHED,
+    )
+    release = Release.objects.create(submission=old, approved_by=reviewer)
+    already = Observation.objects.count()  # what other benchmarks published (the workbook's THA years)
+    loaded = _fill_master(frame, years, old, release)
+    master_rows = already + loaded
+
+    # Validation runs against that master: the year-on-year rules read the country's published values.
+    _progress("validating the CSV")
+    csv_seconds, csv_peak, submission = _upload_and_validate(csv_path, round_, focal_point)
+    _progress("validating the XLSX")
+    xlsx_seconds, _, _ = _upload_and_validate(xlsx_path, round_, focal_point)
+    calamine_seconds, _ = timed(lambda: CalamineWorkbook.from_path(str(xlsx_path)).get_sheet_by_index(0).to_python())
+
+    _progress("baselines")
+    typed = ", ".join(f"{c} {'double precision' if c == 'obs_value' else 'text'}" for c in LONG_HEADER)
+    key = ", ".join(KEY_COLUMNS)
+    _execute(f"CREATE TABLE bench_plain ({typed})", f"CREATE TABLE bench_keyed ({typed})")
+    copy_seconds, _ = timed(lambda: _copy_file("bench_plain", csv_path))
+    others = f"SELECT {', '.join(LONG_HEADER)} FROM {Observation._meta.db_table} WHERE ref_area <> %s"
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO bench_keyed {others}", [COUNTRY])
+        keyed_rows = cursor.rowcount
+    _execute(f"CREATE UNIQUE INDEX bench_keyed_key ON bench_keyed ({key})", "ANALYZE bench_keyed")
+    keyed_seconds, _ = timed(lambda: _copy_file("bench_keyed", csv_path))
+    _execute("DROP TABLE bench_plain", "DROP TABLE bench_keyed")
+
+    _progress("publishing")
+    # Straight to review: source metadata and warning explanations are the focal point's work, not measured here.
+    submission_move(submission=submission, to=Submission.Status.SUBMITTED, actor=focal_point)
+    submission_approve(user=reviewer, submission=submission)
+    revised = Observation.objects.filter(ref_area=COUNTRY, is_current=True).count()  # all of them are revised
+    publish_seconds, published = timed(lambda: observations_publish(submission_id=submission.pk))
+    assert published.observation_count == frame.height, published.observation_count
+    assert published.revised_count == revised, (published.revised_count, revised)
+
+    _progress("django-import-export")
+    import_export_seconds = _import_export(frame, old) * frame.height / IMPORT_EXPORT_ROWS
+    n, m, x = f"{frame.height:,}", f"{master_rows:,}", f"{xlsx_frame.height:,}"
+    return [
+        Row(
+            f"CSV of {n} obs.: upload, checks, issues, staging",
+            csv_seconds,
+            "bare COPY of the file, no index",
+            copy_seconds,
+            "< 3x the bare COPY",
+            csv_seconds < 3 * copy_seconds,
+        ),
+        Row(f"XLSX of {x} obs.: upload to report", xlsx_seconds, "calamine read of the sheet alone", calamine_seconds),
+        Row(
+            f"publish the {n} into {m} ({published.revised_count:,} revised)",
+            publish_seconds,
+            f"COPY of the file, unique key, {keyed_rows:,} rows",
+            keyed_seconds,
+            "< 2x that COPY",
+            publish_seconds < 2 * keyed_seconds,
+        ),
+        Row(
+            f"django-import-export, {IMPORT_EXPORT_ROWS:,} rows x{frame.height / IMPORT_EXPORT_ROWS:.0f}",
+            import_export_seconds,
+            f"the portal on the {n} CSV",
+            csv_seconds,
+            ">= 100x the portal",
+            import_export_seconds >= 100 * csv_seconds,
+        ),
+        Row(
+            f"worker peak memory validating the {n} CSV",
+            csv_peak,
+            "limit",
+            MEMORY_LIMIT_MB,
+            f"< {MEMORY_LIMIT_MB / 1024:.1f} GB",
+            csv_peak < MEMORY_LIMIT_MB,
+            unit="MB",
+        ),
+    ]
