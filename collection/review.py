@@ -1,19 +1,23 @@
 """The reviewer's workspace: a submission's rows beside the published ones, the flags, the series, the sources,
 the focal point's explanations and the comment thread per table.
 
-The comparison reads the staged rows, the country's current published rows for the submission's tables and
-years (and the year before), and the row issues in three bulk queries, then joins them in Python: a country's
-tables for a few years are a few thousand rows, whatever the size of the master table.
+The comparison reads the staged rows, the country's published rows for the submission's tables and years (and
+the year before) and the rows with issues in three bulk reads, and joins them in columns (polars): a census
+year of hundreds of thousands of cells stays quick. Python objects are made only for the page on screen.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import polars as pl
+from django.db import connection
 from django.db.models import Count, Q
 
 from . import access
+from .bulkread import read_frame
 from .catalogue import rules_effective
 from .errors import NotAllowed, PortalError
 from .models import (
@@ -109,6 +113,47 @@ class ComparedRow:
         return bool(self.issues) or self.large_change
 
 
+class ComparedRows:
+    """A table's compared rows as a sequence: ComparedRow objects are made for the slice asked for (a page)."""
+
+    def __init__(self, submission: Submission, frame: pl.DataFrame) -> None:
+        self.submission, self.frame = submission, frame
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def __getitem__(self, index: slice) -> list[ComparedRow]:
+        return self._objects(self.frame[index])
+
+    def __iter__(self) -> Iterator[ComparedRow]:
+        return iter(self._objects(self.frame))
+
+    def __bool__(self) -> bool:
+        return self.frame.height > 0
+
+    def _objects(self, frame: pl.DataFrame) -> list[ComparedRow]:
+        issues = row_issues(self.submission, frame["row"].to_list())
+        return [
+            ComparedRow(
+                row=r["row"],
+                source=r["source"],
+                sex=r["sex"],
+                classif1=r["classif1"],
+                classif2=r["classif2"],
+                time=r["time"],
+                value=r["value"],
+                obs_status=r["obs_status"],
+                note=r["note"],
+                basis=r["basis"],
+                published=r["published"],
+                published_time=r["published_time"],
+                large_change=r["large_change"],
+                issues=issues.get(r["row"], []),
+            )
+            for r in frame.iter_rows(named=True)
+        ]
+
+
 @dataclass
 class TableComparison:
     """One table of the submission compared with the master table, with its counts for the tabs."""
@@ -117,27 +162,15 @@ class TableComparison:
     title: str
     threshold_pct: float
     min_value: float
-    rows: list[ComparedRow]
-
-    @property
-    def has_classif2(self) -> bool:
-        return any(r.classif2 for r in self.rows)
-
-    @property
-    def row_count(self) -> int:
-        return len(self.rows)
-
-    @property
-    def revisions(self) -> int:
-        return sum(r.basis == Basis.REVISION for r in self.rows)
+    rows: ComparedRows
+    row_count: int = 0
+    revisions: int = 0
+    flagged: int = 0
+    has_classif2: bool = False
 
     @property
     def new_keys(self) -> int:
         return self.row_count - self.revisions
-
-    @property
-    def flagged(self) -> int:
-        return sum(r.flagged for r in self.rows)
 
 
 def series_id(values: tuple[str, ...]) -> str:
@@ -195,56 +228,125 @@ def _explained(lookup: dict[object, str], issue_id: int, rule: str, indicator: s
     return lookup.get(issue_id) or lookup.get((rule, indicator or "")) or lookup.get((rule, ""), "")
 
 
-def submission_compare(*, submission: Submission) -> dict[str, TableComparison]:
-    """Every table of the submission compared with the current published values, in three bulk queries."""
-    tables = submission_tables(submission)
-    thresholds = change_thresholds(submission, tables)
-    indicators = [t.indicator for t in tables]
-    staged = list(
-        StagedObservation.objects.filter(submission=submission, indicator__in=indicators)
-        .order_by("row")
-        .values_list("indicator", "row", *SERIES_COLUMNS, "time", "obs_value", "obs_status", "note")
+STAGED_SCHEMA = {
+    "indicator": pl.String,
+    "row": pl.Int64,
+    "source": pl.String,
+    "sex": pl.String,
+    "classif1": pl.String,
+    "classif2": pl.String,
+    "time": pl.String,
+    "value": pl.Float64,
+    "obs_status": pl.String,
+    "note": pl.String,
+}
+KEY = ["indicator", *SERIES_COLUMNS, "time"]
+
+
+def _published_frame(submission: Submission, indicators: list[str], times: list[str]) -> pl.DataFrame:
+    """The published value of each key as the reviewer saw it (see `published_before`)."""
+    if not indicators or not times:
+        return pl.DataFrame(schema={**{k: pl.String for k in KEY}, "published": pl.Float64})
+    release_id = Release.objects.filter(submission=submission).values_list("pk", flat=True).first()
+    table = connection.ops.quote_name(Observation._meta.db_table)
+    which = "is_current" if release_id is None else "release_id < %s"
+    frame = read_frame(
+        f"SELECT {', '.join(KEY)}, obs_value, release_id FROM {table} WHERE ref_area = %s AND {which} "
+        f"AND indicator IN ({', '.join(['%s'] * len(indicators))}) AND time IN ({', '.join(['%s'] * len(times))})",
+        [submission.country_id, *([release_id] if release_id else []), *indicators, *times],
+        {**{k: pl.String for k in KEY}, "published": pl.Float64, "release_id": pl.Int64},
     )
-    times = {r[6] for r in staged}
-    wanted_times = times | {p for p in map(_previous_year, times) if p}
-    published = {
-        tuple(key): value  # in release order: the latest value before this submission wins
-        for *key, value in Observation.objects.filter(
-            published_before(submission),
-            ref_area=submission.country_id,
-            indicator__in=indicators,
-            time__in=wanted_times,
-        )
-        .order_by("release_id")
-        .values_list("indicator", *SERIES_COLUMNS, "time", "obs_value")
-    }
+    # Before a published submission's own release, the last release per key is the value it replaced.
+    return frame.sort("release_id").group_by(KEY, maintain_order=True).last().drop("release_id")
+
+
+def row_issues(submission: Submission, rows: list[int]) -> dict[int, list[RowIssue]]:
+    """The issues of the given rows of the file, each with the focal point's answer when it has one."""
     explanations = _explanation_lookup(submission)
     issues: dict[int, list[RowIssue]] = defaultdict(list)
     for issue_id, row, severity, rule, message, indicator in (
-        ValidationIssue.objects.filter(submission=submission, row__isnull=False)
+        ValidationIssue.objects.filter(submission=submission, row__in=rows)
         .order_by("severity", "id")
         .values_list("id", "row", "severity", "rule", "message", "indicator")
     ):
         issues[row].append(RowIssue(severity, rule, message, _explained(explanations, issue_id, rule, indicator)))
+    return issues
 
-    out = {t.indicator: TableComparison(t.indicator, t.title, *thresholds[t.indicator], rows=[]) for t in tables}
-    for indicator, row, source, sex, c1, c2, time, value, obs_status, note in staged:
-        compared = ComparedRow(row, source, sex, c1, c2, time, value, obs_status, note, issues=issues.get(row, []))
-        same_key = published.get((indicator, source, sex, c1, c2, time))
-        previous_time = _previous_year(time)
-        before = published.get((indicator, source, sex, c1, c2, previous_time)) if previous_time else None
-        if same_key is not None:
-            compared.basis, compared.published, compared.published_time = Basis.REVISION, same_key, time
-        elif before is not None:
-            compared.basis, compared.published, compared.published_time = Basis.PREVIOUS_YEAR, before, previous_time
-        table = out[indicator]
-        pct = compared.change_pct
-        compared.large_change = (
-            pct is not None
-            and abs(pct) > table.threshold_pct
-            and max(abs(value), abs(compared.published)) >= table.min_value
+
+def submission_compare(*, submission: Submission) -> dict[str, TableComparison]:
+    """Every table of the submission compared with the published values, in columns."""
+    tables = submission_tables(submission)
+    thresholds = change_thresholds(submission, tables)
+    indicators = [t.indicator for t in tables]
+    staged = read_frame(
+        f"SELECT indicator, row, {', '.join(SERIES_COLUMNS)}, time, obs_value, obs_status, note "
+        f"FROM {connection.ops.quote_name(StagedObservation._meta.db_table)} WHERE submission_id = %s",
+        [submission.pk],
+        STAGED_SCHEMA,
+    ).filter(pl.col("indicator").is_in(indicators))
+    times = staged["time"].unique().to_list()
+    previous = [p for p in map(_previous_year, times) if p]
+    published = _published_frame(submission, indicators, sorted(set(times) | set(previous)))
+    with_issues = set(
+        ValidationIssue.objects.filter(submission=submission, row__isnull=False).values_list("row", flat=True)
+    )
+    before = published.with_columns(
+        (pl.col("time").cast(pl.Int64, strict=False) + 1).cast(pl.String).alias("time"),
+        pl.col("time").alias("_before_time"),
+    ).rename({"published": "_before"})
+    limits = pl.DataFrame(
+        [(i, pct, low) for i, (pct, low) in thresholds.items()],
+        schema={"indicator": pl.String, "_limit_pct": pl.Float64, "_limit_min": pl.Float64},
+        orient="row",
+    )
+    revision = pl.col("published").is_not_null()
+    frame = (
+        staged.sort("indicator", "row")
+        .join(published, on=KEY, how="left")
+        .join(before, on=KEY, how="left")
+        .join(limits, on="indicator", how="left")
+        .with_columns(
+            pl.when(revision)
+            .then(pl.lit(Basis.REVISION))
+            .when(pl.col("_before").is_not_null())
+            .then(pl.lit(Basis.PREVIOUS_YEAR))
+            .otherwise(pl.lit(Basis.NONE))
+            .alias("basis"),
+            pl.when(revision).then(pl.col("time")).otherwise(pl.col("_before_time")).alias("published_time"),
+            pl.coalesce("published", "_before").alias("published"),
+            pl.col("row").is_in(list(with_issues)).alias("_has_issue"),
         )
-        table.rows.append(compared)
+        .with_columns(
+            pl.when(pl.col("published") != 0)
+            .then((pl.col("value") - pl.col("published")) / pl.col("published").abs() * 100)
+            .alias("_change_pct"),
+        )
+        .with_columns(
+            (
+                (pl.col("_change_pct").abs() > pl.col("_limit_pct"))
+                & (pl.max_horizontal(pl.col("value").abs(), pl.col("published").abs()) >= pl.col("_limit_min"))
+            )
+            .fill_null(False)
+            .alias("large_change"),
+        )
+        .with_columns((pl.col("large_change") | pl.col("_has_issue")).alias("_flagged"))
+    )
+    parts = {key[0]: part for key, part in frame.partition_by("indicator", as_dict=True).items()}
+    out = {}
+    for t in tables:
+        part = parts.get(t.indicator, frame.clear())
+        pct, low = thresholds[t.indicator]
+        out[t.indicator] = TableComparison(
+            t.indicator,
+            t.title,
+            pct,
+            low,
+            rows=ComparedRows(submission, part),
+            row_count=part.height,
+            revisions=int((part["basis"] == Basis.REVISION).sum()),
+            flagged=int(part["_flagged"].sum()),
+            has_classif2=bool((part["classif2"] != "").any()),
+        )
     return out
 
 
@@ -254,13 +356,22 @@ ROW_SORTS = {
 }
 
 
-def comparison_rows(table: TableComparison, *, only_flagged: bool = False, sort: str = "file") -> list[ComparedRow]:
+def comparison_rows(table: TableComparison, *, only_flagged: bool = False, sort: str = "file") -> ComparedRows:
     """The rows a reviewer asked for: all or the flagged ones, in file order or the largest changes first."""
-    rows = [r for r in table.rows if r.flagged] if only_flagged else list(table.rows)
+    frame = table.rows.frame
+    if only_flagged:
+        frame = frame.filter(pl.col("_flagged"))
     if sort == "change":
         # Rows without a % (nothing published, or a published zero) go last, by absolute change.
-        rows.sort(key=lambda r: (r.change_pct is None, -abs(r.change_pct or 0), -abs(r.change or 0), r.row))
-    return rows
+        frame = frame.sort(
+            pl.col("_change_pct").is_null(),
+            pl.col("_change_pct").abs(),
+            (pl.col("value") - pl.col("published")).abs(),
+            pl.col("row"),
+            descending=[False, True, True, False],
+            nulls_last=True,
+        )
+    return ComparedRows(table.rows.submission, frame)
 
 
 @dataclass

@@ -169,7 +169,11 @@ class DataSource(models.Model):
 class StagedObservation(LongLayoutRow):
     """A row of a valid submission, loaded in bulk by the worker; publication copies these to the master table."""
 
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No database constraint: a million deferred checks cost seconds at every validation's commit, and staged
+    # rows are a cache of the kept file, written and removed only with their submission.
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     row = models.PositiveIntegerField()
 
     class Meta:
