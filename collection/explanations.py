@@ -29,19 +29,33 @@ def warnings_unanswered(submission: Submission) -> QuerySet[ValidationIssue]:
     return warnings.exclude(covered) if covered is not None else warnings
 
 
+AnswerLookup = dict[object, WarningExplanation]  # keyed by issue id, or by (rule, indicator) for rule-wide ones
+
+
+def explanation_lookup(submission: Submission) -> AnswerLookup:
+    """Every answer of the submission, read once, for `explanation_for`."""
+    return {
+        a.issue_id if a.issue_id else (a.rule, a.indicator): a for a in submission.explanations.select_related("author")
+    }
+
+
+def explanation_for(
+    lookup: AnswerLookup, *, rule: str, indicator: str | None, issue_id: int | None = None
+) -> WarningExplanation | None:
+    """The answer that covers a warning (or, without `issue_id`, a rule's warnings in a table): its own, else
+    its rule's in its table, else its rule's for every table."""
+    return (lookup.get(issue_id) if issue_id else None) or lookup.get((rule, indicator or "")) or lookup.get((rule, ""))
+
+
 def explanations_by_issue(submission: Submission, issues: list[ValidationIssue]) -> dict[int, WarningExplanation]:
-    """For each warning shown, the explanation that answers it: its own, else its rule's in its table, else
-    its rule's for every table."""
-    answers = list(submission.explanations.select_related("author"))
-    own = {a.issue_id: a for a in answers if a.issue_id}
-    by_rule = {(a.rule, a.indicator): a for a in answers if not a.issue_id}
+    """For each warning shown, the explanation that answers it."""
+    lookup = explanation_lookup(submission)
     out = {}
     for i in issues:
-        if i.severity != ValidationIssue.Severity.WARNING:
-            continue
-        found = own.get(i.pk) or by_rule.get((i.rule, i.indicator or "")) or by_rule.get((i.rule, ""))
-        if found:
-            out[i.pk] = found
+        if i.severity == ValidationIssue.Severity.WARNING:
+            found = explanation_for(lookup, rule=i.rule, indicator=i.indicator, issue_id=i.pk)
+            if found:
+                out[i.pk] = found
     return out
 
 

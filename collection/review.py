@@ -20,6 +20,7 @@ from . import access
 from .bulkread import read_frame
 from .catalogue import rules_effective
 from .errors import NotAllowed, PortalError
+from .explanations import explanation_for, explanation_lookup
 from .models import (
     DataSource,
     Observation,
@@ -214,20 +215,6 @@ def _previous_year(time: str) -> str | None:
     return str(int(time) - 1) if time.isdigit() else None
 
 
-def _explanation_lookup(submission: Submission) -> dict[object, str]:
-    """Answers keyed by issue id, or by (rule, indicator) for rule-level ones ('' = every table)."""
-    lookup: dict[object, str] = {}
-    for issue_id, rule, indicator, text in WarningExplanation.objects.filter(submission=submission).values_list(
-        "issue_id", "rule", "indicator", "text"
-    ):
-        lookup[issue_id if issue_id else (rule, indicator)] = text
-    return lookup
-
-
-def _explained(lookup: dict[object, str], issue_id: int, rule: str, indicator: str | None) -> str:
-    return lookup.get(issue_id) or lookup.get((rule, indicator or "")) or lookup.get((rule, ""), "")
-
-
 STAGED_SCHEMA = {
     "indicator": pl.String,
     "row": pl.Int64,
@@ -262,14 +249,15 @@ def _published_frame(submission: Submission, indicators: list[str], times: list[
 
 def row_issues(submission: Submission, rows: list[int]) -> dict[int, list[RowIssue]]:
     """The issues of the given rows of the file, each with the focal point's answer when it has one."""
-    explanations = _explanation_lookup(submission)
+    answers = explanation_lookup(submission)
     issues: dict[int, list[RowIssue]] = defaultdict(list)
     for issue_id, row, severity, rule, message, indicator in (
         ValidationIssue.objects.filter(submission=submission, row__in=rows)
         .order_by("severity", "id")
         .values_list("id", "row", "severity", "rule", "message", "indicator")
     ):
-        issues[row].append(RowIssue(severity, rule, message, _explained(explanations, issue_id, rule, indicator)))
+        answer = explanation_for(answers, rule=rule, indicator=indicator, issue_id=issue_id)
+        issues[row].append(RowIssue(severity, rule, message, answer.text if answer else ""))
     return issues
 
 

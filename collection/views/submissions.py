@@ -13,7 +13,13 @@ from django.views.decorators.http import require_POST
 
 from .. import access, selectors
 from ..errors import PortalError
-from ..explanations import EXPLAINABLE_STATUSES, explanation_save, explanations_by_issue
+from ..explanations import (
+    EXPLAINABLE_STATUSES,
+    explanation_for,
+    explanation_lookup,
+    explanation_save,
+    explanations_by_issue,
+)
 from ..forms import ApproveForm, DataSourceForm, ExplanationForm, ReturnForm, UploadForm
 from ..models import Submission
 from ..review import comment_add, comment_can_post, comment_threads
@@ -88,12 +94,10 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_edit = access.upload_countries(request.user).filter(pk=submission.country_id).exists()
     sources = {s.indicator: s for s in submission.sources.select_related("source_type")}
     issues_page = Paginator(issues, 100).get_page(request.GET.get("page"))
-    rule_answers = {(a.rule, a.indicator): a for a in submission.explanations.filter(issue=None)}
+    answers = explanation_lookup(submission)
     for row in summary:
         if row["severity"] == "warning":
-            row["answer"] = rule_answers.get((row["rule"], row["indicator"] or "")) or rule_answers.get(
-                (row["rule"], "")
-            )
+            row["answer"] = explanation_for(answers, rule=row["rule"], indicator=row["indicator"])
     ready = submission_readiness(submission) if submission.status == Submission.Status.VALID else []
     return render(
         request,
