@@ -165,3 +165,31 @@ def worker(tmp_path, settings, test_queue):
     process.wait(timeout=30)
     log.close()
     print((tmp_path / "worker.log").read_text()[-3000:])
+
+
+@pytest.fixture
+def page(live_server):
+    """A page of Debian's chromium (Playwright never downloads a browser here), downloads accepted."""
+    from playwright.sync_api import sync_playwright
+
+    from .browser import ARGS, CHROMIUM, SHOTS
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the test's own ORM calls beside Playwright's loop
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+        yield context.new_page()
+        browser.close()
+
+
+@pytest.fixture
+def as_role(client, people):
+    """`as_role("fp_mys")` gives the test client signed in as that person (or anonymous)."""
+
+    def sign_in(role: str):
+        if people[role] is not None:
+            client.force_login(people[role])
+        return client
+
+    return sign_in

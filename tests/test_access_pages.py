@@ -23,18 +23,6 @@ SUBMISSION_PAGES = [
 ]
 
 
-@pytest.fixture
-def as_role(client, people):
-    """`as_role("fp_mys")` gives the test client signed in as that person (or anonymous)."""
-
-    def sign_in(role: str):
-        if people[role] is not None:
-            client.force_login(people[role])
-        return client
-
-    return sign_in
-
-
 def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 

@@ -3,48 +3,19 @@ and a real worker: download the workbook, fill it, upload, find the error on the
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
-import pytest
-from django.conf import settings
 from django.db import connections
 
 from collection.models import Submission
 
 from . import factories
+from .browser import MARKS, shot
 from .test_workbook import FORP, TABLES, rows
 from .workbooks import cell_of, fill, open_book, save
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(settings.BASE_DIR) / "var" / "screenshots"))
-
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-    ),
-]
-
-
-@pytest.fixture
-def page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the test's own ORM calls beside Playwright's loop
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        browser.close()
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+pytestmark = MARKS
 
 
 def upload(page, live_server, path: Path, expect: str) -> int:

@@ -3,48 +3,18 @@ worker: the queue, the workspace, a table's flagged rows and a series chart, a c
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
-import pytest
-from django.conf import settings
 from django.db import connections
 
 from collection.models import ReviewComment, Submission
 from collection.submissions import submission_approve
 
 from . import factories
+from .browser import MARKS, shot
 from .test_review_workspace import FORP, changed_rows, csv_of, rows_for, submit
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(settings.BASE_DIR) / "var" / "screenshots"))
-
-pytestmark = [
-    pytest.mark.worker,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
-    ),
-]
-
-
-@pytest.fixture
-def page(live_server):
-    from playwright.sync_api import sync_playwright
-
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the test's own ORM calls beside Playwright's loop
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        browser.close()
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+pytestmark = MARKS
 
 
 def wait_for_status(submission: Submission, statuses: set[str], timeout: float = 90) -> Submission:

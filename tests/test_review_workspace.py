@@ -13,13 +13,11 @@ from collection.catalogue import table_specs
 from collection.errors import NotAllowed, PortalError
 from collection.longlayout import rows_to_csv
 from collection.models import (
-    DataSource,
     Observation,
     Review,
     ReviewComment,
     Submission,
     ValidationRule,
-    WarningExplanation,
 )
 from collection.publication import observations_publish
 from collection.review import Basis, comment_add, series_history, submission_compare
@@ -33,27 +31,10 @@ TPOP = "MST_TPOP_SEX_AGE_CBR_NB"
 
 
 def submit(user, submission: Submission, *, source_name: str = "Labour Force Survey") -> Submission:
-    """Describe every table's source, explain every warning (one answer per rule), then submit."""
-    for indicator in submission.indicators:
-        DataSource.objects.update_or_create(
-            submission=submission,
-            indicator=indicator,
-            defaults={
-                "source_type_id": "BA",
-                "name": source_name,
-                "reference_period": "annual average",
-                "coverage": "whole country, 15+",
-                "migrant_definition": DataSource.MigrantDefinition.PLACE_OF_BIRTH,
-            },
-        )
-    for rule in set(submission.issues.filter(severity="warning").values_list("rule", flat=True)):
-        WarningExplanation.objects.get_or_create(
-            submission=submission,
-            rule=rule,
-            indicator="",
-            issue=None,
-            defaults={"text": f"Checked with the statistics office ({rule}).", "author": user},
-        )
+    """Describe every table's source (under `source_name`), answer every warning (one answer per rule), submit."""
+    factories.describe_sources(submission)
+    submission.sources.update(name=source_name)
+    factories.explain_warnings(user, submission, text="Checked with the statistics office.")
     return submission_submit(user=user, submission=submission)
 
 
@@ -115,16 +96,6 @@ def submitted(focal_point, open_round, changed) -> Submission:
     submission = factories.validated(focal_point, open_round, csv_of(changed["rows"]))
     assert submission.status == Submission.Status.VALID, list(submission.issues.values_list("message", flat=True))
     return submit(focal_point, submission, source_name="Labour Force Survey 2025")
-
-
-@pytest.fixture
-def as_role(client, people):
-    def sign_in(role: str):
-        if people[role] is not None:
-            client.force_login(people[role])
-        return client
-
-    return sign_in
 
 
 def published_value(sex: str, classif1: str, time: str) -> float:
