@@ -78,21 +78,28 @@ def demo_history() -> int:
         )
         submission_validate(submission_id=submission.pk)
         submission.refresh_from_db()
-        for indicator in submission.indicators:
-            DataSource.objects.update_or_create(
-                submission=submission,
-                indicator=indicator,
-                defaults={
-                    "source_type_id": "BA" if indicator.startswith("MST") else "FA",
-                    "name": "Labour Force Survey" if indicator.startswith("MST") else "Overseas employment register",
-                    "agency": "National statistics office" if indicator.startswith("MST") else "Ministry of Labour",
-                    "reference_period": "annual average" if indicator.startswith("MST") else "calendar year",
-                    "coverage": "whole country, population aged 15+",
-                    "migrant_definition": "place_of_birth" if "CBR" in indicator else "citizenship",
-                },
-            )
+        demo_describe_sources(submission)
         submission_submit(user=focal_point, submission=submission)
         submission_approve(user=ilo, submission=submission, comment="Consistent with last year's series.")
         published += observations_publish(submission_id=submission.pk).observation_count
     Round.objects.filter(pk=round_.pk).update(status=Round.Status.CLOSED)
     return published
+
+
+def demo_describe_sources(submission) -> None:
+    """A complete source description for every indicator of a submission: a labour force survey for the stock
+    tables, the labour ministry's register for the flows and nationals abroad."""
+    for indicator in submission.indicators:
+        survey = indicator.startswith("MST")
+        DataSource.objects.update_or_create(
+            submission=submission,
+            indicator=indicator,
+            defaults={
+                "source_type_id": "BA" if survey else "FA",
+                "name": "Labour Force Survey" if survey else "Overseas employment register",
+                "agency": "National statistics office" if survey else "Ministry of Labour",
+                "reference_period": "annual average" if survey else "calendar year",
+                "coverage": "whole country, population aged 15+",
+                "migrant_definition": "place_of_birth" if "CBR" in indicator else "citizenship",
+            },
+        )

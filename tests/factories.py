@@ -8,9 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from collection.accounts import user_create_or_update
 from collection.catalogue import table_specs
+from collection.demo import demo_describe_sources as describe_sources  # a complete description per indicator
 from collection.explanations import explanation_save
 from collection.longlayout import rows_to_csv
-from collection.models import Country, DataSource, Round, Submission, TableDefinition
+from collection.models import Country, Round, Submission, TableDefinition
 from collection.samples import sample_rows
 from collection.submissions import submission_submit, submission_upload
 from collection.validation.report import submission_validate
@@ -76,23 +77,6 @@ def validated(
     if described:
         describe_sources(submission)
     return submission
-
-
-def describe_sources(submission: Submission) -> None:
-    """Every indicator of the submission gets a complete source description (what `sources.complete` asks)."""
-    for indicator in submission.indicators:
-        DataSource.objects.update_or_create(
-            submission=submission,
-            indicator=indicator,
-            defaults={
-                "source_type_id": "BA" if indicator.startswith("MST") else "FA",
-                "name": "Labour Force Survey" if indicator.startswith("MST") else "Work permit register",
-                "agency": "National Statistical Office",
-                "reference_period": "annual average",
-                "coverage": "whole country, population 15+",
-                "migrant_definition": "place_of_birth" if "CBR" in indicator else "citizenship",
-            },
-        )
 
 
 def submit(user, submission: Submission) -> Submission:
