@@ -33,6 +33,7 @@ from .models import (
     ValidationIssue,
     WarningExplanation,
 )
+from .validation.report import PUBLISHED_SCHEMA
 
 SERIES_COLUMNS = ("source", "sex", "classif1", "classif2")  # the key minus time
 SERIES_SEPARATOR = "|"
@@ -134,23 +135,9 @@ class ComparedRows:
 
     def _objects(self, frame: pl.DataFrame) -> list[ComparedRow]:
         issues = row_issues(self.submission, frame["row"].to_list())
+        fields = [f for f in ComparedRow.__dataclass_fields__ if f != "issues"]
         return [
-            ComparedRow(
-                row=r["row"],
-                source=r["source"],
-                sex=r["sex"],
-                classif1=r["classif1"],
-                classif2=r["classif2"],
-                time=r["time"],
-                value=r["value"],
-                obs_status=r["obs_status"],
-                note=r["note"],
-                basis=r["basis"],
-                published=r["published"],
-                published_time=r["published_time"],
-                large_change=r["large_change"],
-                issues=issues.get(r["row"], []),
-            )
+            ComparedRow(**{f: r[f] for f in fields}, issues=issues.get(r["row"], []))
             for r in frame.iter_rows(named=True)
         ]
 
@@ -215,18 +202,8 @@ def _previous_year(time: str) -> str | None:
     return str(int(time) - 1) if time.isdigit() else None
 
 
-STAGED_SCHEMA = {
-    "indicator": pl.String,
-    "row": pl.Int64,
-    "source": pl.String,
-    "sex": pl.String,
-    "classif1": pl.String,
-    "classif2": pl.String,
-    "time": pl.String,
-    "value": pl.Float64,
-    "obs_status": pl.String,
-    "note": pl.String,
-}
+# The staged rows as the published ones are read for validation, with their row in the file instead of ref_area.
+STAGED_SCHEMA = {"row": pl.Int64, **{c: t for c, t in PUBLISHED_SCHEMA.items() if c != "ref_area"}}
 KEY = ["indicator", *SERIES_COLUMNS, "time"]
 
 
@@ -267,7 +244,7 @@ def submission_compare(*, submission: Submission) -> dict[str, TableComparison]:
     thresholds = change_thresholds(submission, tables)
     indicators = [t.indicator for t in tables]
     staged = read_frame(
-        f"SELECT indicator, row, {', '.join(SERIES_COLUMNS)}, time, obs_value, obs_status, note "
+        f"SELECT {', '.join('obs_value' if c == 'value' else c for c in STAGED_SCHEMA)} "
         f"FROM {connection.ops.quote_name(StagedObservation._meta.db_table)} WHERE submission_id = %s",
         [submission.pk],
         STAGED_SCHEMA,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import polars as pl
@@ -92,7 +92,6 @@ class Kind:
     default_message: str
     needs_table: bool = True
     help: str = ""
-    defaults: dict = field(default_factory=dict)
 
 
 # --- messages ------------------------------------------------------------------------------------------
