@@ -11,6 +11,7 @@ from .catalogue import table_specs
 from .errors import NotAllowed, PortalError
 from .longlayout import rows_to_csv
 from .models import Code, Country, DraftTable, Observation, Round, Submission
+from .rounds import round_upload_check
 from .submissions import submission_upload
 from .workbook.layout import TableLayout, ValueColumn, table_layout
 from .workbook.parse import cell_value
@@ -48,8 +49,7 @@ def entry_values(round_: Round, country: Country, layout: TableLayout) -> tuple[
 def _check(user, round_: Round, country: Country) -> None:
     if not access.upload_countries(user).filter(pk=country.pk).exists():
         raise NotAllowed(f"You cannot enter data for {country.name}.")
-    if round_.status != Round.Status.OPEN:
-        raise PortalError(f"Round {round_.name} is {round_.get_status_display().lower()}: it takes no new data.")
+    round_upload_check(round_, country)
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django import forms
 
 from . import access
 from .models import Country, DataSource, Round
+from .rounds import rounds_accepting
 
 
 class UploadForm(forms.Form):
@@ -25,9 +26,7 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         countries = access.upload_countries(user)
         self.fields["country"].queryset = countries
-        self.fields["round"].queryset = Round.objects.filter(
-            status=Round.Status.OPEN, countries__in=countries
-        ).distinct()
+        self.fields["round"].queryset = rounds_accepting(countries)
 
 
 class ReturnForm(forms.Form):

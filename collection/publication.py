@@ -35,8 +35,12 @@ def observations_publish(*, submission_id: int) -> Release | None:
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"publish:{submission.country_id}"])
                 # Room to sort a million staged rows in memory (see the INSERT below).
                 cursor.execute("SET LOCAL work_mem = '256MB'")
-        submission_move(submission=submission, to=Submission.Status.PUBLISHED)  # done by the worker
         release = Release.objects.create(submission=submission, approved_by=approval.reviewer)
+        submission_move(  # done by the worker; the audit entry names the release and who approved it
+            submission=submission,
+            to=Submission.Status.PUBLISHED,
+            detail={"release": release.pk, "approved_by": approval.reviewer.username},
+        )
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {master} AS o SET is_current = %s, superseded_by_id = %s "

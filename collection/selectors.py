@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from . import access
 from .models import Code, Observation, Round, Submission, TableDefinition, TableDimension
+from .rounds import round_deadline, rounds_accepting
 
 
 def master_tables_summary() -> list[dict]:
@@ -90,7 +91,7 @@ def review_queue() -> QuerySet[Submission]:
 def focal_point_rounds(user) -> list[dict]:
     """For each open round of the user's countries: the deadline and, per country, the latest submission."""
     countries = list(access.upload_countries(user))
-    rounds = Round.objects.filter(status=Round.Status.OPEN, countries__in=countries).distinct().order_by("deadline")
+    rounds = rounds_accepting(countries).order_by("deadline")
     today = timezone.localdate()
     out = []
     for round_ in rounds:
@@ -101,7 +102,8 @@ def focal_point_rounds(user) -> list[dict]:
         out.append(
             {
                 "round": round_,
-                "days_left": (round_.deadline - today).days,
+                "deadline": (deadline := max(round_deadline(round_, c) for c in in_round)),
+                "days_left": (deadline - today).days,
                 "countries": [{"country": c, "latest": latest.get(c.iso3)} for c in in_round],
             }
         )

@@ -11,8 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import access
+from .audit import audit_record
 from .errors import NotAllowed, PortalError, WrongState
-from .models import Country, Review, Round, Submission, SubmissionEvent
+from .models import AuditAction, Country, Review, Round, Submission, SubmissionEvent
+from .rounds import round_upload_check
 
 logger = logging.getLogger(__name__)
 S = Submission.Status
@@ -29,6 +31,14 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 ZIP_MAGIC = b"PK\x03\x04"
+
+# The audit entry each move records; every other move is a plain status change.
+AUDIT_ACTIONS = {
+    S.SUBMITTED: AuditAction.SUBMISSION_SUBMITTED,
+    S.APPROVED: AuditAction.SUBMISSION_APPROVED,
+    S.RETURNED: AuditAction.SUBMISSION_RETURNED,
+    S.PUBLISHED: AuditAction.SUBMISSION_PUBLISHED,
+}
 
 
 def _enqueue(task_name: str, submission_id: int) -> None:
@@ -49,9 +59,13 @@ def submission_move(
     to: str,
     actor=None,
     extra: dict | None = None,
+    detail: dict | None = None,
 ) -> Submission:
     """Move a submission from its current status to `to` with a conditional UPDATE, so that exactly one
-    of two simultaneous requests wins, and record the event."""
+    of two simultaneous requests wins; record the event and the audit entry (with `detail`, e.g. the
+    reviewer's comment), and tell the people concerned once the move has committed."""
+    from .notifications import submission_status_notify
+
     allowed_from = [src for src, targets in TRANSITIONS.items() if to in targets]
     now = timezone.now()
     fields = {"status": to, "status_changed_at": now, **(extra or {})}
@@ -64,6 +78,17 @@ def submission_move(
         SubmissionEvent.objects.create(
             submission_id=submission.pk, from_status=submission.status, to_status=to, actor=actor
         )
+        audit_record(
+            AUDIT_ACTIONS.get(to, AuditAction.SUBMISSION_STATUS),
+            obj=submission,
+            actor=actor,
+            label=f"Submission #{submission.pk} ({submission.original_filename})",
+            country=submission.country_id,
+            round_name=str(submission.round),
+            summary=f"Submission #{submission.pk}: {S(submission.status).label.lower()} → {S(to).label.lower()}.",
+            detail={"from": submission.status, "to": to, **(detail or {})},
+        )
+        transaction.on_commit(lambda: submission_status_notify(submission.pk, to), robust=True)
     for name, value in fields.items():
         setattr(submission, name, value)
     return submission
@@ -77,10 +102,7 @@ def submission_upload(*, user, round: Round, country: Country, uploaded_file: Up
     """Keep the file, record it as received and queue its validation; answers at once."""
     if not access.upload_countries(user).filter(pk=country.pk).exists():
         raise NotAllowed(f"You cannot upload for {country.name}.")
-    if round.status != Round.Status.OPEN:
-        raise PortalError(f"Round {round.name} is {round.get_status_display().lower()}: uploads are not accepted.")
-    if not round.countries.filter(pk=country.pk).exists():
-        raise PortalError(f"{country.name} is not part of round {round.name}.")
+    round_upload_check(round, country)
     if uploaded_file.size > settings.MAX_UPLOAD_SIZE:
         limit = settings.MAX_UPLOAD_SIZE // (1024 * 1024)
         raise PortalError(f"The file is larger than the {limit} MB limit.")
@@ -106,6 +128,16 @@ def submission_upload(*, user, round: Round, country: Country, uploaded_file: Up
         submission.file.save(name, uploaded_file, save=False)
         submission.save()
         SubmissionEvent.objects.create(submission=submission, from_status="", to_status=S.RECEIVED, actor=user)
+        audit_record(
+            AuditAction.SUBMISSION_UPLOADED,
+            obj=submission,
+            actor=user,
+            label=f"Submission #{submission.pk} ({name})",
+            country=country.iso3,
+            round_name=round.name,
+            summary=f"Uploaded {name} ({submission.size:,} bytes) for {country.name}, round {round.name}.",
+            detail={"file": name, "sha256": submission.sha256, "size": submission.size},
+        )
         _enqueue("validate_submission", submission.pk)
     logger.info("submission %s received from %s for %s", submission.pk, user, country.iso3)
     return submission
@@ -115,8 +147,7 @@ def submission_submit(*, user, submission: Submission) -> Submission:
     """A focal point sends a valid submission to the ILO for review."""
     if not access.upload_countries(user).filter(pk=submission.country_id).exists():
         raise NotAllowed("Only a focal point of this country can submit it.")
-    if submission.round.status != Round.Status.OPEN:
-        raise PortalError(f"Round {submission.round.name} is not open.")
+    round_upload_check(submission.round, submission.country)
     pending = Submission.objects.filter(
         round_id=submission.round_id, country_id=submission.country_id, status=S.SUBMITTED
     ).exclude(pk=submission.pk)
@@ -156,7 +187,7 @@ def submission_approve(*, user, submission: Submission, comment: str = "") -> Su
     if not access.is_reviewer(user):
         raise NotAllowed("Only ILO reviewers can approve a submission.")
     with transaction.atomic():
-        submission_move(submission=submission, to=S.APPROVED, actor=user)
+        submission_move(submission=submission, to=S.APPROVED, actor=user, detail={"comment": comment})
         _enqueue("publish_submission", submission.pk)
         Review.objects.create(submission=submission, decision=Review.Decision.APPROVE, comment=comment, reviewer=user)
     return submission
@@ -169,7 +200,7 @@ def submission_return(*, user, submission: Submission, comment: str) -> Submissi
     if not comment or not comment.strip():
         raise PortalError("Say what the focal point should change: a comment is required to return a submission.")
     with transaction.atomic():
-        submission_move(submission=submission, to=S.RETURNED, actor=user)
+        submission_move(submission=submission, to=S.RETURNED, actor=user, detail={"comment": comment.strip()})
         Review.objects.create(
             submission=submission, decision=Review.Decision.RETURN, comment=comment.strip(), reviewer=user
         )

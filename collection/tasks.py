@@ -9,7 +9,9 @@ from celery.signals import worker_ready
 from django.db import OperationalError
 
 from .models import Submission
+from .notifications import reminders_send
 from .publication import observations_publish
+from .rounds import rounds_due_to_open
 from .validation.report import submission_validate
 
 logger = logging.getLogger(__name__)
@@ -23,6 +25,15 @@ def validate_submission(submission_id: int) -> None:
 @shared_task(name="collection.publish_submission", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def publish_submission(submission_id: int) -> None:
     observations_publish(submission_id=submission_id)
+
+
+@shared_task(name="collection.daily_round_duties")
+def daily_round_duties() -> None:
+    """Run every morning by django-celery-beat (the schedule is edited in the Django admin): open the
+    rounds whose day has come, then send the deadline reminders due today."""
+    opened = rounds_due_to_open()
+    sent = reminders_send()
+    logger.info("daily round duties: %s round(s) opened, %s reminder(s) sent", len(opened), sent)
 
 
 @worker_ready.connect

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import public, reporting, review, submissions
+from .views import audit, oversight, people, preferences, public, registers, reporting, review, rounds, submissions
 
 urlpatterns = [
     path("", public.home, name="home"),
@@ -18,7 +18,31 @@ urlpatterns = [
     path("review/", submissions.review_queue, name="review_queue"),
     path("review/<int:pk>/", review.review_workspace, name="review_workspace"),
     path("review/<int:pk>/comments/", review.review_comment, name="review_comment"),
+    # Running consultation rounds (admins; reviewers read); these come before the per-country paths below.
+    path("rounds/", rounds.round_list, name="round_list"),
+    path("rounds/new/", rounds.round_create, name="round_create"),
+    path("rounds/<int:round_id>/manage/", rounds.round_manage, name="round_manage"),
+    path("rounds/<int:round_id>/edit/", rounds.round_edit, name="round_edit"),
+    path("rounds/<int:round_id>/action/<str:action>/", rounds.round_action, name="round_action"),
+    path("rounds/<int:round_id>/dashboard/", oversight.round_dashboard, name="round_dashboard"),
+    path("rounds/<int:round_id>/dashboard/<str:fmt>/", oversight.round_dashboard_export, name="round_dashboard_export"),
     path("rounds/<int:round_id>/<str:iso3>/", reporting.country_round, name="country_round"),
     path("rounds/<int:round_id>/<str:iso3>/workbook/", reporting.workbook_download, name="workbook_download"),
     path("rounds/<int:round_id>/<str:iso3>/tables/<str:indicator>/", reporting.table_entry, name="table_entry"),
+    # Per-country reports: what is published (public) and which national sources feed it.
+    path("countries/", registers.country_index, name="country_index"),
+    path("countries/<str:iso3>/availability/", registers.data_availability, name="data_availability"),
+    path("countries/<str:iso3>/availability/xlsx/", registers.data_availability_xlsx, name="data_availability_xlsx"),
+    path("countries/<str:iso3>/sources/", registers.source_register, name="source_register"),
+    # People: focal points and ILO staff (admins), invitations, e-mail settings (each user).
+    path("people/", people.people_list, name="people_list"),
+    path("people/invite/", people.people_invite, name="people_invite"),
+    path("people/<int:pk>/", people.people_edit, name="people_edit"),
+    path("people/<int:pk>/<str:action>/", people.people_action, name="people_action"),
+    path("invitation/<uidb64>/<token>/", people.invitation_accept, name="invitation_accept"),
+    path("account/notifications/", preferences.notification_settings, name="notification_settings"),
+    # The audit log and the history of one published value.
+    path("audit/", audit.audit_log, name="audit_log"),
+    path("audit/export/<str:fmt>/", audit.audit_export, name="audit_export"),
+    path("observations/<int:pk>/history/", audit.observation_history, name="observation_history"),
 ]

@@ -87,7 +87,7 @@ def test_grid_is_for_the_countrys_focal_point_of_an_open_round(
     assert client.get(f"/rounds/{round_.pk}/THA/tables/MNA_TPOP_SEX_CRS_NB/").status_code == 404
     Round.objects.filter(pk=round_.pk).update(status=Round.Status.CLOSED)
     response = client.post(url, {"source": "BA", "v:CBR_BRT_MMR|2025||SEX_F": "1", "action": "save"}, follow=True)
-    assert "takes no new data" in response.content.decode()
+    assert "uploads are no longer accepted" in response.content.decode()
     assert not DraftTable.objects.exists()
 
 

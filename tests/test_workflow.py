@@ -36,10 +36,17 @@ def test_xlsx_upload_is_recognised_by_its_content(focal_point, open_round):
     assert submission.file_format == "xlsx"
 
 
-@pytest.mark.parametrize("status", [Round.Status.DRAFT, Round.Status.CLOSED])
-def test_upload_refused_when_the_round_is_not_open(focal_point, catalogue, status):
+@pytest.mark.parametrize(
+    "status, message",
+    [
+        (Round.Status.DRAFT, "has not opened yet"),
+        (Round.Status.CLOSED, "uploads are no longer accepted"),
+        (Round.Status.ARCHIVED, "is archived"),
+    ],
+)
+def test_upload_refused_when_the_round_is_not_open(focal_point, catalogue, status, message):
     round_ = factories.make_round(status=status)
-    with pytest.raises(PortalError, match="uploads are not accepted"):
+    with pytest.raises(PortalError, match=message):
         factories.upload(focal_point, round_, factories.sample_csv())
     assert not Submission.objects.exists()
 

@@ -28,3 +28,59 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+
+class Invitation(models.Model):
+    """An e-mailed link that lets a new user set their password; it expires, and a new one can be sent."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.user} ({self.sent_at:%Y-%m-%d})"
+
+
+class NotificationPreference(models.Model):
+    """Which e-mails a user has turned off; everything is sent unless switched off here."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_prefs")
+    round_opened = models.BooleanField(default=True, help_text="A round that includes my country opens.")
+    validation_finished = models.BooleanField(default=True, help_text="The check of my upload has finished.")
+    review_outcome = models.BooleanField(default=True, help_text="My submission is returned, approved or published.")
+    reminder_before = models.BooleanField(default=True, help_text="Reminders before a deadline.")
+    reminder_overdue = models.BooleanField(default=True, help_text="Reminders when a deadline has passed.")
+
+    def __str__(self) -> str:
+        return f"E-mail preferences of {self.user}"
+
+
+class ReminderSent(models.Model):
+    """One deadline reminder sent to one user; the unique key is what keeps it from being sent twice."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", "Before the deadline"
+        OVERDUE = "overdue", "Overdue"
+
+    round = models.ForeignKey("collection.Round", on_delete=models.CASCADE, related_name="+")
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    days = models.IntegerField(help_text="Days before the deadline (0 for overdue).")
+    deadline = models.DateField(help_text="The deadline reminded of: an extension earns new reminders.")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "country", "user", "kind", "days", "deadline"], name="one_reminder_each"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.days} to {self.user} for {self.round} {self.country_id}"

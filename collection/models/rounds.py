@@ -16,20 +16,29 @@ class Round(models.Model):
         DRAFT = "draft", "Draft"
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
+        ARCHIVED = "archived", "Archived"
 
     name = models.CharField(max_length=100, unique=True)
     reference_years = models.JSONField(help_text="The years asked for, e.g. [2024, 2025].")
     countries = models.ManyToManyField(Country, related_name="rounds")
     tables = models.ManyToManyField(TableDefinition, related_name="rounds")
+    opens_on = models.DateField(
+        null=True, blank=True, help_text="A draft round opens by itself on this day; leave empty to open it by hand."
+    )
     deadline = models.DateField()
+    reminder_days = models.JSONField(
+        default=list, blank=True, help_text="Days before the deadline on which focal points are reminded, e.g. [14, 3]."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-deadline", "name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["draft", "open", "closed"]), name="round_status_valid"
+                condition=models.Q(status__in=["draft", "open", "closed", "archived"]), name="round_status_valid"
             )
         ]
 
@@ -43,11 +52,34 @@ class Round(models.Model):
         if any(y < 1950 or y > 2100 for y in years):
             raise ValidationError({"reference_years": "Reference years must lie between 1950 and 2100."})
         self.reference_years = sorted(set(years))
+        days = self.reminder_days
+        if days and (not isinstance(days, list) or not all(isinstance(d, int) and 0 < d <= 365 for d in days)):
+            raise ValidationError({"reminder_days": "Give days before the deadline, e.g. [14, 3]."})
+        if days:
+            self.reminder_days = sorted(set(days), reverse=True)
+        if self.opens_on and self.deadline and self.opens_on > self.deadline:
+            raise ValidationError({"deadline": "The deadline must fall on or after the opening day."})
 
     @property
     def years_label(self) -> str:
         years = self.reference_years or []
         return ", ".join(str(y) for y in years)
+
+
+class RoundCountry(models.Model):
+    """What differs for one country of a round: a later deadline, or uploads reopened after the round closed."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="country_terms")
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
+    deadline = models.DateField(null=True, blank=True, help_text="Overrides the round's deadline for this country.")
+    reopened = models.BooleanField(default=False, help_text="Accept uploads although the round is closed.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "country"], name="one_terms_per_round_country")]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.country_id}"
 
 
 class DraftTable(models.Model):

@@ -1,0 +1,79 @@
+"""Recording the audit log: one function every service calls, and the request context it reads the IP from."""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from .models import AuditAction, AuditEntry
+
+
+@dataclass(frozen=True)
+class _Context:
+    user: object
+    ip: str | None
+
+
+_current: contextvars.ContextVar[_Context | None] = contextvars.ContextVar("audit_context", default=None)
+
+
+def client_ip(request) -> str | None:
+    """The client's address; the proxy's X-Forwarded-For only when settings say a proxy sets it."""
+    if settings.AUDIT_TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip() or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class AuditContextMiddleware:
+    """Remembers who is asking and from where, so services record it without taking the request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _current.set(_Context(user=getattr(request, "user", None), ip=client_ip(request)))
+        try:
+            return self.get_response(request)
+        finally:
+            _current.reset(token)
+
+
+def audit_record(
+    action: AuditAction | str,
+    *,
+    obj=None,
+    object_type: str = "",
+    object_id: str | int = "",
+    label: str = "",
+    summary: str,
+    actor=None,
+    country: str = "",
+    round_name: str = "",
+    detail: dict | None = None,
+) -> AuditEntry:
+    """Add one entry. The actor defaults to the signed-in user of the current request, else 'system'
+    (the worker, a scheduled task, a management command)."""
+    context = _current.get()
+    if actor is None and context is not None and getattr(context.user, "is_authenticated", False):
+        actor = context.user
+    if obj is not None:
+        object_type = object_type or obj._meta.model_name
+        object_id = object_id or obj.pk
+        label = label or str(obj)
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=getattr(actor, "username", "") or "system",
+        ip=context.ip if context is not None else None,
+        action=str(action),
+        object_type=object_type,
+        object_id=str(object_id),
+        object_label=label[:200],
+        country=country,
+        round_name=round_name,
+        summary=summary,
+        detail=detail or {},
+    )

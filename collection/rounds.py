@@ -1,0 +1,301 @@
+"""A consultation round's life: create or copy, open, extend, close, reopen one country, archive.
+
+Every change is recorded in the audit log, and whether a country may upload is decided here only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from . import access
+from .audit import audit_record
+from .errors import NotAllowed, PortalError, WrongState
+from .models import AuditAction, Country, Round, RoundCountry, TableDefinition
+
+R = Round.Status
+
+# Which status each action may start from.
+MOVES: dict[str, tuple[set[str], str, AuditAction]] = {
+    "open": ({R.DRAFT}, R.OPEN, AuditAction.ROUND_OPENED),
+    "close": ({R.OPEN}, R.CLOSED, AuditAction.ROUND_CLOSED),
+    "reopen": ({R.CLOSED}, R.OPEN, AuditAction.ROUND_REOPENED),
+    "archive": ({R.CLOSED}, R.ARCHIVED, AuditAction.ROUND_ARCHIVED),
+}
+
+
+def _admin_only(user) -> None:
+    if not access.is_admin(user):
+        raise NotAllowed("Only admins run consultation rounds.")
+
+
+def round_deadline(round_: Round, country: Country | str) -> dt.date:
+    """The deadline that holds for one country: the round's, or a later one granted to the country."""
+    iso3 = getattr(country, "iso3", country)
+    terms = RoundCountry.objects.filter(round=round_, country_id=iso3).values_list("deadline", flat=True).first()
+    return max(round_.deadline, terms) if terms else round_.deadline
+
+
+def round_deadlines(round_: Round) -> dict[str, dt.date]:
+    """Every country's deadline in one query (for dashboards and reminders)."""
+    extended = dict(
+        RoundCountry.objects.filter(round=round_, deadline__isnull=False).values_list("country_id", "deadline")
+    )
+    return {
+        iso3: max(round_.deadline, extended[iso3]) if iso3 in extended else round_.deadline
+        for iso3 in round_.countries.values_list("iso3", flat=True)
+    }
+
+
+def round_upload_refusal(round_: Round, country: Country) -> str | None:
+    """Why the country cannot send data to the round now, in words for the focal point; None if it can.
+    A round takes uploads while open (late ones too, after the deadline); once closed only from a
+    country an admin reopened it for."""
+    if not round_.countries.filter(pk=country.pk).exists():
+        return f"{country.name} is not part of round {round_.name}."
+    if round_.status == R.OPEN:
+        return None
+    if round_.status == R.DRAFT:
+        when = f" on {round_.opens_on:%d %B %Y}" if round_.opens_on else " when the ILO opens it"
+        return f"Round {round_.name} has not opened yet: it takes uploads from{when}."
+    if round_.status == R.CLOSED:
+        if RoundCountry.objects.filter(round=round_, country=country, reopened=True).exists():
+            return None
+        closed = f" on {timezone.localdate(round_.closed_at):%d %B %Y}" if round_.closed_at else ""
+        return (
+            f"Round {round_.name} closed{closed}: uploads are no longer accepted. "
+            f"Ask the ILO to reopen it for {country.name} if you need to send a correction."
+        )
+    return f"Round {round_.name} is archived: it no longer takes uploads."
+
+
+def round_upload_check(round_: Round, country: Country) -> None:
+    refusal = round_upload_refusal(round_, country)
+    if refusal:
+        raise PortalError(refusal)
+
+
+def rounds_accepting(countries) -> QuerySet[Round]:
+    """Rounds that take uploads from any of these countries: open ones, and closed ones reopened for one."""
+    reopened = RoundCountry.objects.filter(country__in=countries, reopened=True).values("round_id")
+    return (
+        Round.objects.filter(countries__in=countries)
+        .filter(Q(status=R.OPEN) | Q(status=R.CLOSED, pk__in=reopened))
+        .distinct()
+    )
+
+
+def _changes(before: dict, after: dict) -> dict:
+    return {k: {"from": before.get(k), "to": v} for k, v in after.items() if before.get(k) != v}
+
+
+def _snapshot(round_: Round) -> dict:
+    return {
+        "name": round_.name,
+        "reference_years": round_.reference_years,
+        "opens_on": round_.opens_on.isoformat() if round_.opens_on else None,
+        "deadline": round_.deadline.isoformat() if round_.deadline else None,
+        "reminder_days": round_.reminder_days,
+        "countries": sorted(round_.countries.values_list("iso3", flat=True)) if round_.pk else [],
+        "tables": sorted(round_.tables.values_list("indicator", flat=True)) if round_.pk else [],
+    }
+
+
+@transaction.atomic
+def round_save(
+    *,
+    user,
+    round_: Round | None = None,
+    name: str,
+    reference_years: list[int],
+    deadline: dt.date,
+    opens_on: dt.date | None = None,
+    reminder_days: list[int] | None = None,
+    countries: list[str],
+    tables: list[str],
+) -> Round:
+    """Create a round, or change one that is not archived; its name must be unused."""
+    _admin_only(user)
+    creating = round_ is None
+    round_ = round_ or Round(status=R.DRAFT)
+    if round_.status == R.ARCHIVED:
+        raise WrongState(f"Round {round_.name} is archived and can no longer change.")
+    before = {} if creating else _snapshot(round_)
+    if Round.objects.filter(name__iexact=name.strip()).exclude(pk=round_.pk).exists():
+        raise PortalError(f"A round named {name.strip()} already exists; choose another name.")
+    if not countries:
+        raise PortalError("Choose at least one country.")
+    if not tables:
+        raise PortalError("Choose at least one table.")
+    round_.name = name.strip()
+    round_.reference_years = list(reference_years)
+    round_.deadline = deadline
+    round_.opens_on = opens_on
+    round_.reminder_days = list(reminder_days if reminder_days is not None else [14, 3])
+    try:
+        round_.full_clean(exclude=["countries", "tables"], validate_unique=False)
+    except ValidationError as error:
+        raise PortalError(" ".join(m for messages in error.message_dict.values() for m in messages)) from error
+    round_.save()
+    round_.countries.set(Country.objects.filter(iso3__in=countries))
+    round_.tables.set(TableDefinition.objects.filter(indicator__in=tables))
+    after = _snapshot(round_)
+    if creating:
+        audit_record(
+            AuditAction.ROUND_CREATED,
+            obj=round_,
+            round_name=round_.name,
+            summary=f"Created round {round_.name} for {round_.years_label}, due {round_.deadline:%d %b %Y}.",
+            detail=after,
+        )
+    elif changes := _changes(before, after):
+        audit_record(
+            AuditAction.ROUND_CHANGED,
+            obj=round_,
+            round_name=round_.name,
+            summary=f"Changed {', '.join(changes)} of round {round_.name}.",
+            detail=changes,
+        )
+    return round_
+
+
+def _shift(day: dt.date | None, years: int) -> dt.date | None:
+    if day is None:
+        return None
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def round_copy(*, user, source: Round, name: str, shift: int = 1) -> Round:
+    """A new draft round like `source`, with its reference years and dates moved on by `shift` years."""
+    return round_save(
+        user=user,
+        name=name,
+        reference_years=[y + shift for y in source.reference_years],
+        deadline=_shift(source.deadline, shift),
+        opens_on=_shift(source.opens_on, shift),
+        reminder_days=source.reminder_days,
+        countries=list(source.countries.values_list("iso3", flat=True)),
+        tables=list(source.tables.values_list("indicator", flat=True)),
+    )
+
+
+def round_copy_defaults(source: Round | None) -> dict:
+    """What the copy form proposes: the next name and years after `source`."""
+    if source is None:
+        return {}
+    years = [y + 1 for y in source.reference_years]
+    base = source.name.rstrip("0123456789 ").strip() or "ILMS"
+    number = source.name[len(source.name.rstrip("0123456789")) :]
+    name = f"{base} {int(number) + 1}" if number else f"{source.name} (copy)"
+    return {"name": name, "reference_years": years, "deadline": _shift(source.deadline, 1)}
+
+
+def round_move(*, user, round_: Round, action: str, actor_required: bool = True) -> Round:
+    """Open, close, reopen or archive the whole round (a conditional UPDATE, so two clicks move it once)."""
+    if actor_required:
+        _admin_only(user)
+    if action not in MOVES:
+        raise PortalError(f"Unknown action '{action}'.")
+    allowed, target, audit_action = MOVES[action]
+    now = timezone.now()
+    fields: dict = {"status": target}
+    if target == R.OPEN and round_.opened_at is None:
+        fields["opened_at"] = now
+    if target == R.CLOSED:
+        fields["closed_at"] = now
+    with transaction.atomic():
+        moved = Round.objects.filter(pk=round_.pk, status__in=allowed).update(**fields)
+        if not moved:
+            current = Round.objects.filter(pk=round_.pk).values_list("status", flat=True).first() or "deleted"
+            raise WrongState(f"Round {round_.name} is {current}; it cannot be {MOVES[action][1]} from there.")
+        if target in (R.CLOSED, R.OPEN):  # a closed round starts with no country reopened
+            RoundCountry.objects.filter(round=round_, reopened=True).update(reopened=False)
+        previous = round_.status
+        for key, value in fields.items():
+            setattr(round_, key, value)
+        audit_record(
+            audit_action,
+            obj=round_,
+            actor=user,
+            round_name=round_.name,
+            summary=f"Round {round_.name}: {previous} → {target}.",
+            detail={"from": previous, "to": target},
+        )
+        if target == R.OPEN and previous == R.DRAFT:
+            from .notifications import round_opened_notify
+
+            transaction.on_commit(lambda: round_opened_notify(round_.pk), robust=True)
+    return round_
+
+
+@transaction.atomic
+def round_extend(*, user, round_: Round, deadline: dt.date, country: Country | None = None) -> Round:
+    """A later deadline for the whole round, or for one country of it."""
+    _admin_only(user)
+    if round_.status not in (R.DRAFT, R.OPEN, R.CLOSED):
+        raise WrongState(f"Round {round_.name} is archived; its deadline no longer changes.")
+    if country is not None and not round_.countries.filter(pk=country.pk).exists():
+        raise PortalError(f"{country.name} is not part of round {round_.name}.")
+    current = round_deadline(round_, country) if country else round_.deadline
+    if deadline <= current:
+        raise PortalError(f"The new deadline must be after the current one ({current:%d %B %Y}).")
+    if country is None:
+        Round.objects.filter(pk=round_.pk).update(deadline=deadline)
+        round_.deadline = deadline
+    else:
+        RoundCountry.objects.update_or_create(round=round_, country=country, defaults={"deadline": deadline})
+    who = country.name if country else "every country"
+    audit_record(
+        AuditAction.ROUND_EXTENDED,
+        obj=round_,
+        round_name=round_.name,
+        country=country.iso3 if country else "",
+        summary=f"Deadline of round {round_.name} for {who} moved from {current:%d %b %Y} to {deadline:%d %b %Y}.",
+        detail={"from": current.isoformat(), "to": deadline.isoformat(), "country": country.iso3 if country else None},
+    )
+    return round_
+
+
+@transaction.atomic
+def round_country_reopen(
+    *, user, round_: Round, country: Country, reopen: bool = True, deadline: dt.date | None = None
+) -> RoundCountry:
+    """Let one country upload again to a closed round (with a deadline of its own), or stop it again."""
+    _admin_only(user)
+    if round_.status != R.CLOSED:
+        raise WrongState(f"Round {round_.name} is {round_.status}: only a closed round is reopened for one country.")
+    if not round_.countries.filter(pk=country.pk).exists():
+        raise PortalError(f"{country.name} is not part of round {round_.name}.")
+    defaults: dict = {"reopened": reopen}
+    if deadline is not None:
+        defaults["deadline"] = deadline
+    terms, _ = RoundCountry.objects.update_or_create(round=round_, country=country, defaults=defaults)
+    verb = "reopened" if reopen else "closed again"
+    audit_record(
+        AuditAction.ROUND_COUNTRY_REOPENED,
+        obj=round_,
+        round_name=round_.name,
+        country=country.iso3,
+        summary=f"Round {round_.name} {verb} for {country.name}"
+        + (f" until {deadline:%d %b %Y}." if deadline and reopen else "."),
+        detail={"reopened": reopen, "deadline": deadline.isoformat() if deadline else None},
+    )
+    return terms
+
+
+def rounds_due_to_open(today: dt.date | None = None) -> list[Round]:
+    """Open the draft rounds whose opening day has come (the daily schedule calls this)."""
+    today = today or timezone.localdate()
+    opened = []
+    for round_ in Round.objects.filter(status=R.DRAFT, opens_on__lte=today):
+        try:
+            opened.append(round_move(user=None, round_=round_, action="open", actor_required=False))
+        except WrongState:  # opened by hand meanwhile
+            continue
+    return opened
