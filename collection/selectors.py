@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Min, QuerySet
@@ -131,6 +132,61 @@ TABLE_STATUS = {
 }
 
 
+PENDING = (Submission.Status.RECEIVED, Submission.Status.VALIDATING)
+
+
+@dataclass(frozen=True)
+class TableState:
+    """Where one table of one country stands in a round."""
+
+    status: str  # a TABLE_STATUS value, or "not_started"
+    submission_id: int | None  # the submission that gives the status
+    changed_at: dt.datetime | None  # when that submission last changed status
+
+    @property
+    def label(self) -> str:
+        return self.status.replace("_", " ").capitalize()
+
+
+def round_table_states(round_: Round, countries=None) -> dict[tuple[str, str], TableState]:
+    """The status of each (country, table) of the round: that of the latest submission carrying the table,
+    or "uploaded" while a newer file waits for the worker to say what it holds. One query for the round."""
+    submissions = Submission.objects.filter(round=round_)
+    in_round = round_.countries.all()
+    if countries is not None:
+        iso3s = [getattr(c, "iso3", c) for c in countries]
+        submissions = submissions.filter(country_id__in=iso3s)
+        in_round = in_round.filter(iso3__in=iso3s)
+    rows = submissions.order_by("uploaded_at", "id").values(
+        "id", "country_id", "status", "indicators", "status_changed_at", "uploaded_at"
+    )
+    latest: dict[tuple[str, str], dict] = {}
+    pending: dict[str, dict] = {}
+    for row in rows:
+        if row["status"] in PENDING:
+            pending[row["country_id"]] = row
+        for indicator in row["indicators"] or []:
+            latest[(row["country_id"], indicator)] = row
+    indicators = list(round_.tables.values_list("indicator", flat=True))
+    states = {}
+    for iso3 in in_round.values_list("iso3", flat=True):
+        for indicator in indicators:
+            row = latest.get((iso3, indicator))
+            waiting = pending.get(iso3)
+            if waiting is not None and (
+                row is None or (waiting["uploaded_at"], waiting["id"]) > (row["uploaded_at"], row["id"])
+            ):
+                row, status = waiting, "uploaded"
+            else:
+                status = TABLE_STATUS[row["status"]] if row else "not_started"
+            states[(iso3, indicator)] = TableState(
+                status=status,
+                submission_id=row["id"] if row else None,
+                changed_at=row["status_changed_at"] if row else None,
+            )
+    return states
+
+
 def country_round_overview(round_: Round, country) -> dict:
     """A country's page for a round: deadline, each requested table's status, the submissions' history."""
     submissions = list(
@@ -139,16 +195,11 @@ def country_round_overview(round_: Round, country) -> dict:
         .prefetch_related("reviews")
         .order_by("-uploaded_at", "-id")
     )
+    states = round_table_states(round_, countries=[country])
     tables = []
     for table in round_.tables.order_by("sort_order", "indicator"):
         latest = next((s for s in submissions if table.indicator in (s.indicators or [])), None)
-        pending = next(
-            (s for s in submissions if s.status in (Submission.Status.RECEIVED, Submission.Status.VALIDATING)), None
-        )
-        if pending is not None and (latest is None or pending.uploaded_at > latest.uploaded_at):
-            status = "uploaded"  # the worker has not said yet what the newer file holds
-        else:
-            status = TABLE_STATUS[latest.status] if latest else "not_started"
+        status = states[(country.iso3, table.indicator)].status
         review = latest.reviews.all()[0] if latest and latest.status == Submission.Status.RETURNED else None
         published = next(
             (
