@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from .accounts import user_create_or_update
 from .models import Country, DataSource, Observation, Role, Round, TableDefinition
@@ -34,7 +35,13 @@ def demo_seed() -> list[tuple[str, str, str]]:
         logins.append((username, DEMO_PASSWORD, f"focal point, {country.name}"))
     round_, created = Round.objects.get_or_create(
         name=DEMO_ROUND,
-        defaults={"reference_years": [2024, 2025], "deadline": dt.date(2027, 1, 31), "status": Round.Status.OPEN},
+        defaults={
+            "reference_years": [2024, 2025],
+            "deadline": dt.date(2027, 1, 31),
+            "status": Round.Status.OPEN,
+            "opens_on": dt.date(2026, 10, 1),
+            "opened_at": timezone.now(),
+        },
     )
     if created:
         round_.countries.set(Country.objects.all())
@@ -82,7 +89,7 @@ def demo_history() -> int:
         submission_submit(user=focal_point, submission=submission)
         submission_approve(user=ilo, submission=submission, comment="Consistent with last year's series.")
         published += observations_publish(submission_id=submission.pk).observation_count
-    Round.objects.filter(pk=round_.pk).update(status=Round.Status.CLOSED)
+    Round.objects.filter(pk=round_.pk).update(status=Round.Status.CLOSED, closed_at=timezone.now())
     return published
 
 

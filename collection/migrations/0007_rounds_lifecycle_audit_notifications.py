@@ -5,6 +5,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+import collection.models.rounds
+
 
 class Migration(migrations.Migration):
 
@@ -99,7 +101,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='round',
             name='reminder_days',
-            field=models.JSONField(blank=True, default=list, help_text='Days before the deadline on which focal points are reminded, e.g. [14, 3].'),
+            field=models.JSONField(blank=True, default=collection.models.rounds.default_reminder_days, help_text='Days before the deadline on which focal points are reminded, e.g. [14, 3].'),
         ),
         migrations.AlterField(
             model_name='round',

@@ -9,6 +9,11 @@ from django.db import models
 from .catalogue import Country, TableDefinition
 
 
+def default_reminder_days() -> list[int]:
+    """Two weeks and three days before the deadline, unless the round says otherwise."""
+    return [14, 3]
+
+
 class Round(models.Model):
     """One yearly consultation round."""
 
@@ -27,7 +32,9 @@ class Round(models.Model):
     )
     deadline = models.DateField()
     reminder_days = models.JSONField(
-        default=list, blank=True, help_text="Days before the deadline on which focal points are reminded, e.g. [14, 3]."
+        default=default_reminder_days,
+        blank=True,
+        help_text="Days before the deadline on which focal points are reminded, e.g. [14, 3].",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
