@@ -1,19 +1,38 @@
-"""Placeholder until this module is written (issue 5)."""
+"""Per-country reports: what each country has published (data availability) and from which national sources."""
 
-from django.http import Http404
+from __future__ import annotations
 
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 
-def country_index(request, *args, **kwargs):
-    raise Http404("Not built yet.")
-
-
-def data_availability(request, *args, **kwargs):
-    raise Http404("Not built yet.")
-
-
-def data_availability_xlsx(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+from ..availability import availability_filename, availability_xlsx, countries_summary, country_availability
+from ..models import Country
+from ..source_register import source_register as register_for
+from .reporting import XLSX
 
 
-def source_register(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+def country_of(iso3: str) -> Country:
+    return get_object_or_404(Country, iso3=iso3.upper())
+
+
+def country_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "collection/country_index.html", {"rows": countries_summary()})
+
+
+def data_availability(request: HttpRequest, iso3: str) -> HttpResponse:
+    """Public, as the published data are: every role sees the same report."""
+    report = country_availability(country_of(iso3))
+    return render(request, "collection/data_availability.html", {"report": report, "country": report.country})
+
+
+def data_availability_xlsx(request: HttpRequest, iso3: str) -> HttpResponse:
+    report = country_availability(country_of(iso3))
+    response = HttpResponse(availability_xlsx(report), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{availability_filename(report.country)}"'
+    return response
+
+
+def source_register(request: HttpRequest, iso3: str) -> HttpResponse:
+    """Public for published sources; the country's focal points and ILO staff also see work in progress."""
+    register = register_for(user=request.user, country=country_of(iso3))
+    return render(request, "collection/source_register.html", {"register": register, "country": register.country})
