@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from . import access
@@ -18,13 +18,18 @@ from .models import AuditAction, Country, Round, RoundCountry, TableDefinition
 
 R = Round.Status
 
-# Which status each action may start from.
+# Which status each action may start from, where it leads, and what the audit log calls it.
 MOVES: dict[str, tuple[set[str], str, AuditAction]] = {
     "open": ({R.DRAFT}, R.OPEN, AuditAction.ROUND_OPENED),
     "close": ({R.OPEN}, R.CLOSED, AuditAction.ROUND_CLOSED),
     "reopen": ({R.CLOSED}, R.OPEN, AuditAction.ROUND_REOPENED),
     "archive": ({R.CLOSED}, R.ARCHIVED, AuditAction.ROUND_ARCHIVED),
 }
+DONE = {"open": "opened", "close": "closed", "reopen": "reopened", "archive": "archived"}
+
+
+def _a(word: str) -> str:
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
 def _admin_only(user) -> None:
@@ -92,16 +97,26 @@ def _changes(before: dict, after: dict) -> dict:
     return {k: {"from": before.get(k), "to": v} for k, v in after.items() if before.get(k) != v}
 
 
-def _snapshot(round_: Round) -> dict:
+def round_values(round_: Round) -> dict:
+    """What an admin sets on a round, as `round_save` takes it (the edit form starts from this)."""
+    saved = round_.pk is not None
     return {
         "name": round_.name,
         "reference_years": round_.reference_years,
-        "opens_on": round_.opens_on.isoformat() if round_.opens_on else None,
-        "deadline": round_.deadline.isoformat() if round_.deadline else None,
+        "opens_on": round_.opens_on,
+        "deadline": round_.deadline,
         "reminder_days": round_.reminder_days,
-        "countries": sorted(round_.countries.values_list("iso3", flat=True)) if round_.pk else [],
-        "tables": sorted(round_.tables.values_list("indicator", flat=True)) if round_.pk else [],
+        "countries": sorted(round_.countries.values_list("iso3", flat=True)) if saved else [],
+        "tables": list(round_.tables.values_list("indicator", flat=True)) if saved else [],
     }
+
+
+def _snapshot(round_: Round) -> dict:
+    """The round's values for the audit log's before/after (dates as text)."""
+    values = round_values(round_)
+    for key in ("opens_on", "deadline"):
+        values[key] = values[key].isoformat() if values[key] else None
+    return values
 
 
 @transaction.atomic
@@ -147,6 +162,7 @@ def round_save(
         audit_record(
             AuditAction.ROUND_CREATED,
             obj=round_,
+            actor=user,
             round_name=round_.name,
             summary=f"Created round {round_.name} for {round_.years_label}, due {round_.deadline:%d %b %Y}.",
             detail=after,
@@ -155,6 +171,7 @@ def round_save(
         audit_record(
             AuditAction.ROUND_CHANGED,
             obj=round_,
+            actor=user,
             round_name=round_.name,
             summary=f"Changed {', '.join(changes)} of round {round_.name}.",
             detail=changes,
@@ -171,29 +188,25 @@ def _shift(day: dt.date | None, years: int) -> dt.date | None:
         return day.replace(year=day.year + years, day=28)
 
 
-def round_copy(*, user, source: Round, name: str, shift: int = 1) -> Round:
-    """A new draft round like `source`, with its reference years and dates moved on by `shift` years."""
-    return round_save(
-        user=user,
-        name=name,
-        reference_years=[y + shift for y in source.reference_years],
-        deadline=_shift(source.deadline, shift),
-        opens_on=_shift(source.opens_on, shift),
-        reminder_days=source.reminder_days,
-        countries=list(source.countries.values_list("iso3", flat=True)),
-        tables=list(source.tables.values_list("indicator", flat=True)),
-    )
-
-
-def round_copy_defaults(source: Round | None) -> dict:
-    """What the copy form proposes: the next name and years after `source`."""
+def round_copy_defaults(source: Round | None, shift: int = 1) -> dict:
+    """What a copy of `source` proposes: the next name, its years and dates moved on by `shift` years, and
+    the same countries, tables and reminder days."""
     if source is None:
         return {}
-    years = [y + 1 for y in source.reference_years]
     base = source.name.rstrip("0123456789 ").strip() or "ILMS"
     number = source.name[len(source.name.rstrip("0123456789")) :]
-    name = f"{base} {int(number) + 1}" if number else f"{source.name} (copy)"
-    return {"name": name, "reference_years": years, "deadline": _shift(source.deadline, 1)}
+    return {
+        **round_values(source),
+        "name": f"{base} {int(number) + shift}" if number else f"{source.name} (copy)",
+        "reference_years": [y + shift for y in source.reference_years],
+        "opens_on": _shift(source.opens_on, shift),
+        "deadline": _shift(source.deadline, shift),
+    }
+
+
+def round_copy(*, user, source: Round, name: str, shift: int = 1) -> Round:
+    """A new draft round like `source`, with its reference years and dates moved on by `shift` years."""
+    return round_save(user=user, **{**round_copy_defaults(source, shift), "name": name})
 
 
 def round_move(*, user, round_: Round, action: str, actor_required: bool = True) -> Round:
@@ -213,7 +226,10 @@ def round_move(*, user, round_: Round, action: str, actor_required: bool = True)
         moved = Round.objects.filter(pk=round_.pk, status__in=allowed).update(**fields)
         if not moved:
             current = Round.objects.filter(pk=round_.pk).values_list("status", flat=True).first() or "deleted"
-            raise WrongState(f"Round {round_.name} is {current}; it cannot be {MOVES[action][1]} from there.")
+            raise WrongState(
+                f"Round {round_.name} is {current}: only {' or '.join(map(_a, sorted(allowed)))} round "
+                f"can be {DONE[action]}."
+            )
         if target in (R.CLOSED, R.OPEN):  # a closed round starts with no country reopened
             RoundCountry.objects.filter(round=round_, reopened=True).update(reopened=False)
         previous = round_.status
@@ -254,6 +270,7 @@ def round_extend(*, user, round_: Round, deadline: dt.date, country: Country | N
     audit_record(
         AuditAction.ROUND_EXTENDED,
         obj=round_,
+        actor=user,
         round_name=round_.name,
         country=country.iso3 if country else "",
         summary=f"Deadline of round {round_.name} for {who} moved from {current:%d %b %Y} to {deadline:%d %b %Y}.",
@@ -280,6 +297,7 @@ def round_country_reopen(
     audit_record(
         AuditAction.ROUND_COUNTRY_REOPENED,
         obj=round_,
+        actor=user,
         round_name=round_.name,
         country=country.iso3,
         summary=f"Round {round_.name} {verb} for {country.name}"
@@ -299,3 +317,48 @@ def rounds_due_to_open(today: dt.date | None = None) -> list[Round]:
         except WrongState:  # opened by hand meanwhile
             continue
     return opened
+
+
+# What the round pages read.
+
+# The order in which the list shows the rounds: those at work first.
+STATUS_ORDER = [R.OPEN, R.DRAFT, R.CLOSED, R.ARCHIVED]
+
+
+def round_moves_allowed(round_: Round) -> list[str]:
+    """The whole-round actions the round's status allows now, in MOVES order."""
+    return [action for action, (allowed, _, _) in MOVES.items() if round_.status in allowed]
+
+
+def rounds_by_status(rounds: QuerySet[Round], today: dt.date | None = None) -> list[dict]:
+    """Rounds grouped by status (open, draft, closed, archived), each with its country and table counts
+    and the days left until its deadline (negative when past); empty groups are left out."""
+    today = today or timezone.localdate()
+    rows = rounds.annotate(
+        n_countries=Count("countries", distinct=True), n_tables=Count("tables", distinct=True)
+    ).order_by("-deadline", "name")
+    groups: dict[str, list[Round]] = {status: [] for status in STATUS_ORDER}
+    for round_ in rows:
+        round_.days_left = (round_.deadline - today).days
+        round_.days_overdue = -round_.days_left
+        groups[round_.status].append(round_)
+    return [
+        {"status": status, "label": R(status).label, "rounds": members} for status, members in groups.items() if members
+    ]
+
+
+def round_country_terms(round_: Round) -> list[dict]:
+    """One row per country of the round: its deadline in force, whether it was extended, and whether an
+    admin reopened the closed round for it."""
+    deadlines = round_deadlines(round_)
+    reopened = set(RoundCountry.objects.filter(round=round_, reopened=True).values_list("country_id", flat=True))
+    return [
+        {
+            "iso3": iso3,
+            "name": name,
+            "deadline": deadlines[iso3],
+            "extended": deadlines[iso3] > round_.deadline,
+            "reopened": iso3 in reopened,
+        }
+        for iso3, name in round_.countries.order_by("name").values_list("iso3", "name")
+    ]

@@ -20,6 +20,7 @@ from ..models import (
     ValidationIssue,
     WarningExplanation,
 )
+from ..rounds import round_values
 from ..submissions import submission_readiness
 
 
@@ -49,19 +50,47 @@ class TableSerializer(serializers.ModelSerializer):
 
 
 class RoundSerializer(serializers.ModelSerializer):
+    """A round as read, and what an admin sends to create or change one (`rounds.round_save` decides);
+    the status moves only through the round's actions, never by writing it."""
+
     countries = serializers.SlugRelatedField(slug_field="iso3", many=True, queryset=Country.objects.all())
     tables = serializers.SlugRelatedField(slug_field="indicator", many=True, queryset=TableDefinition.objects.all())
     reference_years = serializers.ListField(
         child=serializers.IntegerField(min_value=1950, max_value=2100), allow_empty=False
     )
+    reminder_days = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=365), required=False, allow_empty=True
+    )
 
     class Meta:
         model = Round
-        fields = ["id", "name", "reference_years", "countries", "tables", "deadline", "status", "created_at"]
-        read_only_fields = ["id", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "reference_years",
+            "countries",
+            "tables",
+            "opens_on",
+            "deadline",
+            "reminder_days",
+            "status",
+            "opened_at",
+            "closed_at",
+            "created_at",
+        ]
+        read_only_fields = ["id", "status", "opened_at", "closed_at", "created_at"]
 
     def validate_reference_years(self, value: list[int]) -> list[int]:
         return sorted(set(value))
+
+    def to_service(self) -> dict:
+        """The validated payload as `round_save` takes it; a partial update keeps the round's other values."""
+        data = dict(self.validated_data)
+        for name, key in (("countries", "iso3"), ("tables", "indicator")):
+            if name in data:
+                data[name] = [getattr(obj, key) for obj in data[name]]
+        current = round_values(self.instance) if self.instance is not None else {}
+        return {**current, **data}
 
 
 class ReviewSerializer(serializers.ModelSerializer):

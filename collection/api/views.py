@@ -19,6 +19,7 @@ from .. import access
 from ..errors import WrongState
 from ..explanations import explanation_save, explanations_by_issue
 from ..models import LAYOUT_COLUMNS, Code, Observation, TableDefinition, TableDimension
+from ..rounds import round_save
 from ..sources import datasource_save
 from ..submissions import submission_approve, submission_return, submission_submit, submission_upload
 from ..views.reporting import XLSX, workbook_response
@@ -53,6 +54,14 @@ class RoundViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
 
     def get_queryset(self):
         return access.visible_rounds(self.request.user).prefetch_related("countries", "tables")
+
+    def perform_create(self, serializer: s.RoundSerializer) -> None:
+        serializer.instance = round_save(user=self.request.user, **serializer.to_service())
+
+    def perform_update(self, serializer: s.RoundSerializer) -> None:
+        round_ = round_save(user=self.request.user, round_=serializer.instance, **serializer.to_service())
+        round_._prefetched_objects_cache = {}  # countries and tables were read before the change
+        serializer.instance = round_
 
     @extend_schema(
         parameters=[OpenApiParameter("country", str, required=True, description="ISO3 of the reporting country")],

@@ -1,23 +1,184 @@
-"""Placeholder until this module is written (issue 5)."""
+"""Pages where admins run consultation rounds: the list, the round form (new, copy, edit) and the control
+room of one round. Reviewers read them; focal points never see them. `rounds` decides every change."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .. import access
+from ..errors import PortalError
+from ..models import AuditAction, AuditEntry, Country, Round
+from ..round_forms import CountryTermsForm, ExtendForm, RoundForm, round_form_initial, round_form_reselect
+from ..rounds import (
+    MOVES,
+    round_copy_defaults,
+    round_country_reopen,
+    round_country_terms,
+    round_extend,
+    round_move,
+    round_moves_allowed,
+    round_save,
+    round_values,
+    rounds_by_status,
+)
+
+# The button, and what the admin is told before confirming it.
+MOVE_BUTTONS = {
+    "open": ("Open the round", "Focal points are e-mailed and can upload from now on."),
+    "close": ("Close the round", "No more uploads. You can still reopen it for one country afterwards."),
+    "reopen": ("Reopen the round", "Every country of the round can upload again until you close it."),
+    "archive": ("Archive the round", "Final: an archived round no longer changes and never takes uploads again."),
+}
+MOVE_DONE = {
+    "open": "Round {name} is open: its focal points can upload now.",
+    "close": "Round {name} is closed: uploads are no longer accepted.",
+    "reopen": "Round {name} is open again: every country of it can upload.",
+    "archive": "Round {name} is archived.",
+}
 
 
-def round_list(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+def _staff_round(request: HttpRequest, round_id: int) -> Round:
+    """A round an ILO reviewer or admin may look at; focal points and unknown rounds get a 404."""
+    if not access.is_reviewer(request.user):
+        raise Http404
+    return get_object_or_404(access.visible_rounds(request.user), pk=round_id)
 
 
-def round_create(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+def _admin_only(request: HttpRequest) -> None:
+    if not access.is_admin(request.user):
+        raise Http404
 
 
-def round_manage(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+@login_required
+def round_list(request: HttpRequest) -> HttpResponse:
+    if not access.is_reviewer(request.user):
+        raise Http404
+    rounds = Round.objects.filter(pk__in=access.visible_rounds(request.user).values("pk"))
+    can_manage = access.is_admin(request.user)
+    return render(
+        request,
+        "collection/round_list.html",
+        {
+            "groups": rounds_by_status(rounds),
+            "can_manage": can_manage,
+            "latest": rounds.order_by("-created_at", "-pk").first() if can_manage else None,
+        },
+    )
 
 
-def round_edit(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+def _form_page(request: HttpRequest, *, round_: Round | None, initial: dict, heading: str) -> HttpResponse:
+    """The round form, for a new round, a copy or a change; what the admin typed survives every refusal."""
+    if request.method == "POST" and request.POST.get("select"):  # the select all / none buttons
+        form = RoundForm(initial=round_form_reselect(request.POST))
+    elif request.method == "POST":
+        form = RoundForm(request.POST)
+        if form.is_valid():
+            try:
+                saved = round_save(user=request.user, round_=round_, **form.cleaned_data)
+            except PortalError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Round {saved.name} saved.")
+                return redirect("round_manage", round_id=saved.pk)
+    else:
+        form = RoundForm(initial=initial)
+    return render(request, "collection/round_form.html", {"form": form, "round": round_, "heading": heading})
 
 
-def round_action(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+@login_required
+def round_create(request: HttpRequest) -> HttpResponse:
+    """A new round; `?copy=<id>` starts from that round, its years and dates a year later."""
+    _admin_only(request)
+    source = get_object_or_404(Round, pk=request.GET["copy"]) if request.GET.get("copy", "").isdigit() else None
+    heading = f"Copy of {source.name}" if source else "New round"
+    return _form_page(request, round_=None, initial=round_form_initial(round_copy_defaults(source)), heading=heading)
+
+
+@login_required
+def round_edit(request: HttpRequest, round_id: int) -> HttpResponse:
+    _admin_only(request)
+    round_ = get_object_or_404(Round, pk=round_id)
+    if round_.status == Round.Status.ARCHIVED:
+        messages.error(request, f"Round {round_.name} is archived and can no longer change.")
+        return redirect("round_manage", round_id=round_.pk)
+    return _form_page(
+        request, round_=round_, initial=round_form_initial(round_values(round_)), heading=f"Change {round_.name}"
+    )
+
+
+@login_required
+def round_manage(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The round's control room: its terms, status and history, and the actions its status allows."""
+    round_ = _staff_round(request, round_id)
+    can_manage = access.is_admin(request.user)
+    audit = AuditEntry.objects.filter(object_type="round", object_id=str(round_.pk))
+    days_left = (round_.deadline - timezone.localdate()).days
+    archived = audit.filter(action=AuditAction.ROUND_ARCHIVED).values_list("at", flat=True).first()
+    return render(
+        request,
+        "collection/round_manage.html",
+        {
+            "round": round_,
+            "can_manage": can_manage,
+            "days_left": days_left,
+            "days_overdue": -days_left,
+            "countries": round_country_terms(round_),
+            "tables": round_.tables.all(),
+            "timeline": [
+                ("Created", round_.created_at),
+                ("Opened", round_.opened_at),
+                ("Closed", round_.closed_at),
+                ("Archived", archived),
+            ],
+            "moves": [(a, *MOVE_BUTTONS[a]) for a in round_moves_allowed(round_)] if can_manage else [],
+            "extend_form": ExtendForm(round_=round_) if can_manage and round_.status != Round.Status.ARCHIVED else None,
+            "audit": audit[:30],
+        },
+    )
+
+
+@require_POST
+@login_required
+def round_action(request: HttpRequest, round_id: int, action: str) -> HttpResponse:
+    """Every button of the control room posts here; the service says yes or why not."""
+    _admin_only(request)
+    round_ = get_object_or_404(Round, pk=round_id)
+    try:
+        if action in MOVES:
+            round_move(user=request.user, round_=round_, action=action)
+            messages.success(request, MOVE_DONE[action].format(name=round_.name))
+        elif action == "extend":
+            form = ExtendForm(request.POST, round_=round_)
+            if not form.is_valid():
+                raise PortalError("Choose the new deadline and whether it holds for all countries or one.")
+            iso3 = form.cleaned_data["country"]
+            country = get_object_or_404(Country, iso3=iso3) if iso3 else None
+            round_extend(user=request.user, round_=round_, deadline=form.cleaned_data["deadline"], country=country)
+            who = country.name if country else "every country"
+            messages.success(request, f"The deadline for {who} is now {form.cleaned_data['deadline']:%d %B %Y}.")
+        elif action in ("reopen_country", "close_country"):
+            form = CountryTermsForm(request.POST)
+            if not form.is_valid():
+                raise PortalError("Give a valid date, or leave it empty.")
+            country = get_object_or_404(Country, iso3=form.cleaned_data["country"].upper())
+            reopen = action == "reopen_country"
+            until = form.cleaned_data["deadline"]
+            round_country_reopen(user=request.user, round_=round_, country=country, reopen=reopen, deadline=until)
+            if reopen:
+                messages.success(
+                    request,
+                    f"{country.name} can upload to round {round_.name} again"
+                    + (f" until {until:%d %B %Y}." if until else "."),
+                )
+            else:
+                messages.success(request, f"Round {round_.name} is closed again for {country.name}.")
+        else:
+            raise Http404
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    return redirect("round_manage", round_id=round_.pk)

@@ -1,0 +1,115 @@
+"""Forms of the round pages: they read what the admin typed; `rounds` decides whether it is allowed."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+
+from .models import Country, Round, TableDefinition
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker, which reads and writes ISO dates whatever the locale."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _numbers(text: str, example: str) -> list[int]:
+    """'2025, 2026' (commas or spaces) → [2025, 2026]."""
+    parts = [p for p in re.split(r"[,;\s]+", text.strip()) if p]
+    if not all(p.isdigit() for p in parts):
+        raise forms.ValidationError(f"Write whole numbers separated by commas, e.g. {example}.")
+    return [int(p) for p in parts]
+
+
+class RoundForm(forms.Form):
+    """Create, copy or change a round. The service checks the name, the years and the dates."""
+
+    name = forms.CharField(max_length=100, help_text="Unique, e.g. ILMS 2026.")
+    reference_years = forms.CharField(
+        label="Reference years", max_length=100, help_text="The years asked for, separated by commas, e.g. 2024, 2025."
+    )
+    opens_on = forms.DateField(
+        label="Opening day",
+        required=False,
+        widget=DateInput,
+        help_text="Optional. A draft round opens by itself on this day; leave empty to open it by hand.",
+    )
+    deadline = forms.DateField(widget=DateInput, help_text="Each country can be given a later one afterwards.")
+    reminder_days = forms.CharField(
+        label="Reminder days",
+        required=False,
+        max_length=100,
+        help_text="Days before the deadline on which focal points are reminded, e.g. 14, 3. Empty: no reminders.",
+    )
+    countries = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple, error_messages={"required": "Choose at least one country."}
+    )
+    tables = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple, error_messages={"required": "Choose at least one table."}
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["countries"].choices = list(Country.objects.values_list("iso3", "name"))
+        self.fields["tables"].choices = [
+            (indicator, f"{title} ({indicator})")
+            for indicator, title in TableDefinition.objects.values_list("indicator", "title")
+        ]
+
+    def clean_reference_years(self) -> list[int]:
+        years = _numbers(self.cleaned_data["reference_years"], "2024, 2025")
+        if not years:
+            raise forms.ValidationError("Give at least one reference year.")
+        return years
+
+    def clean_reminder_days(self) -> list[int]:
+        return _numbers(self.cleaned_data["reminder_days"], "14, 3")
+
+
+def round_form_initial(values: dict | None = None) -> dict:
+    """The form's starting values: every country and table ticked and the usual reminders, unless `values`
+    (a round's, or a copy's from `rounds.round_copy_defaults`) say otherwise. Lists become '2025, 2026'."""
+    initial = {
+        "countries": list(Country.objects.values_list("iso3", flat=True)),
+        "tables": list(TableDefinition.objects.values_list("indicator", flat=True)),
+        "reminder_days": [14, 3],
+        **(values or {}),
+    }
+    for key in ("reference_years", "reminder_days"):
+        if isinstance(initial.get(key), list):
+            initial[key] = ", ".join(str(n) for n in initial[key])
+    return initial
+
+
+def round_form_reselect(post) -> dict:
+    """The form as posted, with every country or table ticked or none: `select` is e.g. 'tables-all'."""
+    field, _, choice = post.get("select", "").partition("-")
+    values = {name: post.get(name, "") for name in ("name", "reference_years", "opens_on", "deadline", "reminder_days")}
+    values["countries"] = post.getlist("countries")
+    values["tables"] = post.getlist("tables")
+    if field in ("countries", "tables"):
+        values[field] = round_form_initial()[field] if choice == "all" else []
+    return values
+
+
+class ExtendForm(forms.Form):
+    """A later deadline for every country of the round, or for one."""
+
+    deadline = forms.DateField(label="New deadline", widget=DateInput)
+    country = forms.ChoiceField(label="For", required=False)
+
+    def __init__(self, *args, round_: Round, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", "All countries"), *round_.countries.values_list("iso3", "name")]
+
+
+class CountryTermsForm(forms.Form):
+    """Reopen a closed round for one country (optionally until a day of its own), or close it again."""
+
+    country = forms.CharField(max_length=3)
+    deadline = forms.DateField(label="Until", required=False, widget=DateInput)
