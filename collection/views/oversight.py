@@ -1,11 +1,60 @@
-"""Placeholder until this module is written (issue 5)."""
+"""The completeness dashboard of a round, for ILO staff: the matrix (refreshed live by htmx) and its downloads."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from .. import access
+from ..completeness import (
+    EXPORT_FORMATS,
+    STATUSES,
+    DashboardFilter,
+    completeness_export,
+    progress_chart,
+    round_completeness,
+    round_progress,
+    status_label,
+)
+from ..models import Round
 
 
-def round_dashboard(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+def _dashboard(request: HttpRequest, round_id: int):
+    """The round and its completeness as filtered by the query; ILO staff only, anyone else gets a 404."""
+    if not access.is_reviewer(request.user):
+        raise Http404
+    round_ = get_object_or_404(access.visible_rounds(request.user), pk=round_id)
+    countries = set(round_.countries.values_list("iso3", flat=True))
+    return round_completeness(round_, filters=DashboardFilter.from_query(request.GET, countries))
 
 
-def round_dashboard_export(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+@login_required
+def round_dashboard(request: HttpRequest, round_id: int) -> HttpResponse:
+    board = _dashboard(request, round_id)
+    context = {
+        "board": board,
+        "round": board.round,
+        "live": board.round.status != Round.Status.ARCHIVED,
+        "statuses": [(s, status_label(s)) for s in STATUSES],
+    }
+    if request.headers.get("HX-Request"):  # the matrix polling itself: only the part that changes
+        return render(request, "collection/_dashboard_matrix.html", {**context, "refresh": True})
+    weeks = round_progress(board.round, today=board.today)
+    return render(
+        request,
+        "collection/round_dashboard.html",
+        {**context, "weeks": weeks, "chart": progress_chart(weeks)},
+    )
+
+
+@login_required
+def round_dashboard_export(request: HttpRequest, round_id: int, fmt: str) -> HttpResponse:
+    """The dashboard's cells, as filtered on the page, as an XLSX or CSV file."""
+    board = _dashboard(request, round_id)
+    if fmt not in EXPORT_FORMATS:
+        raise Http404("Download as xlsx or csv.")
+    content, content_type, filename = completeness_export(board, fmt)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
