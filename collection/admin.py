@@ -8,15 +8,20 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget, JSONWidget
 
 from .models import (
+    AuditEntry,
     Code,
     CodeList,
     Country,
     DataSource,
+    Invitation,
+    NotificationPreference,
     ObservationStatus,
     Profile,
     Release,
+    ReminderSent,
     Review,
     Round,
+    RoundCountry,
     SourceType,
     Submission,
     TableDefinition,
@@ -183,3 +188,52 @@ admin.site.register(DataSource, ReadOnlyAdmin, list_display=["submission", "indi
 admin.site.register(
     Release, ReadOnlyAdmin, list_display=["id", "submission", "approved_by", "published_at", "observation_count"]
 )
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The audit log, to read and search; it is append-only, so nobody adds, changes or deletes here."""
+
+    list_display = ["at", "actor_name", "ip", "action", "object_type", "object_id", "country", "round_name", "summary"]
+    list_filter = ["action", "object_type", "country", "at"]
+    search_fields = ["actor_name", "summary", "object_label", "object_id", "round_name", "ip"]
+    date_hierarchy = "at"
+    # The actor is shown by the name kept in the entry: the user row may since have gone (no constraint).
+    exclude = ["actor"]
+
+
+# Written by the round, people and reminder services (which record the audit log); read here.
+admin.site.register(
+    RoundCountry,
+    ReadOnlyAdmin,
+    list_display=["round", "country", "deadline", "reopened", "updated_at"],
+    list_filter=["round", "reopened"],
+)
+admin.site.register(
+    Invitation,
+    ReadOnlyAdmin,
+    list_display=["user", "invited_by", "sent_at", "expires_at", "accepted_at"],
+    search_fields=["user__username", "user__email"],
+)
+admin.site.register(
+    ReminderSent,
+    ReadOnlyAdmin,
+    list_display=["round", "country", "user", "kind", "days", "deadline", "sent_at"],
+    list_filter=["round", "country", "kind"],
+)
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    """Each user switches their own e-mails off in the portal; an admin may correct them here."""
+
+    list_display = [
+        "user",
+        "round_opened",
+        "validation_finished",
+        "review_outcome",
+        "reminder_before",
+        "reminder_overdue",
+    ]
+    list_filter = ["reminder_before", "reminder_overdue"]
+    search_fields = ["user__username", "user__email"]

@@ -1,15 +1,73 @@
-"""Placeholder until this module is written (issue 5)."""
+"""The audit log (ILO staff) and the history of one published value (staff and the country's focal points)."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from .. import access
+from ..audit_trail import (
+    AuditFilterForm,
+    actor_names,
+    audit_csv_lines,
+    audit_rows,
+    audit_xlsx_file,
+    observation_versions,
+)
+
+PER_PAGE = 50
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def audit_log(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+def _staff_only(request: HttpRequest) -> None:
+    if not access.is_reviewer(request.user):
+        raise Http404("The audit log is for ILO staff.")
 
 
-def audit_export(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    form = AuditFilterForm(request.GET)
+    page = Paginator(form.entries(), PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "collection/audit_log.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": audit_rows(page.object_list, request.user),
+            "actors": actor_names(),
+            "query": query.urlencode(),
+        },
+    )
 
 
-def observation_history(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+@login_required
+def audit_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The entries the current filters select, as CSV (streamed) or XLSX."""
+    _staff_only(request)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404("Export as csv or xlsx.")
+    entries = AuditFilterForm(request.GET).entries()
+    filename = f"ilms-audit-log-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    if fmt == "xlsx":
+        return FileResponse(audit_xlsx_file(entries), as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+    response = StreamingHttpResponse(audit_csv_lines(entries), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def observation_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who changed this value, when and why: every version of its key with its provenance."""
+    history = observation_versions(user=request.user, pk=pk)
+    return render(
+        request,
+        "collection/observation_history.html",
+        {"history": history, "key": history.observation, "labels": history.labels},
+    )
