@@ -1,7 +1,76 @@
-"""Placeholder until this module is written (issue 5)."""
+"""Each signed-in user's choice of the e-mails they receive."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from .. import access
+from ..models import NotificationPreference
+from ..notifications import notification_preferences
 
 
-def notification_settings(request, *args, **kwargs):
-    raise Http404("Not built yet.")
+class NotificationPreferenceForm(forms.ModelForm):
+    """One checkbox per kind of e-mail, explained in the words of the person receiving it."""
+
+    class Meta:
+        model = NotificationPreference
+        fields = ["round_opened", "validation_finished", "review_outcome", "reminder_before", "reminder_overdue"]
+        labels = {
+            "round_opened": "A round opens",
+            "validation_finished": "The checks of my upload have finished",
+            "review_outcome": "The ILO returns, approves or publishes a submission",
+            "reminder_before": "Reminders before a deadline",
+            "reminder_overdue": "Reminders when a deadline has passed",
+        }
+        help_texts = {
+            "round_opened": "When a consultation round that includes your country opens: the tables and years "
+            "asked for, your deadline and the link to the workbook.",
+            "validation_finished": "Whether the file is valid, how many errors and warnings it has, and the link "
+            "to the report. Sent to the uploader and the country's other focal points.",
+            "review_outcome": "A returned submission comes with the reviewer's comment; an approved one is "
+            "published shortly after.",
+            "reminder_before": "Sent on the days before the deadline the ILO chose for the round (e.g. 14 and 3 "
+            "days), while some requested tables are not yet submitted.",
+            "reminder_overdue": "Sent once when the deadline has passed and tables are still missing. A new "
+            "deadline brings new reminders.",
+        }
+
+    # The sections of the page, in the order a round unfolds.
+    sections = [
+        ("Rounds", ["round_opened"]),
+        ("Your uploads", ["validation_finished", "review_outcome"]),
+        ("Deadline reminders", ["reminder_before", "reminder_overdue"]),
+    ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self:  # screen readers read the explanation with the checkbox
+            field.field.widget.attrs["aria-describedby"] = f"{field.auto_id}_help"
+
+    def grouped(self) -> list[tuple[str, list]]:
+        return [(title, [self[name] for name in names]) for title, names in self.sections]
+
+
+@login_required
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """Turn kinds of e-mail on or off; a user who never saved here receives them all."""
+    form = NotificationPreferenceForm(
+        request.POST if request.method == "POST" else None, instance=notification_preferences(request.user)
+    )
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Your e-mail settings are saved.")
+        return redirect("notification_settings")
+    return render(
+        request,
+        "collection/notification_settings.html",
+        {
+            "form": form,
+            "email": request.user.email,
+            "countries": access.user_countries(request.user) if access.is_focal_point(request.user) else None,
+        },
+    )
