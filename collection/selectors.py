@@ -48,7 +48,7 @@ class Pivot:
 
 def indicator_pivot(indicator: str, ref_area: str) -> Pivot:
     observations = Observation.objects.filter(is_current=True, indicator=indicator, ref_area=ref_area).values_list(
-        "sex", "classif1", "classif2", "time", "obs_value", "obs_status", "source"
+        "sex", "classif1", "classif2", "time", "obs_value", "obs_status", "source", "pk"
     )
     dims = dict(TableDimension.objects.filter(table_id=indicator).values_list("column", "codelist__label"))
     codelists = TableDimension.objects.filter(table_id=indicator).values_list("codelist_id", flat=True)
@@ -56,11 +56,11 @@ def indicator_pivot(indicator: str, ref_area: str) -> Pivot:
         c: (label, order)
         for c, label, order in Code.objects.filter(codelist_id__in=codelists).values_list("code", "label", "sort_order")
     }
-    cells: dict[tuple[str, str, str], dict[str, tuple[float, str]]] = {}
+    cells: dict[tuple[str, str, str], dict[str, tuple[float, str, int]]] = {}
     years: set[str] = set()
     sources: set[str] = set()
-    for sex, c1, c2, time, value, flag, source in observations:
-        cells.setdefault((sex, c1, c2), {})[time] = (value, flag)
+    for sex, c1, c2, time, value, flag, source, pk in observations:
+        cells.setdefault((sex, c1, c2), {})[time] = (value, flag, pk)  # pk: the value's history page
         years.add(time)
         sources.add(source)
     ordered_years = sorted(years)

@@ -23,3 +23,14 @@ MARKS = [
 
 def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page, base_url: str, username: str, then: str) -> None:
+    """Sign in through the login page (every test user has factories.PASSWORD) and land on `then`."""
+    from . import factories
+
+    page.goto(f"{base_url}/accounts/login/?next={then}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", factories.PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{then}")

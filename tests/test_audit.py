@@ -24,7 +24,7 @@ from collection.submissions import submission_approve
 from collection.validation.report import submission_validate
 
 from . import factories
-from .browser import CHROMIUM, shot
+from .browser import CHROMIUM, shot, sign_in
 
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]
 FORP = "MST_FORP_SEX_CBR_NB"
@@ -500,6 +500,14 @@ def test_history_of_an_unknown_value_is_404(as_role, catalogue):
     assert as_role("admin").get("/observations/999999/history/").status_code == 404
 
 
+def test_the_data_page_links_each_value_to_its_history_for_those_who_may_trace_it(as_role, revised):
+    _, _, current = revised
+    link = f'href="/observations/{current.pk}/history/"'
+    url = f"/data/{current.indicator}/THA/"
+    for role, shown in (("anonymous", False), ("fp_mys", False), ("fp_tha", True), ("reviewer", True)):
+        assert (link in as_role(role).get(url).content.decode()) is shown, role
+
+
 # In a browser (screenshots for a person to look at)
 
 
@@ -510,11 +518,7 @@ def test_a_reviewer_filters_the_log_and_opens_a_value_history(page, live_server,
     reviewer = factories.make_user("reviewer", "reviewer")
     round_ = factories.make_round()
     publish_twice(focal_point, reviewer, round_)
-    page.goto(f"{live_server.url}/accounts/login/?next=/audit/")
-    page.fill("#id_username", "reviewer")
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/audit/")
+    sign_in(page, live_server.url, "reviewer", "/audit/")
     shot(page, "5-audit-log")
     page.select_option("#id_action", "submission.approved")
     page.press("#id_text", "Enter")

@@ -11,7 +11,7 @@ from collection.models import ReviewComment, Submission
 from collection.submissions import submission_approve
 
 from . import factories
-from .browser import MARKS, shot
+from .browser import MARKS, shot, sign_in
 from .test_review_workspace import FORP, changed_rows, csv_of, rows_for, submit
 
 pytestmark = MARKS
@@ -46,11 +46,7 @@ def test_reviewer_reads_a_table_comments_and_approves_from_the_workspace(page, l
     submission = uploaded_and_checked(focal_point, round_, csv_of(changed_rows()["rows"]))
     submit(focal_point, submission, source_name="Labour Force Survey 2025")
 
-    page.goto(f"{live_server.url}/accounts/login/?next=/review/")
-    page.fill("#id_username", "reviewer")
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/review/")
+    sign_in(page, live_server.url, "reviewer", "/review/")
     shot(page, "5-01-review-queue")
     page.click(f"text=Review #{submission.pk}")
     page.wait_for_url(f"**/review/{submission.pk}/")

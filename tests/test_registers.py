@@ -20,7 +20,7 @@ from collection.sources import datasource_save
 from collection.submissions import submission_approve
 
 from . import factories
-from .browser import CHROMIUM
+from .browser import CHROMIUM, shot, sign_in
 
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]
 TPOP = "MST_TPOP_SEX_AGE_CBR_NB"
@@ -266,8 +266,6 @@ def test_another_countrys_reports_are_public_too(as_role, history, role):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
 def test_a_visitor_and_the_focal_point_read_the_reports_in_a_browser(page, live_server, in_progress):
-    from .browser import shot
-
     page.goto(f"{live_server.url}/countries/")
     shot(page, "5-registers-countries")
     page.get_by_role("link", name="Data availability for Thailand").click()
@@ -278,9 +276,6 @@ def test_a_visitor_and_the_focal_point_read_the_reports_in_a_browser(page, live_
     page.get_by_role("heading", name="Data sources: Thailand").wait_for()
     assert page.get_by_text("Migration Survey").count() == 0  # the public sees published sources only
 
-    page.goto(f"{live_server.url}/accounts/login/?next=/countries/THA/sources/")
-    page.fill("#id_username", "fp_tha")
-    page.fill("#id_password", factories.PASSWORD)
-    page.click("button[type=submit]")
+    sign_in(page, live_server.url, "fp_tha", "/countries/THA/sources/")
     page.get_by_role("heading", name="Migration Survey").wait_for()
     shot(page, "5-registers-sources")
