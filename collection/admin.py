@@ -151,13 +151,6 @@ class ProfileAdmin(admin.ModelAdmin):
     filter_horizontal = ["countries"]
 
 
-@admin.register(Round)
-class RoundAdmin(admin.ModelAdmin):
-    list_display = ["name", "status", "deadline", "years_label"]
-    list_filter = ["status"]
-    filter_horizontal = ["countries", "tables"]
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Submissions and their trail change only through the portal's actions, never by hand."""
 
@@ -169,6 +162,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Round)
+class RoundAdmin(ReadOnlyAdmin):
+    """Rounds are run from the portal's round pages, which check each move and record it in the audit log."""
+
+    list_display = ["name", "status", "opens_on", "deadline", "years_label"]
+    list_filter = ["status"]
 
 
 @admin.register(Submission)

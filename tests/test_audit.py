@@ -237,12 +237,28 @@ def test_the_admin_shows_entries_but_cannot_add_change_or_delete_them(as_role, e
 
 
 @pytest.mark.parametrize(
-    "url", ["/admin/collection/roundcountry/", "/admin/collection/invitation/", "/admin/collection/remindersent/"]
+    "url",
+    [
+        "/admin/collection/round/",
+        "/admin/collection/roundcountry/",
+        "/admin/collection/invitation/",
+        "/admin/collection/remindersent/",
+    ],
 )
-def test_round_terms_invitations_and_reminders_are_read_only_in_the_admin(as_role, catalogue, url):
+def test_rounds_their_terms_invitations_and_reminders_are_read_only_in_the_admin(as_role, catalogue, url):
+    """They change through the portal's services, which check each move and write the audit log."""
     client = as_role("admin")
     assert client.get(url).status_code == 200
     assert client.get(f"{url}add/").status_code == 403
+
+
+def test_a_round_cannot_be_changed_in_the_admin(as_role, open_round):
+    response = as_role("admin").post(
+        f"/admin/collection/round/{open_round.pk}/change/", {"name": "Renamed", "status": "closed"}
+    )
+    assert response.status_code == 403
+    open_round.refresh_from_db()
+    assert (open_round.name, open_round.status) == ("ILMS test round", "open")
 
 
 # The audit page: access, filters, export
