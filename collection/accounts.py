@@ -11,9 +11,16 @@ from .models import Country, Profile, Role
 
 @transaction.atomic
 def user_create_or_update(
-    *, username: str, role: str, countries: list[str] | None = None, email: str = "", password: str | None = None
+    *,
+    username: str,
+    role: str,
+    countries: list[str] | None = None,
+    email: str = "",
+    password: str | None = None,
+    name: str = "",
 ):
-    """Create the user or update their role; admins get Django admin access, focal points need a country."""
+    """Create the user or update their role; admins get Django admin access, focal points need a country.
+    Changes are audited by collection/signals.py, wherever they are made."""
     countries = [c.upper() for c in countries or []]
     if role not in Role.values:
         raise PortalError(f"Unknown role '{role}'; choose one of {', '.join(Role.values)}.")
@@ -27,9 +34,13 @@ def user_create_or_update(
     user, _ = user_model.objects.get_or_create(username=username)
     if email:
         user.email = email
+    if name:
+        # One field for the whole name: a first/last split does not fit many ASEAN naming customs.
+        user.first_name, user.last_name = name[:150], ""
     if password:
         user.set_password(password)
-    elif not user.has_usable_password() or not user.password:
+    elif not user.password:
+        # Only a new user: re-making an unusable password would kill a pending invitation link.
         user.set_unusable_password()
     user.is_staff = user.is_superuser = role == Role.ADMIN
     user.save()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 from dataclasses import dataclass
 
@@ -17,6 +18,21 @@ class _Context:
 
 
 _current: contextvars.ContextVar[_Context | None] = contextvars.ContextVar("audit_context", default=None)
+
+
+def audit_context() -> _Context | None:
+    """The request being served (who, from where), to carry into work done after it, e.g. on commit."""
+    return _current.get()
+
+
+@contextlib.contextmanager
+def audit_context_restored(context: _Context | None):
+    """Record as if inside the request `context` came from."""
+    token = _current.set(context)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def client_ip(request) -> str | None:
@@ -35,11 +51,8 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _current.set(_Context(user=getattr(request, "user", None), ip=client_ip(request)))
-        try:
+        with audit_context_restored(_Context(user=getattr(request, "user", None), ip=client_ip(request))):
             return self.get_response(request)
-        finally:
-            _current.reset(token)
 
 
 def audit_record(
