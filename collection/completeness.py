@@ -16,17 +16,11 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from .models import Round, Submission, SubmissionEvent
 from .rounds import round_deadlines
-from .selectors import TableState, round_table_states
+from .selectors import TableState, round_table_states, table_status_label
 
 # In the order a table travels, so the summary reads left to right.
 STATUSES = ["not_started", "uploaded", "invalid", "valid", "returned", "submitted", "approved", "published"]
-# Once submitted the country has done its part: the ILO's review is not the country's delay.
-DONE = {"submitted", "approved", "published"}
 EXPORT_FORMATS = {"xlsx": XLSX, "csv": CSV}
-
-
-def status_label(status: str) -> str:
-    return status.replace("_", " ").capitalize()
 
 
 def table_short_code(indicator: str) -> str:
@@ -172,7 +166,7 @@ class Completeness:
         return [
             {
                 "status": status,
-                "label": status_label(status),
+                "label": table_status_label(status),
                 "n": n,
                 "current": status == self.filters.status,
                 "query": replace(self.filters, status="" if status == self.filters.status else status).query(),
@@ -212,7 +206,7 @@ def round_completeness(
         cells = []
         for indicator in columns:
             state = states[(iso3, indicator)]
-            cell = Cell(iso3=iso3, indicator=indicator, state=state, days_overdue=0 if state.status in DONE else late)
+            cell = Cell(iso3=iso3, indicator=indicator, state=state, days_overdue=0 if state.with_ilo else late)
             cells.append(replace(cell, matches=filters.matches(cell)))
             counts[state.status] += 1
             overdue += cell.overdue
@@ -282,7 +276,7 @@ def completeness_lines(board: Completeness) -> list[dict]:
             "country_name": row.name,
             "table": cell.indicator,
             "table_title": titles[cell.indicator],
-            "status": status_label(cell.status),
+            "status": cell.label,
             "submission": cell.state.submission_id,
             "status_changed_at": cell.state.changed_at,
             "deadline": row.deadline,

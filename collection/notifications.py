@@ -26,7 +26,6 @@ from .selectors import issue_summary, round_table_states
 logger = logging.getLogger(__name__)
 S = Submission.Status
 MAIL_ERRORS = (smtplib.SMTPException, OSError)  # refused, unreachable or timed out
-REPORTED = {"submitted", "approved", "published"}  # a table with the ILO needs no more reminders
 
 # The status a submission reached → the preference that turns its mail off, and the mail's template.
 STATUS_MAILS: dict[str, tuple[str, str]] = {
@@ -239,7 +238,7 @@ def reminders_send(today: dt.date | None = None) -> int:
             missing = [
                 {"indicator": indicator, "title": titles[indicator], "status": state.label}
                 for (country_id, indicator), state in sorted(states.items())
-                if country_id == iso3 and state.status not in REPORTED
+                if country_id == iso3 and not state.with_ilo
             ]
             if missing:
                 sent += _country_remind(

@@ -133,6 +133,13 @@ TABLE_STATUS = {
 
 
 PENDING = (Submission.Status.RECEIVED, Submission.Status.VALIDATING)
+# Once submitted a table is with the ILO: the country has done its part (no longer overdue, no more reminders).
+WITH_ILO = {"submitted", "approved", "published"}
+
+
+def table_status_label(status: str) -> str:
+    """A table status in words: not_started → Not started."""
+    return status.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
@@ -145,7 +152,11 @@ class TableState:
 
     @property
     def label(self) -> str:
-        return self.status.replace("_", " ").capitalize()
+        return table_status_label(self.status)
+
+    @property
+    def with_ilo(self) -> bool:
+        return self.status in WITH_ILO
 
 
 def round_table_states(round_: Round, countries=None) -> dict[tuple[str, str], TableState]:
@@ -213,7 +224,7 @@ def country_round_overview(round_: Round, country) -> dict:
             {
                 "table": table,
                 "status": status,
-                "label": status.replace("_", " ").capitalize(),
+                "label": table_status_label(status),
                 "latest": latest,
                 "review": review,
                 "published": published,

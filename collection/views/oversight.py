@@ -15,9 +15,9 @@ from ..completeness import (
     progress_chart,
     round_completeness,
     round_progress,
-    status_label,
 )
 from ..models import Round
+from ..selectors import table_status_label
 
 
 def _dashboard(request: HttpRequest, round_id: int):
@@ -36,7 +36,7 @@ def round_dashboard(request: HttpRequest, round_id: int) -> HttpResponse:
         "board": board,
         "round": board.round,
         "live": board.round.status != Round.Status.ARCHIVED,
-        "statuses": [(s, status_label(s)) for s in STATUSES],
+        "statuses": [(s, table_status_label(s)) for s in STATUSES],
     }
     if request.headers.get("HX-Request"):  # the matrix polling itself: only the part that changes
         return render(request, "collection/_dashboard_matrix.html", {**context, "refresh": True})
