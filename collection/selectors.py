@@ -233,7 +233,8 @@ def country_round_overview(round_: Round, country) -> dict:
     return {
         "round": round_,
         "country": country,
-        "days_left": (round_.deadline - timezone.localdate()).days,
+        "deadline": (deadline := round_deadline(round_, country)),
+        "days_left": (deadline - timezone.localdate()).days,
         "tables": tables,
         "submissions": submissions,
         "latest": submissions[0] if submissions else None,

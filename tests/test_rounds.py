@@ -249,6 +249,15 @@ def test_the_deadline_is_extended_for_one_country(as_role, open_round):
     assert '28 Feb 2027 <span class="badge round-extended">extended</span>' in page
 
 
+def test_the_focal_points_see_their_own_countrys_deadline(as_role, open_round):
+    """The country page and the home page show the deadline that holds for the country, extension included."""
+    post_action(as_role("admin"), open_round, "extend", {"deadline": "2027-02-28", "country": "THA"})
+    for url in (f"/rounds/{open_round.pk}/THA/", "/"):
+        page = as_role("fp_tha").get(url, follow=True).content.decode()
+        assert "Deadline 28 February 2027" in page and "31 January 2027" not in page, url
+    assert "Deadline 31 January 2027" in as_role("fp_mys").get(f"/rounds/{open_round.pk}/MYS/").content.decode()
+
+
 def test_a_round_extension_does_not_shorten_a_countrys_later_deadline(admin_user, as_role, open_round):
     client = as_role("admin")
     post_action(client, open_round, "extend", {"deadline": "2027-03-31", "country": "THA"})
