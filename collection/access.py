@@ -67,6 +67,19 @@ def visible_rounds(user: User) -> QuerySet[Round]:
     return Round.objects.exclude(status=Round.Status.DRAFT).filter(countries__in=countries).distinct()
 
 
+def sees_country(user: User, iso3: str) -> bool:
+    """Whether the user may see a country's work beyond what is public: ILO staff any, a focal point their own."""
+    return user_countries(user).filter(iso3=str(iso3).upper()).exists()
+
+
+def staff_round(user: User, round_id: int) -> Round:
+    """A round ILO staff (reviewers, admins) may look at; focal points and unknown rounds get a 404."""
+    round_ = visible_rounds(user).filter(pk=round_id).first() if is_reviewer(user) else None
+    if round_ is None:
+        raise Http404("No such round.")
+    return round_
+
+
 def round_country(user: User, round_id: int, iso3: str) -> tuple[Round, Country]:
     """A round and one of its countries that the user may work on or read; anything else is a 404."""
     round_ = visible_rounds(user).filter(pk=round_id).first()

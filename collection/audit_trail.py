@@ -321,16 +321,10 @@ class History:
     labels: dict[str, str] = field(default_factory=dict)  # the key's codes in words, and the country's name
 
 
-def observation_history_allowed(user, ref_area: str) -> bool:
-    """Whether the user may trace a country's published values: ILO staff any, a focal point their own
-    (also for the history links of the data pages)."""
-    return access.user_countries(user).filter(iso3=ref_area).exists()
-
-
 def observation_visible(user, pk: int) -> Observation:
     """A published value the user may trace; anything else is a 404 that does not confirm it exists."""
     observation = Observation.objects.filter(pk=pk).first()
-    if observation is None or not observation_history_allowed(user, observation.ref_area):
+    if observation is None or not access.sees_country(user, observation.ref_area):
         raise Http404("No such published value.")
     return observation
 

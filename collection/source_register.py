@@ -21,11 +21,6 @@ DEFINITIONS = dict(DataSource.MigrantDefinition.choices)
 PUBLISHED = Submission.Status.PUBLISHED
 
 
-def register_shows_pending(user, country: Country) -> bool:
-    """The country's own focal points and ILO staff also see sources still in review; others only published."""
-    return access.user_countries(user).filter(pk=country.pk).exists()
-
-
 def same(text: str) -> str:
     """Names that differ only in case or spacing are the same source."""
     return " ".join((text or "").split()).casefold()
@@ -198,7 +193,8 @@ def _changes(
 
 def source_register(*, user, country: Country) -> Register:
     """The register as this user may see it."""
-    shows_pending = register_shows_pending(user, country)
+    # The country's own focal points and ILO staff also see sources still in review; others only published.
+    shows_pending = access.sees_country(user, country.iso3)
     descriptions = _descriptions(country, shows_pending)
     tables = {t.indicator: t for t in TableDefinition.objects.all()}
     labels = dict(SourceType.objects.values_list("code", "label"))

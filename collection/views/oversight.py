@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from .. import access
 from ..completeness import (
@@ -22,9 +22,7 @@ from ..selectors import table_status_label
 
 def _dashboard(request: HttpRequest, round_id: int):
     """The round and its completeness as filtered by the query; ILO staff only, anyone else gets a 404."""
-    if not access.is_reviewer(request.user):
-        raise Http404
-    round_ = get_object_or_404(access.visible_rounds(request.user), pk=round_id)
+    round_ = access.staff_round(request.user, round_id)
     countries = set(round_.countries.values_list("iso3", flat=True))
     return round_completeness(round_, filters=DashboardFilter.from_query(request.GET, countries))
 

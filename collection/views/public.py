@@ -6,7 +6,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from .. import access, selectors
-from ..audit_trail import observation_history_allowed
 from ..models import Country, Release, TableDefinition
 
 
@@ -46,7 +45,7 @@ def data_table(request: HttpRequest, indicator: str, iso3: str) -> HttpResponse:
     table = get_object_or_404(TableDefinition, indicator=indicator)
     country = get_object_or_404(Country, iso3=iso3.upper())
     pivot = selectors.indicator_pivot(indicator, country.iso3)
-    history = observation_history_allowed(request.user, country.iso3)
+    history = access.sees_country(request.user, country.iso3)  # links each value to its history
     return render(
         request,
         "collection/data_table.html",

@@ -42,13 +42,6 @@ MOVE_DONE = {
 }
 
 
-def _staff_round(request: HttpRequest, round_id: int) -> Round:
-    """A round an ILO reviewer or admin may look at; focal points and unknown rounds get a 404."""
-    if not access.is_reviewer(request.user):
-        raise Http404
-    return get_object_or_404(access.visible_rounds(request.user), pk=round_id)
-
-
 def _admin_only(request: HttpRequest) -> None:
     if not access.is_admin(request.user):
         raise Http404
@@ -114,7 +107,7 @@ def round_edit(request: HttpRequest, round_id: int) -> HttpResponse:
 @login_required
 def round_manage(request: HttpRequest, round_id: int) -> HttpResponse:
     """The round's control room: its terms, status and history, and the actions its status allows."""
-    round_ = _staff_round(request, round_id)
+    round_ = access.staff_round(request.user, round_id)
     can_manage = access.is_admin(request.user)
     audit = AuditEntry.objects.filter(object_type="round", object_id=str(round_.pk))
     days_left = (round_.deadline - timezone.localdate()).days
