@@ -17,7 +17,6 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
@@ -27,8 +26,10 @@ from .accounts import user_create_or_update
 from .audit import audit_record
 from .errors import PortalError
 from .models import AuditAction, AuditEntry, Country, Invitation, Profile, Role
+from .notifications import portal_link
 
 User = get_user_model()
+NEWEST_FIRST = ("-sent_at", "-pk")  # a person's latest invitation (two sent in one instant: the later row)
 InvitationState = Literal["pending", "expired", "accepted", ""]
 
 
@@ -39,7 +40,7 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
     key_salt = "collection.people.InvitationTokenGenerator"
 
     def _make_hash_value(self, user, timestamp: int) -> str:
-        latest = user.invitations.order_by("-sent_at", "-pk").values_list("pk", flat=True).first()
+        latest = user.invitations.order_by(*NEWEST_FIRST).values_list("pk", flat=True).first()
         return f"{super()._make_hash_value(user, timestamp)}{latest}"
 
     def check_token(self, user, token: str) -> bool:
@@ -71,11 +72,8 @@ class InvitationLink:
 
 def invitation_url(user) -> str:
     """The absolute link of the user's latest invitation (PORTAL_URL: e-mails are sent outside a request)."""
-    path = reverse(
-        "invitation_accept",
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": invitation_tokens.make_token(user)},
-    )
-    return settings.PORTAL_URL + path
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    return portal_link("invitation_accept", uidb64=uidb64, token=invitation_tokens.make_token(user))
 
 
 def user_by_email(email: str):
@@ -155,7 +153,7 @@ def invitation_open(*, uidb64: str, token: str) -> InvitationLink:
     if not 0 < pk < 2**63:
         return InvitationLink("invalid")
     user = User.objects.filter(pk=pk, is_active=True).first()
-    invitation = user.invitations.order_by("-sent_at", "-pk").first() if user else None
+    invitation = user.invitations.order_by(*NEWEST_FIRST).first() if user else None
     if (
         invitation is None
         or invitation.accepted_at is not None
@@ -210,7 +208,7 @@ def people_overview(*, role: str = "", country: str = "") -> list:
     """Everyone, with role, countries, latest invitation and latest action: one query for the people (the
     latest action and invitation as subqueries) and one for their countries."""
     actions = AuditEntry.objects.filter(actor=OuterRef("pk")).order_by("-at", "-id")
-    invitations = Invitation.objects.filter(user=OuterRef("pk")).order_by("-sent_at", "-pk")
+    invitations = Invitation.objects.filter(user=OuterRef("pk")).order_by(*NEWEST_FIRST)
     people = (
         User.objects.select_related("profile")
         .prefetch_related("profile__countries")
@@ -240,7 +238,7 @@ def people_overview(*, role: str = "", country: str = "") -> list:
 
 
 def user_invitation_state(user) -> InvitationState:
-    latest = user.invitations.order_by("-sent_at", "-pk").first()
+    latest = user.invitations.order_by(*NEWEST_FIRST).first()
     if latest is None:
         return invitation_state(accepted_at=None, expires_at=None, password=user.password)
     return invitation_state(accepted_at=latest.accepted_at, expires_at=latest.expires_at, password=user.password)

@@ -17,9 +17,9 @@ from ..audit_trail import (
     audit_xlsx_file,
     observation_versions,
 )
+from .reporting import XLSX
 
 PER_PAGE = 50
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _staff_only(request: HttpRequest) -> None:
@@ -56,7 +56,7 @@ def audit_export(request: HttpRequest, fmt: str) -> HttpResponse:
     entries = AuditFilterForm(request.GET).entries()
     filename = f"ilms-audit-log-{timezone.localdate():%Y-%m-%d}.{fmt}"
     if fmt == "xlsx":
-        return FileResponse(audit_xlsx_file(entries), as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+        return FileResponse(audit_xlsx_file(entries), as_attachment=True, filename=filename, content_type=XLSX)
     response = StreamingHttpResponse(audit_csv_lines(entries), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

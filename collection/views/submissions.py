@@ -32,12 +32,13 @@ from ..submissions import (
     submission_upload,
 )
 from ..workbook.annotate import annotated_filename, annotated_workbook
+from .reporting import XLSX
 
 
 def annotated_response(submission: Submission) -> HttpResponse:
     response = HttpResponse(
         annotated_workbook(submission),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX,
     )
     response["Content-Disposition"] = f'attachment; filename="{annotated_filename(submission)}"'
     return response
