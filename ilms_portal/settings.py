@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "collection.audit.AuditContextMiddleware",
+    "collection.views.errors.StyledNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "ilms_portal.urls"

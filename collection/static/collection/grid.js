@@ -114,6 +114,14 @@
     window.location.href = switcher.dataset.url.replace("INDICATOR", switcher.value);
   });
 
+  // Open on the year to fill (the first one still empty): scroll it to just right of the sticky columns.
+  const scroller = form.querySelector("[data-grid-scroll]");
+  const fillYear = form.querySelector("th[data-fill-year]");
+  const sticky = form.querySelector("thead .sticky-label");
+  if (scroller && fillYear && sticky) {
+    scroller.scrollLeft = Math.max(0, fillYear.offsetLeft - (sticky.offsetLeft + sticky.offsetWidth));
+  }
+
   for (let c = 0; c < width; c++) checkColumn(c);
   grid.forEach((cells, r) => { for (let c = 0; c < width; c += 3) checkSexes(r, c); });
 })();
