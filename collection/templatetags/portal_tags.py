@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from ..labels import code_label, key_code_text, key_label
 
@@ -30,7 +30,7 @@ def label(code: str | None) -> str:
 def coded(code: str | None) -> SafeString:
     """`{% coded code %}`: the label, then the code in small print (the code alone when it has no label)."""
     if not code:
-        return format_html("")
+        return mark_safe("")
     text = code_label(code)
     if text == code:
         return format_html('<code class="code">{}</code>', code)
@@ -43,7 +43,7 @@ def cell_label(key: Any, codes: str = "hover") -> SafeString:
     Foreign-born · Female · 2025" — with its codes on hover, or also in small print with `codes="small"`."""
     words = key_label(key)
     if not words:
-        return format_html("")
+        return mark_safe("")
     codes_text = key_code_text(key)
     shown = format_html('<span class="cell-label" title="{}">{}</span>', codes_text, words)
     if codes == "small":

@@ -117,9 +117,11 @@
   // Open on the year to fill (the first one still empty): scroll it to just right of the sticky columns.
   const scroller = form.querySelector("[data-grid-scroll]");
   const fillYear = form.querySelector("th[data-fill-year]");
-  const sticky = form.querySelector("thead .sticky-label");
-  if (scroller && fillYear && sticky) {
-    scroller.scrollLeft = Math.max(0, fillYear.offsetLeft - (sticky.offsetLeft + sticky.offsetWidth));
+  if (scroller && fillYear) {
+    const inView = Array.from(form.querySelectorAll("thead .sticky-code, thead .sticky-label"))
+      .filter((th) => getComputedStyle(th).position === "sticky") // a phone keeps only the category
+      .reduce((width, th) => width + th.offsetWidth, 0);
+    scroller.scrollLeft = Math.max(0, fillYear.offsetLeft - inView);
   }
 
   for (let c = 0; c < width; c++) checkColumn(c);
