@@ -121,7 +121,13 @@
     const inView = Array.from(form.querySelectorAll("thead .sticky-code, thead .sticky-label"))
       .filter((th) => getComputedStyle(th).position === "sticky") // a phone keeps only the category
       .reduce((width, th) => width + th.offsetWidth, 0);
-    scroller.scrollLeft = Math.max(0, fillYear.offsetLeft - inView);
+    const box = scroller.getBoundingClientRect(); // (offsetLeft would count from the page: the header is sticky)
+    const target = fillYear.getBoundingClientRect().left - box.left - scroller.clientLeft + scroller.scrollLeft - inView;
+    if (scroller.scrollWidth > scroller.clientWidth && target > 0) { // wider than the screen: scroll to the year
+      const short = target - (scroller.scrollWidth - scroller.clientWidth);
+      if (short > 0) scroller.style.paddingRight = `${short}px`; // room for the last year to come next to them
+      scroller.scrollLeft = target;
+    }
   }
 
   for (let c = 0; c < width; c++) checkColumn(c);
