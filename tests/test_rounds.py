@@ -491,12 +491,18 @@ def test_an_unknown_round_is_a_404(as_role, catalogue):
 # The API goes through the same service
 
 
-def test_the_api_cannot_set_a_rounds_status(api, admin_user, open_round):
+def test_the_api_refuses_a_status_no_single_action_reaches_and_names_the_actions(api, admin_user, open_round):
+    """Issue 10 replaced "status is ignored" (silently answering 200 with the old status) by a refusal."""
     api.force_authenticate(admin_user)
-    response = api.patch(f"/api/v1/rounds/{open_round.pk}/", {"status": "archived"}, format="json")
-    assert response.status_code == 200 and response.json()["status"] == "open"
+    response = api.patch(f"/api/v1/rounds/{open_round.pk}/", {"status": "archived", "name": "Renamed"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == (
+        f"Round ILMS test round is open: to make it archived, call POST /api/v1/rounds/{open_round.pk}/close/ "
+        f"and then POST /api/v1/rounds/{open_round.pk}/archive/."
+    )
     open_round.refresh_from_db()
-    assert open_round.status == "open"
+    assert (open_round.status, open_round.name) == ("open", "ILMS test round")
+    assert round_audit(open_round) == []
 
 
 def test_an_api_change_is_checked_and_audited_like_the_pages(api, admin_user, open_round):
