@@ -366,6 +366,22 @@ def test_the_list_offers_to_copy_the_latest_round(as_role, open_round):
     assert f'href="/rounds/new/?copy={newer.pk}">Copy ILMS 2026</a>' in page
 
 
+def test_the_list_copies_the_round_with_the_latest_years_not_the_latest_created(as_role, catalogue):
+    newest = factories.make_round(name="ILMS 2026", years=(2024, 2025))
+    older_made_later = factories.make_round(name="ILMS 2024 (late)", years=(2022, 2023))
+    assert older_made_later.created_at >= newest.created_at
+    page = as_role("admin").get("/rounds/").content.decode()
+    assert f'href="/rounds/new/?copy={newest.pk}">Copy ILMS 2026</a>' in page
+
+
+def test_a_copy_proposes_a_name_no_round_has(as_role, catalogue):
+    source = factories.make_round(name="ILMS 2026")
+    factories.make_round(name="ILMS 2027", years=(2025, 2026))
+    factories.make_round(name="ilms 2027 (2)", years=(2025, 2026))
+    initial = as_role("admin").get(f"/rounds/new/?copy={source.pk}").context["form"].initial
+    assert initial["name"] == "ILMS 2027 (3)" and initial["reference_years"] == "2025, 2026"
+
+
 def test_admin_changes_a_round_and_the_change_is_audited(as_role, open_round):
     client = as_role("admin")
     assert client.get(f"/rounds/{open_round.pk}/edit/").context["form"].initial["name"] == "ILMS test round"
