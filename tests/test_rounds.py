@@ -545,3 +545,20 @@ def test_an_api_change_is_checked_and_audited_like_the_pages(api, admin_user, op
     )
     assert refused.status_code == 400
     assert refused.json() == {"detail": "A round named ilms TEST round already exists; choose another name."}
+
+
+# The demo's rounds are run through the service too
+
+
+def test_the_seeded_rounds_carry_their_history(catalogue):
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    history, current = Round.objects.get(name="ILMS 2025"), Round.objects.get(name="ILMS 2026")
+    assert round_audit(history) == [AuditAction.ROUND_CREATED, AuditAction.ROUND_OPENED, AuditAction.ROUND_CLOSED]
+    assert round_audit(current) == [AuditAction.ROUND_CREATED, AuditAction.ROUND_OPENED]
+    assert {e.actor.username for e in AuditEntry.objects.filter(object_type="round")} == {"admin"}
+    assert history.opened_at < history.closed_at and current.opened_at and current.status == "open"
+    first_upload = AuditEntry.objects.filter(action=AuditAction.SUBMISSION_UPLOADED).order_by("id").first()
+    opened = AuditEntry.objects.get(action=AuditAction.ROUND_OPENED, object_id=str(history.pk))
+    assert opened.id < first_upload.id  # opened before anyone uploaded into it
