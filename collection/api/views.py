@@ -48,15 +48,15 @@ class TableViewSet(viewsets.ReadOnlyModelViewSet):
     )
 
 
-def _status_action(round_: Round, status: str | None, *, creating: bool) -> str | None:
-    """The one lifecycle action that carries out a `status` sent with a create or a change (None: nothing to
-    do). A status no single action reaches is refused, naming the actions to call."""
-    current = Round.Status.DRAFT if creating else round_.status
+def _status_action(round_: Round | None, status: str | None) -> str | None:
+    """The one lifecycle action that carries out a `status` sent with a create (`round_` None) or a change
+    (None: nothing to do). A status no single action reaches is refused, naming the actions to call."""
+    current = round_.status if round_ else Round.Status.DRAFT
     path = round_moves_between(current, status) if status else []
     if path is not None and len(path) <= 1:
         return path[0] if path else None
-    calls = " and then ".join(f"POST /api/v1/rounds/{'{id}' if creating else round_.pk}/{a}/" for a in path or [])
-    if creating:
+    calls = " and then ".join(f"POST /api/v1/rounds/{round_.pk if round_ else '{id}'}/{a}/" for a in path or [])
+    if round_ is None:
         raise PortalError(f"A new round is created as a draft or open, not {status}: create it, then call {calls}.")
     if path is None and current == Round.Status.ARCHIVED:
         raise PortalError(f"Round {round_.name} is archived and can no longer change.")
@@ -97,13 +97,13 @@ class RoundViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
         return super().handle_exception(exc)
 
     def perform_create(self, serializer: s.RoundSerializer) -> None:
-        move = _status_action(Round(), serializer.validated_data.get("status"), creating=True)
+        move = _status_action(None, serializer.validated_data.get("status"))
         with transaction.atomic():
             round_ = round_save(user=self.request.user, **serializer.to_service())
             serializer.instance = round_move(user=self.request.user, round_=round_, action=move) if move else round_
 
     def perform_update(self, serializer: s.RoundSerializer) -> None:
-        move = _status_action(serializer.instance, serializer.validated_data.get("status"), creating=False)
+        move = _status_action(serializer.instance, serializer.validated_data.get("status"))
         with transaction.atomic():
             round_ = round_save(user=self.request.user, round_=serializer.instance, **serializer.to_service())
             if move:
