@@ -5,6 +5,7 @@ though every workbook sheet starts at row 7 and a row holds the values of every 
 from __future__ import annotations
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 
 from collection.catalogue import table_specs
@@ -16,7 +17,7 @@ from collection.submissions import submission_approve
 from collection.workbook.build import workbook_build
 from collection.workbook.layout import FIRST_DATA_ROW
 
-from . import factories
+from . import browser, factories
 from .workbooks import cell_of, fill, open_book, save
 
 TPOP, ABROAD, FORP = "MST_TPOP_SEX_AGE_CBR_NB", "MNA_TPOP_SEX_CRS_NB", "MST_FORP_SEX_CBR_NB"
@@ -174,3 +175,22 @@ def test_a_published_values_history_shows_the_warnings_about_that_value_only(as_
     men, page = warnings_of("SEX_M", case["doubled"])
     assert men == [] and "No warning recorded for this value." in page
     assert warnings_of("SEX_T", "CRS_RES_TOTAL")[0] == []  # row 7, where TPOP's warnings are
+
+
+@browser.MARKS[1]
+@browser.MARKS[2]
+def test_in_the_browser_each_table_keeps_its_size_and_its_own_flags(page, live_server, case, focal_point):
+    """What the reviewer sees: the partner table's total row carries nothing of the population table's row 7."""
+    submission = factories.submit(focal_point, case["submission"])
+    factories.make_user("reviewer", "reviewer")
+    browser.sign_in(page, live_server.url, "reviewer", f"/review/{submission.pk}/")
+    page.goto(f"{live_server.url}/review/{submission.pk}/?table={ABROAD}#table")
+    rows = page.locator("table.compare tbody tr")
+    heights = rows.evaluate_all("rows => rows.map(r => r.getBoundingClientRect().height)")
+    assert max(heights) < 200, max(heights)  # one flag note per warning of the value, none from elsewhere
+    total = rows.filter(has_text="CRS_RES_TOTAL").first
+    assert total.locator(".flag-note .sev").count() == 0
+    browser.shot(page, "10-issues-on-their-own-values-workspace")
+    page.goto(f"{live_server.url}/submissions/{submission.pk}/?indicator={ABROAD}#report")
+    browser.shot(page, "10-issues-on-their-own-values-report")
+    connections.close_all()
