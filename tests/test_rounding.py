@@ -187,15 +187,16 @@ def full_rows(indicators: list[str]) -> list[dict]:
     return office_rounded(sample_rows(table_specs(indicators).values(), country="THA", years=(2024, 2025)))
 
 
-TABLES = [TPOP, TEAP, TEMP, TUNE, ECO, FORP, "MNA_TPOP_SEX_CRS_NB"]
+ABROAD = "MNA_TPOP_SEX_CRS_NB"
+TABLES = [TPOP, TEAP, TEMP, TUNE, ECO, FORP, ABROAD]
 
 
 def largest_difference(rows: list[dict]) -> float:
-    """How far the office-rounded partner totals are from their 21 parts (beyond the old fixed 0.1 tolerance)."""
+    """How far the office-rounded partner totals are from their parts (beyond the old fixed 0.1 tolerance)."""
     totals: dict[tuple, float] = {}
-    for r in (r for r in rows if r["indicator"] == FORP):
-        key = (r["sex"], r["time"])
-        sign = 1 if r["classif1"] == "CBR_BRT_TOTAL" else -1
+    for r in (r for r in rows if r["indicator"] in (FORP, ABROAD)):
+        key = (r["indicator"], r["sex"], r["time"])
+        sign = 1 if r["classif1"].endswith("_TOTAL") else -1
         totals[key] = totals.get(key, 0.0) + sign * float(r["obs_value"])
     return max(abs(d) for d in totals.values())
 
