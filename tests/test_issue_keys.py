@@ -118,6 +118,12 @@ def test_the_api_issue_list_gives_the_key_of_each_issue(api, focal_point, case):
     }
     assert {"row", "column", "cell", "explanation"} <= set(women)
     assert not [i for i in listed if (i["sex"], i["classif1"]) == ("SEX_M", case["doubled"])]
+    # The key filters find the issues about one value.
+    one = {"indicator": ABROAD, "sex": "SEX_T", "classif1": case["doubled"], "time": "2025"}
+    [total] = api.get(f"/api/v1/submissions/{submission.pk}/issues/", one).json()["results"]
+    at = cell_of(case["book"], ABROAD, case["doubled"], "2025||SEX_T").coordinate
+    assert (total["rule"], total["sheet"], total["cell"]) == ("change.year_on_year", ABROAD, at)
+    assert api.get(f"/api/v1/submissions/{submission.pk}/issues/", {**one, "sex": "SEX_M"}).json()["results"] == []
 
 
 @pytest.fixture
