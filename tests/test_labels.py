@@ -11,7 +11,7 @@ from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 
 from collection.labels import catalogue_labels, code_label, key_code_text, key_label
-from collection.models import Code, Observation, ValidationIssue
+from collection.models import Code, Observation
 from collection.publication import observations_publish
 from collection.submissions import submission_approve
 
@@ -86,10 +86,6 @@ def test_the_report_names_each_table_by_its_title_with_the_code_beside_it(as_rol
     assert f"{title} ({TPOP})</option>" in page  # the filter
 
 
-@pytest.mark.skipif(
-    "sex" not in {f.name for f in ValidationIssue._meta.get_fields()},
-    reason="issues carry their key once the validation part of issue 10 is merged",
-)
 def test_an_issue_on_a_value_shows_that_value_in_words(as_role, focal_point, open_round):
     rows = rows_for((2024, 2025))
     total = next(r for r in rows if (r["indicator"], r["sex"], r["time"]) == (TPOP, "SEX_T", "2025"))
