@@ -30,12 +30,10 @@ from .models import (
     KEY_COLUMNS,
     AuditAction,
     AuditEntry,
-    Code,
     Country,
     Observation,
     Review,
     Round,
-    SourceType,
     ValidationIssue,
     WarningExplanation,
 )
@@ -318,7 +316,6 @@ class Version:
 class History:
     observation: Observation  # the one asked about
     versions: list[Version] = field(default_factory=list)
-    labels: dict[str, str] = field(default_factory=dict)  # the key's codes in words, and the country's name
 
 
 def observation_visible(user, pk: int) -> Observation:
@@ -360,11 +357,7 @@ def observation_versions(*, user, pk: int) -> History:
     ).order_by("at", "id"):
         trail.setdefault(entry.object_id, []).append(entry)
 
-    codes = [asked.sex, asked.classif1, asked.classif2]
-    labels = dict(Code.objects.filter(code__in=codes).values_list("code", "label"))
-    labels |= dict(SourceType.objects.filter(code=asked.source).values_list("code", "label"))
-    labels |= dict(Country.objects.filter(iso3=asked.ref_area).values_list("iso3", "name"))
-    history = History(observation=asked, labels=labels)
+    history = History(observation=asked)
     for v in versions:
         issues = warnings.get(v.submission_id, [])
         lookup = explanation_lookup(v.submission) if issues else {}

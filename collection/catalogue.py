@@ -9,6 +9,7 @@ from django.db import transaction
 
 from . import catalogue_data as data
 from .catalogue_rules import starting_rules
+from .labels import labels_forget
 from .models import (
     Code,
     CodeList,
@@ -80,6 +81,7 @@ def catalogue_load() -> dict[str, int]:
                     table=table, column=column, defaults={"codelist_id": codelist_id}
                 )
     rules_seed()
+    labels_forget()  # the bulk writes above send no signal
     return {
         "countries": Country.objects.count(),
         "code lists": CodeList.objects.count(),

@@ -9,8 +9,9 @@ from django.utils import timezone
 from . import access
 from .catalogue import table_specs
 from .errors import NotAllowed, PortalError
+from .labels import catalogue_labels
 from .longlayout import rows_to_csv
-from .models import Code, Country, DraftTable, Observation, Round, Submission
+from .models import Country, DraftTable, Observation, Round, Submission
 from .rounds import round_upload_check
 from .submissions import submission_upload
 from .workbook.layout import TableLayout, ValueColumn, table_layout
@@ -22,9 +23,14 @@ def entry_layout(round_: Round, country: Country, indicator: str) -> TableLayout
     if not round_.tables.filter(indicator=indicator).exists():
         raise PortalError(f"{indicator} is not requested in round {round_.name}.")
     spec = table_specs([indicator])[indicator]
-    codelists = [dim.codelist for dim in spec.dimensions.values()]
-    labels = dict(Code.objects.filter(codelist_id__in=codelists).values_list("code", "label"))
-    return table_layout(spec, round_.reference_years, country.iso3, labels)
+    return table_layout(spec, round_.reference_years, country.iso3, catalogue_labels())
+
+
+def year_to_fill(layout: TableLayout, values: dict[str, str]) -> int:
+    """The year the grid opens scrolled to: the first reference year without any value yet (usually the new
+    year, as the grid comes pre-filled with the published ones), or the last year when every year has some."""
+    filled = {key.split("|")[1] for key, text in values.items() if str(text).strip()}
+    return next((year for year in layout.years if str(year) not in filled), layout.years[-1])
 
 
 def cell_key(code: str, column: ValueColumn) -> str:

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from .labels import code_label
 from .models import NotificationPreference, ReminderSent, Review, Role, Round, Submission
 from .rounds import round_deadlines
 from .selectors import issue_summary, round_table_states
@@ -81,9 +82,24 @@ def _wanting(users: QuerySet, preference: str) -> list:
     return list(users.exclude(**{f"notification_prefs__{preference}": False}))
 
 
+def greeting_name(user) -> str:
+    """How a mail greets its reader: their name as they gave it ("Dear Somchai,"), else their username."""
+    return user.get_full_name() or user.username
+
+
+def most_frequent_problems(submission: Submission, limit: int = 5) -> list[dict]:
+    """The problems a validation mail lists: the commonest first (errors first among equals), each with its
+    table's title."""
+    problems = sorted(issue_summary(submission), key=lambda p: (-p["n"], p["severity"], p["rule"]))[:limit]
+    return [{**p, "title": code_label(p["indicator"])} for p in problems]
+
+
 def _mail(user, subject: str, template: str, context: dict) -> None:
     """Render and send one mail to one person; raises what the mail backend raises."""
-    body = render_to_string(template, {**context, "user": user, "settings_link": portal_link("notification_settings")})
+    body = render_to_string(
+        template,
+        {**context, "user": user, "name": greeting_name(user), "settings_link": portal_link("notification_settings")},
+    )
     EmailMessage(subject=f"[ILMS] {subject}", body=body, to=[user.email]).send()
 
 
@@ -129,14 +145,18 @@ def submission_status_notify(submission_id: int, status: str) -> None:
         "country_link": portal_link("country_round", round_id=submission.round_id, iso3=submission.country_id),
     }
     if status in (S.VALID, S.INVALID):
-        context["problems"] = issue_summary(submission)[:5]
+        context["problems"] = most_frequent_problems(submission)
     if status == S.RETURNED:
         context["review"] = (
             submission.reviews.filter(decision=Review.Decision.RETURN).select_related("reviewer").first()
         )
     if status == S.PUBLISHED:
         context["data_links"] = [
-            (indicator, portal_link("data_table", indicator=indicator, iso3=submission.country_id))
+            (
+                indicator,
+                code_label(indicator),
+                portal_link("data_table", indicator=indicator, iso3=submission.country_id),
+            )
             for indicator in submission.indicators or []
         ]
     users = _wanting(_concerned(submission), preference)

@@ -155,7 +155,6 @@ class TableComparison:
     row_count: int = 0
     revisions: int = 0
     flagged: int = 0
-    has_classif2: bool = False
 
     @property
     def new_keys(self) -> int:
@@ -333,7 +332,6 @@ def submission_compare(*, submission: Submission) -> dict[str, TableComparison]:
             row_count=part.height,
             revisions=int((part["basis"] == Basis.REVISION).sum()),
             flagged=int(part["_flagged"].sum()),
-            has_classif2=bool((part["classif2"] != "").any()),
         )
     return out
 

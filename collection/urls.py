@@ -1,9 +1,12 @@
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from .views import audit, oversight, people, preferences, public, registers, reporting, review, rounds, submissions
 
 urlpatterns = [
     path("", public.home, name="home"),
+    path("favicon.ico", RedirectView.as_view(url=static("collection/favicon.svg"), permanent=True)),
     path("data/", public.data_index, name="data_index"),
     path("data/<str:indicator>/", public.data_indicator, name="data_indicator"),
     path("data/<str:indicator>/<str:iso3>/", public.data_table, name="data_table"),

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "collection.audit.AuditContextMiddleware",
+    "collection.views.errors.StyledNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "ilms_portal.urls"
@@ -116,6 +117,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True  # `make run` serves static files without a collectstatic step
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The entry grid posts one field per cell: a partner-country table has 250 countries × years × 3 sexes (1,500
+# cells for two years), past Django's default of 1,000 fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=200 * 1024 * 1024)
 
 # E-mail: the console in `make run`; EMAIL_URL=smtp://user:password@host:587 (or smtp+tls://) in production.

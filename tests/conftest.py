@@ -15,6 +15,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from collection.catalogue import catalogue_load
+from collection.labels import labels_forget
 from collection.models import Country
 from collection.submissions import submission_submit
 from ilms_portal.celery import app as celery_app
@@ -52,6 +53,14 @@ def media_root(tmp_path, settings):
 def fast_passwords(settings):
     """Hashing demo passwords with the production hasher would dominate the suite's time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_labels():
+    """Each test reads the catalogue's labels afresh: a label a test changed is rolled back in the database,
+    and a rollback sends no signal to forget it."""
+    yield
+    labels_forget()
 
 
 @pytest.fixture

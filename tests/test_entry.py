@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from collection.models import DraftTable, Round, StagedObservation, Submission
@@ -98,3 +100,26 @@ def test_sending_a_draft_without_a_source_type_says_which_table(client, focal_po
     assert f"Choose the source type of {FORP} before sending" in response.content.decode()
     assert not Submission.objects.exists()
     assert DraftTable.objects.get().values == {"CBR_BRT_MMR|2025||SEX_F": "3"}  # what was typed is kept
+
+
+def test_a_whole_partner_country_grid_is_saved_as_the_browser_posts_it(client, focal_point, round_):
+    """The browser sends every cell of the grid, empty ones too: 1,500 fields for a partner-country table."""
+    client.force_login(focal_point)
+    url = f"/rounds/{round_.pk}/THA/tables/{FORP}/"
+    cells = re.findall(r'name="(v:[^"]+)"', client.get(url).content.decode())
+    assert len(cells) == 1500
+    response = client.post(url, {"source": "BA", **dict.fromkeys(cells, ""), "v:CBR_BRT_MMR|2025||SEX_T": "1,204.6"})
+    assert response.status_code == 302
+    assert DraftTable.objects.get(round=round_, table_id=FORP).values == {"CBR_BRT_MMR|2025||SEX_T": "1,204.6"}
+
+
+def test_the_grid_opens_on_the_first_year_still_empty(client, focal_point, round_):
+    client.force_login(focal_point)
+    url = f"/rounds/{round_.pk}/THA/tables/{FORP}/"
+    assert '<th scope="colgroup" colspan="3" class="center year" data-fill-year>2024 <small>to fill</small>' in (
+        client.get(url).content.decode()
+    )
+    client.post(url, {"source": "BA", "v:CBR_BRT_MMR|2024||SEX_T": "310.2"})
+    page = client.get(url).content.decode()
+    assert '<th scope="colgroup" colspan="3" class="center year" data-fill-year>2025 <small>to fill</small>' in page
+    assert 'class="sticky-code"><code>CBR_BRT_MMR</code></th><td class="label sticky-label">Myanmar</td>' in page

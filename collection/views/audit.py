@@ -69,5 +69,5 @@ def observation_history(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "collection/observation_history.html",
-        {"history": history, "key": history.observation, "labels": history.labels},
+        {"history": history, "key": history.observation},
     )

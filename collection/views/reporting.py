@@ -8,9 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from .. import access, selectors
-from ..entry import cell_key, draft_save, drafts_submit, entry_layout, entry_values
+from ..entry import cell_key, draft_save, drafts_submit, entry_layout, entry_values, year_to_fill
 from ..errors import PortalError
-from ..models import DraftTable, SourceType
+from ..models import DraftTable, Review, SourceType, Submission
+from ..rounds import round_upload_refusal
 from ..workbook.build import workbook_build, workbook_filename
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,7 +28,17 @@ def country_round(request: HttpRequest, round_id: int, iso3: str) -> HttpRespons
     round_, country = access.round_country(request.user, round_id, iso3)
     context = selectors.country_round_overview(round_, country)
     context["can_upload"] = access.upload_countries(request.user).filter(pk=country.pk).exists()
+    context["refusal"] = round_upload_refusal(round_, country)
+    context["returned"] = returned_latest(context["latest"])
     return render(request, "collection/country_round.html", context)
+
+
+def returned_latest(latest: Submission | None) -> Review | None:
+    """The reviewer's return of the country's latest submission: the focal point's next step is to correct
+    and upload again. None once a newer submission exists (it is then the latest) or when it was not returned."""
+    if latest is None or latest.status != Submission.Status.RETURNED:
+        return None
+    return next((r for r in latest.reviews.all() if r.decision == Review.Decision.RETURN), None)
 
 
 @login_required
@@ -85,6 +96,7 @@ def table_entry(request: HttpRequest, round_id: int, iso3: str, indicator: str) 
             "tables": tables,
             "drafts": drafts,
             "year_headers": [(y, per_year) for y in layout.years],
+            "fill_year": year_to_fill(layout, values),
             "c2_headers": [(layout.classif2_labels[c.classif2], per_c2) for c in layout.columns[::per_c2]]
             if layout.classif2_labels
             else [],

@@ -23,6 +23,7 @@ from ..explanations import (
 from ..forms import ApproveForm, DataSourceForm, ExplanationForm, ReturnForm, UploadForm
 from ..models import Submission
 from ..review import comment_add, comment_can_post, comment_threads
+from ..rounds import round_upload_refusal
 from ..sources import EDITABLE_STATUSES, datasource_save
 from ..submissions import (
     submission_approve,
@@ -82,7 +83,20 @@ def submission_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"File received. The worker is checking it now (submission #{submission.pk}).")
             return redirect("submission_detail", pk=submission.pk)
-    return render(request, "collection/submission_new.html", {"form": form})
+    return render(request, "collection/submission_new.html", {"form": form, "country_link": _country_link(form)})
+
+
+def _country_link(form: UploadForm) -> str | None:
+    """The country's page for the round the form was opened for (where its workbook is), if the user may use it."""
+    round_id, iso3 = form.initial.get("round", ""), form.initial.get("country", "")
+    fields = form.fields
+    if (
+        str(round_id).isdigit()
+        and fields["round"].queryset.filter(pk=round_id).exists()
+        and fields["country"].queryset.filter(pk=iso3).exists()
+    ):
+        return reverse("country_round", args=[round_id, iso3])
+    return None
 
 
 @login_required
@@ -100,6 +114,9 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if row["severity"] == "warning":
             row["answer"] = explanation_for(answers, rule=row["rule"], indicator=row["indicator"])
     ready = submission_readiness(submission) if submission.status == Submission.Status.VALID else []
+    # An invalid or returned file is corrected and uploaded again: the page offers the form, set to this round
+    # and country, or says why the round no longer takes the file.
+    upload_again = can_edit and submission.status in (Submission.Status.INVALID, Submission.Status.RETURNED)
     return render(
         request,
         "collection/submission_detail.html",
@@ -125,6 +142,8 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sources": sources,
             "return_form": ReturnForm(),
             "approve_form": ApproveForm(),
+            "upload_again": upload_again,
+            "refusal": round_upload_refusal(submission.round, submission.country) if upload_again else None,
         },
     )
 

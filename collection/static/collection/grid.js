@@ -114,6 +114,22 @@
     window.location.href = switcher.dataset.url.replace("INDICATOR", switcher.value);
   });
 
+  // Open on the year to fill (the first one still empty): scroll it to just right of the sticky columns.
+  const scroller = form.querySelector("[data-grid-scroll]");
+  const fillYear = form.querySelector("th[data-fill-year]");
+  if (scroller && fillYear) {
+    const inView = Array.from(form.querySelectorAll("thead .sticky-code, thead .sticky-label"))
+      .filter((th) => getComputedStyle(th).position === "sticky") // a phone keeps only the category
+      .reduce((width, th) => width + th.offsetWidth, 0);
+    const box = scroller.getBoundingClientRect(); // (offsetLeft would count from the page: the header is sticky)
+    const target = fillYear.getBoundingClientRect().left - box.left - scroller.clientLeft + scroller.scrollLeft - inView;
+    if (scroller.scrollWidth > scroller.clientWidth && target > 0) { // wider than the screen: scroll to the year
+      const short = target - (scroller.scrollWidth - scroller.clientWidth);
+      if (short > 0) scroller.style.paddingRight = `${short}px`; // room for the last year to come next to them
+      scroller.scrollLeft = target;
+    }
+  }
+
   for (let c = 0; c < width; c++) checkColumn(c);
   grid.forEach((cells, r) => { for (let c = 0; c < width; c += 3) checkSexes(r, c); });
 })();
