@@ -86,7 +86,8 @@ def test_the_prefilled_workbook_filled_and_saved_as_ods_gives_the_observations_o
     from_xlsx = checked(focal_point, round_, xlsx, "thailand.xlsx")
     from_ods = checked(focal_point, round_, ods, "thailand.ods")
     from_csv = checked(focal_point, round_, factories.sample_csv(indicators=TABLES), "thailand.csv")
-    assert staged(from_ods) == staged(from_xlsx) == staged(from_csv)
+    kept_as_xlsx = checked(focal_point, round_, libreoffice(ods, "ods", "xlsx"), "thailand.xlsx")  # LibreOffice's xlsx
+    assert staged(from_ods) == staged(from_xlsx) == staged(from_csv) == staged(kept_as_xlsx)
     assert {r[6] for r in staged(from_ods)} == {"2024", "2025"}
     assert (from_ods.file_format, from_ods.get_file_format_display()) == ("workbook_ods", "Standard workbook (ODS)")
     assert from_xlsx.get_file_format_display() == "Standard workbook (XLSX)"
@@ -119,6 +120,7 @@ def test_an_ods_with_one_error_shows_it_on_its_own_cell_in_the_report_and_an_ann
     client.force_login(focal_point)
     page = client.get(f"/submissions/{from_ods.pk}/").content.decode()
     assert "thailand.ods (Standard workbook (ODS)" in page and f"{FORP}!{typo.coordinate}" in page
+    assert f'href="/submissions/{from_ods.pk}/annotated/"' in page
 
     api.force_authenticate(focal_point)
     response = api.get(f"/api/v1/submissions/{from_ods.pk}/annotated/")
@@ -137,7 +139,20 @@ def test_an_ods_with_one_error_shows_it_on_its_own_cell_in_the_report_and_an_ann
         ]
     where = [r[2].value for r in marked["Issues"].iter_rows(min_row=3)]
     assert f"{FORP}!{typo.coordinate}" in where
-    assert client.get(f"/submissions/{from_ods.pk}/annotated/").content == response.content
+    assert marks(client.get(f"/submissions/{from_ods.pk}/annotated/").content) == marks(response.content)
+
+
+def marks(content: bytes) -> list[tuple]:
+    """What an annotated copy says: each commented cell with its fill and comment, then the list of issues."""
+    book = open_book(content)
+    cells = [
+        (s.title, c.coordinate, c.fill.fgColor.rgb, c.comment.text)
+        for s in book.worksheets
+        for row in s.iter_rows()
+        for c in row
+        if c.comment
+    ]
+    return cells + [tuple(c.value for c in row) for row in book["Issues"].iter_rows(min_row=2)]
 
 
 def long_layout_with_a_wrong_year() -> tuple[bytes, int]:
@@ -166,6 +181,8 @@ def test_a_long_layout_ods_reads_as_its_xlsx_and_comes_back_as_xlsx_marked_on_th
     assert cell.value == 2019 and cell.fill.fgColor.rgb == RED
     assert "outside the round's reference years" in cell.comment.text
     assert marked.worksheets[1]["A1"].value == "ref_area"
+    Submission.objects.filter(pk=from_ods.pk).update(file_format="xlsx")  # a row from before ODS was known
+    assert marks(client.get(f"/submissions/{from_ods.pk}/annotated/").content) == marks(response.content)
 
 
 def test_a_float_artefact_reads_as_the_number_a_person_sees(round_, focal_point, libreoffice):
@@ -220,6 +237,7 @@ def test_a_file_the_portal_cannot_read_ends_as_one_clear_error_and_no_500(
     assert submission.get_file_format_display() == label
     page = client.get(f"/submissions/{submission.pk}/")
     assert page.status_code == 200 and message in page.content.decode()
+    assert f"/submissions/{submission.pk}/annotated/" not in page.content.decode()  # no link to a copy that is not
     api.force_authenticate(focal_point)
     refused = api.get(f"/api/v1/submissions/{submission.pk}/annotated/")
     assert refused.status_code == 409 and "no copy with the problems marked" in refused.json()["detail"]
