@@ -252,6 +252,14 @@ def with_member(content: bytes, name: str) -> bytes:
     return out.getvalue()
 
 
+def test_an_annotated_copy_that_cannot_be_rebuilt_is_a_clear_409(api, focal_point, open_round):
+    submission = factories.validated(focal_point, open_round)
+    Path(submission.file.path).unlink()
+    api.force_authenticate(focal_point)
+    response = api.get(f"/api/v1/submissions/{submission.pk}/annotated/")
+    assert response.status_code == 409 and "could not rebuild your file" in response.json()["detail"]
+
+
 def test_a_csv_named_xlsx_is_read_as_the_csv_it_is(client, focal_point, open_round):
     submission = checked(focal_point, open_round, factories.sample_csv(), "thailand.xlsx")
     assert submission.file_format == "csv" and submission.status == "valid"

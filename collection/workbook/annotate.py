@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections import defaultdict
 
 from openpyxl import Workbook, load_workbook
@@ -21,6 +22,7 @@ from ..models import Submission, ValidationIssue
 from ..validation.readers import _decode, upload_format
 from .build import link_to, text_cell
 
+logger = logging.getLogger(__name__)
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
 ISSUES_SHEET = "Issues"
 
@@ -53,15 +55,15 @@ def _converted(content: bytes) -> Workbook:
 def _book(submission: Submission) -> tuple[Workbook, str]:
     """The stored file as a workbook, and what it is by its content (the stored format of an old row may
     predate ODS): an XLSX as it is, an ODS converted, a CSV laid into a sheet cell for cell."""
-    with submission.file.open("rb") as fh:
-        content = fh.read()
-    file_format = upload_format(io.BytesIO(content))
-    if file_format == Submission.Format.OTHER or submission.issues.filter(rule__in=NOT_READ).exists():
+    if submission.issues.filter(rule__in=NOT_READ).exists():
         raise NoAnnotatedCopy(
             "This file could not be read, so there is no copy with the problems marked: the report says why "
             "and what to upload instead."
         )
     try:
+        with submission.file.open("rb") as fh:
+            content = fh.read()
+        file_format = upload_format(io.BytesIO(content))
         if file_format == Submission.Format.CSV:
             return _csv_book(content), file_format
         try:  # a file object skips openpyxl's check of the name
@@ -69,8 +71,9 @@ def _book(submission: Submission) -> tuple[Workbook, str]:
         except Exception:  # an ODS, or an XLSX that openpyxl refuses but calamine read
             return _converted(content), file_format
     except Exception as exc:
+        logger.exception("annotated copy of submission %s could not be built", submission.pk)
         raise NoAnnotatedCopy(
-            "The portal could not rebuild your file to mark the problems on it; the report below lists them all."
+            "The portal could not rebuild your file to mark the problems on it; the report lists them all."
         ) from exc
 
 
