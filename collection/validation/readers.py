@@ -254,10 +254,16 @@ def upload_format(fh: BinaryIO) -> str:
         fh.seek(0)
 
 
+def _is_macro(name: str) -> bool:
+    """An XLSX's VBA project, or an ODS's Basic module or script (not the empty library indexes it may keep)."""
+    if name.lower().endswith("vbaproject.bin"):
+        return True
+    return name.startswith(("Basic/", "Scripts/")) and not name.endswith(("/", "script-lc.xml", "script-lb.xml"))
+
+
 def _check_archive(archive: zipfile.ZipFile) -> None:
     """Refuse, before reading, a workbook with macros or one that unpacks to more than any honest file."""
-    names = archive.namelist()
-    if any(n.lower().endswith("vbaproject.bin") or n.startswith(("Basic/", "Scripts/")) for n in names):
+    if any(_is_macro(n) for n in archive.namelist()):
         raise UnreadableFile(
             "This workbook contains macros (.xlsm, or an .ods with macros). For security the portal does not "
             "accept macro-enabled files: save it as an Excel Workbook (.xlsx) or an .ods without macros and "
