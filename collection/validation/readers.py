@@ -221,14 +221,21 @@ def read_xlsx(path: Path) -> LongTable:
     return _frame_from_columns(header, frame)
 
 
+def _is_ods(archive: zipfile.ZipFile) -> bool:
+    """An OpenDocument spreadsheet says so in its `mimetype` member (read no further than that text)."""
+    if "mimetype" not in archive.namelist():
+        return False
+    with archive.open("mimetype") as member:
+        return member.read(len(ODS_MIMETYPE) + 2).strip() == ODS_MIMETYPE
+
+
 def _archive_format(archive: zipfile.ZipFile) -> str:
     """An archive's format by its members: ODS by its `mimetype`, XLSX by its `xl/` parts."""
     from ..workbook.parse import is_standard_workbook
 
-    names = archive.namelist()
-    if "mimetype" in names and archive.open("mimetype").read(len(ODS_MIMETYPE) + 2).strip() == ODS_MIMETYPE:
+    if _is_ods(archive):
         spreadsheet = (F.ODS, F.WORKBOOK_ODS)
-    elif any(n.startswith("xl/") for n in names):
+    elif any(n.startswith("xl/") for n in archive.namelist()):
         spreadsheet = (F.XLSX, F.WORKBOOK)
     else:
         return F.OTHER
