@@ -217,11 +217,32 @@ class SubmissionUploadSerializer(serializers.Serializer):
 
 
 class ValidationIssueSerializer(serializers.ModelSerializer):
+    """An issue with where it is in the file and the key of the value it is about (null for a table's or the
+    whole file's problem): match issues to values by that key, never by row alone."""
+
     explanation = serializers.SerializerMethodField(help_text="The focal point's answer to this warning, if any.")
+    ref_area = serializers.CharField(source="submission.country_id", read_only=True, help_text="The country.")
 
     class Meta:
         model = ValidationIssue
-        fields = ["id", "severity", "rule", "message", "row", "column", "indicator", "sheet", "cell", "explanation"]
+        fields = [
+            "id",
+            "severity",
+            "rule",
+            "message",
+            "row",
+            "column",
+            "indicator",
+            "ref_area",
+            "source",
+            "sex",
+            "classif1",
+            "classif2",
+            "time",
+            "sheet",
+            "cell",
+            "explanation",
+        ]
 
     def get_explanation(self, issue: ValidationIssue) -> str | None:
         answer = self.context.get("explanations", {}).get(issue.pk)

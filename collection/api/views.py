@@ -30,6 +30,8 @@ from . import serializers as s
 from .filters import ObservationFilter
 from .permissions import IsAdminOrReadOnly
 
+ISSUE_FILTERS = ("severity", "rule", "indicator", "source", "sex", "classif1", "classif2", "time")
+
 
 class TableViewSet(viewsets.ReadOnlyModelViewSet):
     """The standard tables with the code list of each dimension (public)."""
@@ -184,13 +186,14 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         responses=s.ValidationIssueSerializer(many=True),
-        parameters=[OpenApiParameter("severity", str), OpenApiParameter("rule", str)],
+        parameters=[OpenApiParameter(name, str) for name in ISSUE_FILTERS],
     )
     @action(detail=True)
     def issues(self, request, pk=None):
+        """The report; the key filters find the issues about one value (`sex`, `classif1`, `time`, ...)."""
         submission = self.get_object()
         issues = submission.issues.all()
-        for name in ("severity", "rule", "indicator"):
+        for name in ISSUE_FILTERS:
             if request.query_params.get(name):
                 issues = issues.filter(**{name: request.query_params[name]})
         page = self.paginate_queryset(issues)
