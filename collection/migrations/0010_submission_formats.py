@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0008_reminder_schedule'),
+        ('collection', '0009_issue_key'),
     ]
 
     operations = [
