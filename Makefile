@@ -22,10 +22,13 @@ run: db
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 	DEBUG=$${DEBUG:-true} VENV=$(VENV) scripts/run-portal
 
-# The browser test drives Debian's chromium (Playwright never downloads a browser here).
+# The browser test drives Debian's chromium (Playwright never downloads a browser here); the .ods tests save
+# files with Debian's LibreOffice, as focal points do.
 browser:
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
 	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will be skipped"; }
+	@test -x /usr/bin/soffice || { echo "Installing Debian's LibreOffice Calc for the .ods tests"; \
+	  (apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui >/dev/null) || echo "LibreOffice not installed: .ods tests will be skipped"; }
 
 test: setup browser
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -15,6 +15,7 @@ from .audit import audit_record
 from .errors import NotAllowed, PortalError, WrongState
 from .models import AuditAction, Country, Review, Round, Submission, SubmissionEvent
 from .rounds import round_upload_check
+from .validation.readers import upload_format
 
 logger = logging.getLogger(__name__)
 S = Submission.Status
@@ -29,8 +30,6 @@ TRANSITIONS: dict[str, set[str]] = {
     S.APPROVED: {S.PUBLISHED},
     S.PUBLISHED: set(),
 }
-
-ZIP_MAGIC = b"PK\x03\x04"
 
 # The audit entry each move records; every other move is a plain status change.
 AUDIT_ACTIONS = {
@@ -94,10 +93,6 @@ def submission_move(
     return submission
 
 
-def _detect_format(head: bytes) -> str:
-    return Submission.Format.XLSX if head.startswith(ZIP_MAGIC) else Submission.Format.CSV
-
-
 def submission_upload(*, user, round: Round, country: Country, uploaded_file: UploadedFile) -> Submission:
     """Keep the file, record it as received and queue its validation; answers at once."""
     if not access.upload_countries(user).filter(pk=country.pk).exists():
@@ -108,12 +103,9 @@ def submission_upload(*, user, round: Round, country: Country, uploaded_file: Up
         raise PortalError(f"The file is larger than the {limit} MB limit.")
 
     digest = hashlib.sha256()
-    head = b""
     for chunk in uploaded_file.chunks():
-        if not head:
-            head = chunk[:8]
         digest.update(chunk)
-    uploaded_file.seek(0)
+    file_format = upload_format(uploaded_file)  # by content, so the waiting page already says what it is
     name = uploaded_file.name.rsplit("/", 1)[-1][:200] or "upload"
     with transaction.atomic():
         submission = Submission(
@@ -122,7 +114,7 @@ def submission_upload(*, user, round: Round, country: Country, uploaded_file: Up
             original_filename=name,
             sha256=digest.hexdigest(),
             size=uploaded_file.size,
-            file_format=_detect_format(head),
+            file_format=file_format,
             uploaded_by=user,
         )
         submission.file.save(name, uploaded_file, save=False)

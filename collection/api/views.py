@@ -212,10 +212,11 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         answers = submission.explanations.select_related("author")
         return Response(s.WarningExplanationSerializer(answers, many=True).data)
 
-    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY, 409: OpenApiTypes.OBJECT})
     @action(detail=True)
     def annotated(self, request, pk=None):
-        """The uploaded file with every issue highlighted on its cell and listed on a first sheet (XLSX)."""
+        """The uploaded file with every issue highlighted on its cell and listed on a first sheet, as XLSX also
+        for an ODS or CSV upload; 409 with the reason while it is checked or when the file could not be read."""
         submission = self.get_object()
         if submission.validated_at is None:
             raise WrongState("The file is still being checked; the annotated copy follows the report.")

@@ -35,9 +35,14 @@ class Submission(models.Model):
     Status = SubmissionStatus
 
     class Format(models.TextChoices):
+        """What the uploaded file is, told by its content at upload (never by its name)."""
+
         CSV = "csv", "CSV (long layout)"
         XLSX = "xlsx", "XLSX (long layout)"
-        WORKBOOK = "workbook", "ILMS workbook"
+        ODS = "ods", "ODS (long layout)"
+        WORKBOOK = "workbook", "Standard workbook (XLSX)"
+        WORKBOOK_ODS = "workbook_ods", "Standard workbook (ODS)"
+        OTHER = "other", "Unsupported file"
 
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="submissions")
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="submissions")
@@ -45,7 +50,7 @@ class Submission(models.Model):
     original_filename = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField(default=0)
-    file_format = models.CharField(max_length=10, choices=Format.choices)
+    file_format = models.CharField(max_length=20, choices=Format.choices)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)

@@ -1,6 +1,7 @@
-"""Readers that turn an uploaded long-layout file (CSV or XLSX) into one polars frame of text columns.
+"""Readers that turn an uploaded long-layout file (CSV, XLSX or ODS) into one polars frame of text columns.
 
-Every value stays text here, with `_row` the line in the file (header = row 1); the checks parse and judge.
+What a file is comes from its bytes, never its name (`upload_format`). Every value stays text here, with
+`_row` the line in the file (header = row 1); the checks parse and judge.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 from python_calamine import CalamineWorkbook
 
+from ..models import Submission
 from ..models.layout import LAYOUT_COLUMNS
 
 # Every column of the long layout may appear; these must (an empty classif2 or obs_status may be left out).
@@ -23,6 +26,9 @@ ROW = "_row"
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+HEAD_BYTES = 4096
+F = Submission.Format
 MAX_UNPACKED_BYTES = 1536 * 2**20  # an XLSX of a few MB cannot honestly unpack to more (zip bombs do)
 
 
@@ -50,6 +56,7 @@ class LongTable:
     problems: list[dict] = field(default_factory=list)  # issues found while reading (rule, message, sheet, cell)
     sources: list[dict] = field(default_factory=list)  # source metadata read from a workbook's Sources sheet
     identity: dict = field(default_factory=dict)  # a workbook's template version, round and country
+    file_format: str = ""  # the Submission.Format the file was read as
 
 
 def _normalise_header(names: list[str]) -> tuple[list[str], list[str]]:
@@ -103,17 +110,31 @@ def _decode(data: bytes) -> tuple[bytes, list[str]]:
         ]
 
 
+def _unsupported(head: bytes) -> str | None:
+    """Why a file that is neither CSV, XLSX nor ODS cannot be read, saying what to save it as instead."""
+    if head.startswith(OLE2_MAGIC):
+        return "This is an old Excel 97-2003 (.xls) workbook. Save it as .xlsx or as CSV UTF-8 and upload it again."
+    if head.startswith(ZIP_MAGIC):
+        return (
+            "This is a ZIP archive but not a spreadsheet (.xlsx or .ods). Upload the standard workbook, or the "
+            "long layout as CSV, XLSX or ODS."
+        )
+    if b"<office:document" in head and ODS_MIMETYPE in head:
+        return (
+            "This is a flat OpenDocument spreadsheet (.fods), which the portal does not read. In LibreOffice, "
+            "save it as ODF Spreadsheet (.ods) or Excel 2007-365 (.xlsx) and upload it again."
+        )
+    if b"\x00" in head:
+        return "The file is not a CSV text file (it contains binary data). Upload the long layout as CSV, XLSX or ODS."
+    return None
+
+
 def read_csv(path: Path) -> LongTable:
     """A CSV as Excel and other tools write it: UTF-8 with or without BOM, comma or semicolon, CRLF or LF."""
     raw = Path(path).read_bytes()
-    if raw.startswith(OLE2_MAGIC):
-        raise UnreadableFile(
-            "This is an old Excel 97-2003 (.xls) workbook. Save it as .xlsx or as CSV UTF-8 and upload it again."
-        )
-    if b"\x00" in raw[:4096]:
-        raise UnreadableFile(
-            "The file is not a CSV text file (it contains binary data). Upload the long layout as CSV or XLSX."
-        )
+    refusal = _unsupported(raw[:HEAD_BYTES])
+    if refusal:
+        raise UnreadableFile(refusal)
     data, notes = _decode(raw)
     if not data.strip():
         raise UnreadableFile("The file is empty. It needs a header row and one row per observation.")
@@ -152,7 +173,7 @@ def read_csv(path: Path) -> LongTable:
 
 
 def _cell_text(value: object) -> str | None:
-    """Excel cells as the text a person typed: 2024.0 is "2024", dates are ISO, empty is None."""
+    """Spreadsheet cells as the text a person typed: 2024.0 is "2024", dates are ISO, empty is None."""
     if type(value) is str:  # most cells: checked first, the reader calls this for every cell
         return value or None
     if value is None:
@@ -160,14 +181,22 @@ def _cell_text(value: object) -> str | None:
     if isinstance(value, bool):
         return str(value).upper()
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        # 15 significant digits, what a spreadsheet holds and shows: a binary artefact such as 2.4000000000000004
+        # (Excel's cached formula results; LibreOffice writes the same cell as 2.4) reads as typed.
+        return str(int(value)) if value.is_integer() else f"{value:.15g}"
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     return str(value)
 
 
+def _damaged(exc: Exception) -> UnreadableFile:
+    return UnreadableFile(
+        f"The file could not be opened as an Excel workbook ({exc}). Save it again as .xlsx or .ods and re-upload."
+    )
+
+
 def read_xlsx(path: Path) -> LongTable:
-    """The first sheet of an XLSX workbook in the long layout (read with python-calamine)."""
+    """The first sheet of an XLSX or ODS workbook in the long layout (python-calamine reads both alike)."""
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         if not workbook.sheet_names:
@@ -176,9 +205,7 @@ def read_xlsx(path: Path) -> LongTable:
     except UnreadableFile:
         raise
     except Exception as exc:  # calamine raises its own error types for damaged archives
-        raise UnreadableFile(
-            f"The file could not be opened as an Excel workbook ({exc}). Save it again as .xlsx and re-upload."
-        ) from exc
+        raise _damaged(exc) from exc
     if not rows or not any(_cell_text(v) for v in rows[0]):
         raise UnreadableFile("The first sheet is empty: row 1 must hold the column names of the long layout.")
     header = [_cell_text(v) or "" for v in rows[0]]
@@ -194,33 +221,85 @@ def read_xlsx(path: Path) -> LongTable:
     return _frame_from_columns(header, frame)
 
 
+def _is_ods(archive: zipfile.ZipFile) -> bool:
+    """An OpenDocument spreadsheet says so in its `mimetype` member (read no further than that text)."""
+    if "mimetype" not in archive.namelist():
+        return False
+    with archive.open("mimetype") as member:
+        return member.read(len(ODS_MIMETYPE) + 2).strip() == ODS_MIMETYPE
+
+
+def _archive_format(archive: zipfile.ZipFile) -> str:
+    """An archive's format by its members: ODS by its `mimetype`, XLSX by its `xl/` parts."""
+    from ..workbook.parse import is_standard_workbook
+
+    if _is_ods(archive):
+        spreadsheet = (F.ODS, F.WORKBOOK_ODS)
+    elif any(n.startswith("xl/") for n in archive.namelist()):
+        spreadsheet = (F.XLSX, F.WORKBOOK)
+    else:
+        return F.OTHER
+    if sum(item.file_size for item in archive.infolist()) > MAX_UNPACKED_BYTES:
+        return spreadsheet[0]  # not searched: reading refuses it for its size
+    return spreadsheet[1] if is_standard_workbook(archive) else spreadsheet[0]
+
+
+def upload_format(fh: BinaryIO) -> str:
+    """What an upload is by its content (a Submission.Format value): the name may say anything. A ZIP that
+    cannot be opened counts as XLSX, so that reading it says it is damaged."""
+    fh.seek(0)
+    head = fh.read(HEAD_BYTES)
+    try:
+        if not head.startswith(ZIP_MAGIC):
+            return F.OTHER if _unsupported(head) else F.CSV
+        try:
+            with zipfile.ZipFile(fh) as archive:
+                return _archive_format(archive)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, KeyError, ValueError):
+            return F.XLSX
+    finally:
+        fh.seek(0)
+
+
+def _is_macro(name: str) -> bool:
+    """An XLSX's VBA project, or an ODS's Basic module or script (not the empty library indexes it may keep)."""
+    if name.lower().endswith("vbaproject.bin"):
+        return True
+    return name.startswith(("Basic/", "Scripts/")) and not name.endswith(("/", "script-lc.xml", "script-lb.xml"))
+
+
+def _check_archive(archive: zipfile.ZipFile) -> None:
+    """Refuse, before reading, a workbook with macros or one that unpacks to more than any honest file."""
+    if any(_is_macro(n) for n in archive.namelist()):
+        raise UnreadableFile(
+            "This workbook contains macros (.xlsm, or an .ods with macros). For security the portal does not "
+            "accept macro-enabled files: save it as an Excel Workbook (.xlsx) or an .ods without macros and "
+            "upload it again.",
+            rule="file.macro",
+        )
+    unpacked = sum(item.file_size for item in archive.infolist())
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise UnreadableFile(
+            f"This workbook unpacks to {unpacked // 2**20:,} MB, more than the portal reads "
+            f"({MAX_UNPACKED_BYTES // 2**20:,} MB). Split it, or upload the long layout as CSV.",
+            rule="file.too_large",
+        )
+
+
 def read_upload(path: Path) -> LongTable:
-    """Read an upload by what it is: the standard workbook, a long-layout XLSX, or a long-layout CSV."""
-    from ..workbook.parse import is_standard_workbook, read_workbook
+    """Read an upload by what it is: the standard workbook (XLSX or ODS), a long-layout XLSX or ODS, or a
+    long-layout CSV; anything else ends as one clear error."""
+    from ..workbook.parse import read_workbook
 
     with open(path, "rb") as fh:
-        head = fh.read(4)
-    if head != ZIP_MAGIC:
-        return read_csv(path)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if any(n.lower().endswith("vbaproject.bin") for n in names):
-                raise UnreadableFile(
-                    "This workbook contains macros (.xlsm). For security the portal does not accept macro-enabled "
-                    "files: save it as an Excel Workbook (.xlsx) and upload it again.",
-                    rule="file.macro",
-                )
-            unpacked = sum(item.file_size for item in archive.infolist())
-            if unpacked > MAX_UNPACKED_BYTES:
-                raise UnreadableFile(
-                    f"This workbook unpacks to {unpacked // 2**20:,} MB, more than the portal reads "
-                    f"({MAX_UNPACKED_BYTES // 2**20:,} MB). Split it, or upload the long layout as CSV.",
-                    rule="file.too_large",
-                )
-            standard = is_standard_workbook(archive)
-    except zipfile.BadZipFile as exc:
-        raise UnreadableFile(
-            f"The file could not be opened as an Excel workbook ({exc}). Save it again as .xlsx and re-upload."
-        ) from exc
-    return read_workbook(path) if standard else read_xlsx(path)
+        file_format = upload_format(fh)
+        if file_format in {F.XLSX, F.ODS, F.WORKBOOK, F.WORKBOOK_ODS}:
+            try:
+                with zipfile.ZipFile(fh) as archive:
+                    _check_archive(archive)
+            except zipfile.BadZipFile as exc:
+                raise _damaged(exc) from exc
+    readers = {F.WORKBOOK: read_workbook, F.WORKBOOK_ODS: read_workbook, F.XLSX: read_xlsx, F.ODS: read_xlsx}
+    table = readers.get(file_format, read_csv)(path)  # read_csv refuses the other kinds, each in its words
+    table.file_format = file_format
+    return table

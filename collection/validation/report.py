@@ -307,7 +307,7 @@ def submission_validate(*, submission_id: int) -> Submission | None:
             submission=submission,
             to=Submission.Status.VALID if valid else Submission.Status.INVALID,
             extra={
-                "file_format": Submission.Format.WORKBOOK if is_workbook else submission.file_format,
+                "file_format": table.file_format if table is not None else submission.file_format,
                 "indicators": result.indicators,
                 "row_count": result.row_count,
                 "observation_count": result.observation_count,

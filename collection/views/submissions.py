@@ -32,7 +32,7 @@ from ..submissions import (
     submission_submit,
     submission_upload,
 )
-from ..workbook.annotate import annotated_filename, annotated_workbook
+from ..workbook.annotate import NoAnnotatedCopy, annotated_filename, annotated_workbook
 from .reporting import XLSX
 
 
@@ -166,11 +166,15 @@ def submission_file(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 def submission_annotated(request: HttpRequest, pk: int) -> HttpResponse:
-    """The uploaded file with every issue highlighted on its cell."""
+    """The uploaded file with every issue highlighted on its cell; back to the report when there is none."""
     submission = _visible(request, pk)
     if submission.validated_at is None:
         raise Http404("The file is still being checked.")
-    return annotated_response(submission)
+    try:
+        return annotated_response(submission)
+    except NoAnnotatedCopy as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("submission_detail", args=[submission.pk]) + "#report")
 
 
 @require_POST

@@ -1,10 +1,13 @@
 """The focal point's own file back, with every issue on its cell: red for errors, amber for warnings,
-the message in a comment, and a first sheet listing every issue with a link to its cell."""
+the message in a comment, and a first sheet listing every issue with a link to its cell.
+
+The copy is always an XLSX: an ODS or a CSV is laid cell for cell into a new workbook first."""
 
 from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections import defaultdict
 
 from openpyxl import Workbook, load_workbook
@@ -12,27 +15,71 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
+from ..errors import WrongState
 from ..models import Submission, ValidationIssue
-from ..validation.readers import _decode
+from ..validation.readers import _decode, upload_format
 from .build import link_to, text_cell
 
+logger = logging.getLogger(__name__)
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
 ISSUES_SHEET = "Issues"
 
 
-def _load(submission: Submission) -> Workbook:
-    """Open the stored file as a workbook whatever its name says (a file object skips openpyxl's name check)."""
-    with submission.file.open("rb") as fh:
-        return load_workbook(io.BytesIO(fh.read()))
+WORKBOOKS = {Submission.Format.WORKBOOK, Submission.Format.WORKBOOK_ODS}  # issues placed by sheet and cell
+NOT_READ = ("file.unreadable", "file.macro", "file.too_large", "file.internal_error")  # the file as a whole
 
 
-def _long_layout_book(submission: Submission) -> Workbook:
-    """The uploaded long-layout file as a workbook: an XLSX as it is, a CSV laid into a sheet cell for cell."""
-    if submission.file_format == Submission.Format.XLSX:
-        return _load(submission)
-    with submission.file.open("rb") as fh:
-        text, _ = _decode(fh.read())
+class NoAnnotatedCopy(WrongState):
+    """The file was never read (or cannot be rebuilt), so there are no cells to mark; the report says why."""
+
+
+def _converted(content: bytes) -> Workbook:
+    """A spreadsheet openpyxl cannot open (an ODS) as an XLSX: every sheet, value for value, on the same cells
+    (calamine reads from A1), hidden sheets hidden, text kept as text."""
+    source = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    book = Workbook()
+    book.remove(book.active)
+    for meta in source.sheets_metadata:
+        sheet = book.create_sheet(meta.name)
+        if meta.visible != SheetVisibleEnum.Visible:
+            sheet.sheet_state = "hidden"
+        for r, row in enumerate(source.get_sheet_by_name(meta.name).to_python(skip_empty_area=False), start=1):
+            for c, value in enumerate(row, start=1):
+                if value != "":
+                    text_cell(sheet, r, c, value)
+    return book
+
+
+def _book(submission: Submission) -> tuple[Workbook, str]:
+    """The stored file as a workbook, and what it is by its content (the stored format of an old row may
+    predate ODS): an XLSX as it is, an ODS converted, a CSV laid into a sheet cell for cell."""
+    if submission.issues.filter(rule__in=NOT_READ).exists():
+        raise NoAnnotatedCopy(
+            "This file could not be read, so there is no copy with the problems marked: the report says why "
+            "and what to upload instead."
+        )
+    try:
+        with submission.file.open("rb") as fh:
+            content = fh.read()
+        file_format = upload_format(io.BytesIO(content))
+        if file_format == Submission.Format.CSV:
+            return _csv_book(content), file_format
+        try:  # a file object skips openpyxl's check of the name
+            return load_workbook(io.BytesIO(content)), file_format
+        except Exception:  # an ODS, or an XLSX that openpyxl refuses but calamine read
+            return _converted(content), file_format
+    except Exception as exc:
+        logger.exception("annotated copy of submission %s could not be built", submission.pk)
+        raise NoAnnotatedCopy(
+            "The portal could not rebuild your file to mark the problems on it; the report lists them all."
+        ) from exc
+
+
+def _csv_book(content: bytes) -> Workbook:
+    """A long-layout CSV as a workbook, laid into a sheet cell for cell."""
+    text, _ = _decode(content)
     lines = text.decode("utf-8").splitlines()
     delimiter = max((",", ";", "\t"), key=lines[0].count) if lines else ","
     book = Workbook()
@@ -56,14 +103,14 @@ def _long_layout_cells(sheet: Worksheet, issues: list[ValidationIssue]) -> dict[
 
 
 def annotated_workbook(submission: Submission) -> bytes:
-    """The annotated copy of the submission's file (the long layout's CSV comes back as XLSX)."""
+    """The annotated copy of the submission's file, as XLSX whatever was uploaded; NoAnnotatedCopy when the file
+    was never read."""
+    book, file_format = _book(submission)
     issues = list(submission.issues.order_by("severity", "id"))
-    if submission.file_format == Submission.Format.WORKBOOK:
-        book = _load(submission)
+    if file_format in WORKBOOKS:
         cells = {i.pk: i.cell for i in issues if i.cell}
         sheets = {i.pk: i.sheet for i in issues if i.cell}
     else:
-        book = _long_layout_book(submission)
         data = book.worksheets[0]
         cells = _long_layout_cells(data, issues)
         sheets = dict.fromkeys(cells, data.title)

@@ -27,11 +27,22 @@ SPACES = re.compile(r"[\s\u00a0\u202f]")
 
 
 def is_standard_workbook(archive: zipfile.ZipFile) -> bool:
-    """True when the archive is a workbook the portal made (it carries the hidden identity sheet)."""
-    try:
-        return f'name="{IDENTITY_SHEET}"'.encode() in archive.read("xl/workbook.xml")
-    except KeyError:
+    """True when the archive (XLSX or ODS) is a workbook the portal made: it carries the hidden identity sheet.
+
+    An XLSX names its sheets in `xl/workbook.xml`; an ODS only in `content.xml`, sheets and cells together,
+    so that one is searched as a stream (the identity sheet comes last) rather than read whole."""
+    marker = f'name="{IDENTITY_SHEET}"'.encode()  # also matches the ODS's table:name="_ilms"
+    names = archive.namelist()
+    member = next((n for n in ("xl/workbook.xml", "content.xml") if n in names), None)
+    if member is None:
         return False
+    with archive.open(member) as fh:
+        tail = b""
+        while chunk := fh.read(1 << 20):
+            if marker in tail + chunk:
+                return True
+            tail = chunk[-len(marker) :]
+    return False
 
 
 def cell_value(value: object) -> str | None:
@@ -186,7 +197,9 @@ def read_workbook(path: Path) -> LongTable:
     except UnreadableFile:
         raise
     except Exception as exc:  # calamine's own errors for damaged archives
-        raise UnreadableFile(f"The workbook could not be read ({exc}). Save it again as .xlsx and re-upload.") from exc
+        raise UnreadableFile(
+            f"The workbook could not be read ({exc}). Save it again as .xlsx or .ods and re-upload."
+        ) from exc
     frame = pl.DataFrame(
         out, schema={ROW: pl.UInt32, "_sheet": pl.String, "_cell": pl.String, **{c: pl.String for c in LAYOUT_COLUMNS}}
     )
