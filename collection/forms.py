@@ -17,9 +17,10 @@ class UploadForm(forms.Form):
     )
     country = forms.ModelChoiceField(queryset=Country.objects.none(), empty_label=None)
     file = forms.FileField(
-        help_text="The long layout (ILOSTAT columns: ref_area, indicator, source, sex, classif1, classif2, time, "
-        "obs_value, obs_status, note) as CSV (UTF-8, comma or semicolon) or XLSX (first sheet).",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.txt,text/csv"}),
+        help_text="The standard workbook as saved by Excel (.xlsx) or LibreOffice (.ods), or the long layout "
+        "(ILOSTAT columns: ref_area, indicator, source, sex, classif1, classif2, time, obs_value, obs_status, note) "
+        "as CSV (UTF-8, comma or semicolon), XLSX or ODS (first sheet).",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.ods,.csv,.txt,text/csv"}),
     )
 
     def __init__(self, *args, user, **kwargs) -> None:

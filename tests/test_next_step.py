@@ -91,3 +91,10 @@ def test_the_upload_form_links_no_page_the_user_cannot_open(as_role, open_round)
     page = as_role("fp_tha").get(f"/submissions/new/?round={open_round.pk}&country=MYS").content.decode()
     assert "/MYS/" not in page and 'on the <a href="/">home page</a>' in page
     assert as_role("fp_tha").get("/submissions/new/?round=abc&country=THA").status_code == 200
+
+
+def test_the_file_picker_offers_the_files_spreadsheet_programs_save(as_role, open_round):
+    """A LibreOffice user's .ods must be selectable in the browser's file dialog, as the portal reads it."""
+    page = as_role("fp_tha").get(f"/submissions/new/?round={open_round.pk}&country=THA").content.decode()
+    accept = page.split('accept="', 1)[1].split('"', 1)[0].split(",")
+    assert {".xlsx", ".ods", ".csv"} <= set(accept)
