@@ -18,12 +18,35 @@ HISTORY_ROUND = "ILMS 2025"
 HISTORY_YEARS = [2021, 2022, 2023, 2024]
 
 
+# Demo people have names, as real ones do: pages and e-mails greet them by name.
+DEMO_NAMES = {
+    "admin": "Ana Reyes",
+    "reviewer": "Kenji Morita",
+    "BRN": "Nurul Hasanah",
+    "KHM": "Sokha Chan",
+    "IDN": "Siti Rahayu",
+    "LAO": "Khamla Phommachanh",
+    "MYS": "Aisyah Rahman",
+    "MMR": "Thandar Aung",
+    "PHL": "Maria Santos",
+    "SGP": "Tan Wei Ling",
+    "THA": "Somchai Suksawat",
+    "VNM": "Nguyen Thi Lan",
+}
+
+
 @transaction.atomic
 def demo_users() -> list[tuple[str, str, str]]:
     """Create the demo users; returns (username, password, role) for printing."""
     logins = [("admin", DEMO_PASSWORD, "admin"), ("reviewer", DEMO_PASSWORD, "reviewer")]
-    user_create_or_update(username="admin", role=Role.ADMIN, email="admin@example.org", password=DEMO_PASSWORD)
-    user_create_or_update(username="reviewer", role=Role.REVIEWER, email="reviewer@example.org", password=DEMO_PASSWORD)
+    for username, role in (("admin", Role.ADMIN), ("reviewer", Role.REVIEWER)):
+        user_create_or_update(
+            username=username,
+            role=role,
+            email=f"{username}@example.org",
+            password=DEMO_PASSWORD,
+            name=DEMO_NAMES[username],
+        )
     for country in Country.objects.order_by("iso3"):
         username = f"fp_{country.iso3.lower()}"
         user_create_or_update(
@@ -32,6 +55,7 @@ def demo_users() -> list[tuple[str, str, str]]:
             countries=[country.iso3],
             email=f"{username}@example.org",
             password=DEMO_PASSWORD,
+            name=DEMO_NAMES.get(country.iso3, ""),
         )
         logins.append((username, DEMO_PASSWORD, f"focal point, {country.name}"))
     return logins

@@ -76,6 +76,9 @@ def test_seed_demo_creates_logins_and_an_open_round(catalogue, capsys):
     round_ = Round.objects.get(status="open")
     assert round_.countries.count() == 10 and round_.tables.count() == 16
     assert users.get(username="fp_vnm").profile.countries.get().iso3 == "VNM"
+    # Demo people have names, so pages and e-mails greet them as real ones ("Dear Somchai Suksawat,").
+    assert not users.filter(first_name="").exists()
+    assert users.get(username="fp_tha").get_full_name() == "Somchai Suksawat"
     # A published history, once: the workspace, the public pages and the workbooks have something to show.
     assert out.count("Published") == 1
     assert Round.objects.get(name="ILMS 2025").status == "closed"
