@@ -181,3 +181,21 @@ def test_publishing_twice_publishes_once(focal_point, reviewer, open_round):
     assert observations_publish(submission_id=submission.pk) is None
     assert Release.objects.count() == 1
     assert Observation.objects.count() == submission.observation_count
+
+
+def test_history_lists_only_real_changes(as_role, focal_point, reviewer, open_round):
+    """Sent three times, changed once: two versions, not three, and no '+0' change."""
+    content = factories.sample_csv(years=(2024,))
+    publish(focal_point, reviewer, open_round, content)
+    publish(focal_point, reviewer, open_round, content)
+    _, release = publish(focal_point, reviewer, open_round, edited(content, flag_break))
+    response = as_role("reviewer").get(f"/observations/{current().pk}/history/")
+    history = response.context["history"]
+    assert [v.observation.release_id for v in history.versions] == [release.pk, release.pk - 2]
+    page = response.content.decode()
+    assert "<dt>Versions</dt><dd>2</dd>" in page and page.count("Earlier value") == 1
+    assert "the same value as the earlier one, with another flag or note" in page  # the flag changed, not the value
+    assert "against the earlier value" not in page
+    other = Observation.objects.get(is_current=True, **{**FORP_TOTAL, "sex": "SEX_F"})
+    page = as_role("reviewer").get(f"/observations/{other.pk}/history/").content.decode()
+    assert "<dt>Versions</dt><dd>1</dd>" in page and "against the earlier value" not in page
