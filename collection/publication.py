@@ -34,8 +34,11 @@ def observations_publish(*, submission_id: int) -> Release | None:
     key_match = " AND ".join(f"o.{q(c)} = s.{q(c)}" for c in KEY_COLUMNS)
     # Every column is NOT NULL (an empty flag or note is ''), so a plain comparison is null-safe here.
     changed = "(" + " OR ".join(f"o.{q(c)} <> s.{q(c)}" for c in VALUE_COLUMNS) + ")"
-    # The approval that made a current value against this one: (time, review id), the id breaking a tie.
-    approved = "(r.approved_at, COALESCE(r.approval_id, 0)) {} (me.approved_at, me.approval_id)"
+    # The approval that made a current value against this one: (time, review id), the id breaking a tie. A
+    # release made without one (migration 0011 filled in the earlier ones) counts from its publication.
+    approved = (
+        "(COALESCE(r.approved_at, r.published_at), COALESCE(r.approval_id, 0)) {} (me.approved_at, me.approval_id)"
+    )
     columns = KEY_COLUMNS + VALUE_COLUMNS
     column_list = ", ".join(q(c) for c in columns)
     staged_columns = ", ".join(f"s.{q(c)}" for c in columns)
