@@ -548,5 +548,8 @@ def test_a_reviewer_filters_the_log_and_opens_a_value_history(page, live_server,
     page.goto(f"{live_server.url}/observations/{current.pk}/history/")
     assert page.locator("section.obs-version").count() == 2
     shot(page, "5-observation-history")
+    page.goto(f"{live_server.url}/")
+    assert "revised, 0 unchanged" in page.locator("text=Latest publications >> xpath=..").inner_text()
+    shot(page, "5-home-latest-publications")
     # Under Playwright's event loop the ORM used a connection of its own: close it before the database goes.
     connections.close_all()

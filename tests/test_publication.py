@@ -199,3 +199,13 @@ def test_history_lists_only_real_changes(as_role, focal_point, reviewer, open_ro
     other = Observation.objects.get(is_current=True, **{**FORP_TOTAL, "sex": "SEX_F"})
     page = as_role("reviewer").get(f"/observations/{other.pk}/history/").content.decode()
     assert "<dt>Versions</dt><dd>1</dd>" in page and "against the earlier value" not in page
+
+
+def test_home_page_counts_new_revised_and_unchanged(client, focal_point, reviewer, open_round):
+    content = factories.sample_csv(years=(2024,))
+    first, _ = publish(focal_point, reviewer, open_round, content)
+    publish(focal_point, reviewer, open_round, edited(content, flag_break))
+    page = client.get("/").content.decode()
+    n = first.observation_count
+    assert f"{n} observations (0 new, 1 revised, {n - 1} unchanged)" in page
+    assert f"{n} observations ({n} new, 0 revised, 0 unchanged)" in page

@@ -33,7 +33,7 @@ def signed(value: Decimal | float | None, decimals: int = 1) -> str:
     if value is None:
         return "—"
     if isinstance(value, Decimal):
-        return f"{value_exact(value):+,f}"
+        return f"{value_exact(value):+,f}" if value else "0"
     return f"{value:+,.{decimals}f}"
 
 
