@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from .models import Country, Role, Round, Submission
@@ -65,6 +65,15 @@ def visible_rounds(user: User) -> QuerySet[Round]:
         return Round.objects.all()
     countries = user_countries(user)
     return Round.objects.exclude(status=Round.Status.DRAFT).filter(countries__in=countries).distinct()
+
+
+def upload_rounds(user: User) -> QuerySet[Round]:
+    """Rounds an upload may name: those the user sees, and the drafts of the countries they upload for (the
+    upload is then refused with the round's own reason); any other round is unknown to them."""
+    if is_admin(user):
+        return Round.objects.all()
+    drafts = Round.objects.filter(status=Round.Status.DRAFT, countries__in=upload_countries(user))
+    return Round.objects.filter(Q(pk__in=visible_rounds(user).values("pk")) | Q(pk__in=drafts.values("pk")))
 
 
 def sees_country(user: User, iso3: str) -> bool:

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -332,7 +332,7 @@ def observation_visible(user, pk: int) -> Observation:
 
 def observation_versions(*, user, pk: int) -> History:
     """Every version of the value's key, the current one first, with its file row, uploader, approver and
-    comment, the focal point's answers to the row's warnings, and the submission's audit trail.
+    comment, the focal point's answers to the warnings about the value, and the submission's audit trail.
     A version exists only where a value, flag or note changed (publication writes none for a value sent again),
     and versions are in the order of their approvals, which is also the order of a publication that ran late.
     A key has a handful of versions, so each is read as an object."""
@@ -348,12 +348,15 @@ def observation_versions(*, user, pk: int) -> History:
         submission_id__in=submission_ids, decision=Review.Decision.APPROVE
     ).select_related("reviewer"):
         approvals.setdefault(review.submission_id, review)  # newest first by the model's ordering
-    rows = Q()
-    for v in versions:
-        rows |= Q(submission_id=v.submission_id, row=v.source_row)
-    warnings: dict[tuple[int, int], list[ValidationIssue]] = {}
-    for issue in ValidationIssue.objects.filter(rows, severity=ValidationIssue.Severity.WARNING):
-        warnings.setdefault((issue.submission_id, issue.row), []).append(issue)
+    # Every version has the same key, so the warnings about it are found by key (never by row: a workbook's
+    # sheets share row numbers, and a row holds several values).
+    warnings: dict[int, list[ValidationIssue]] = {}
+    for issue in ValidationIssue.objects.filter(
+        submission_id__in=submission_ids,
+        severity=ValidationIssue.Severity.WARNING,
+        **{c: getattr(asked, c) for c in KEY_COLUMNS if c != "ref_area"},
+    ):
+        warnings.setdefault(issue.submission_id, []).append(issue)
     trail: dict[str, list[AuditEntry]] = {}
     for entry in AuditEntry.objects.filter(
         object_type="submission", object_id__in=[str(i) for i in submission_ids]
@@ -366,7 +369,7 @@ def observation_versions(*, user, pk: int) -> History:
     labels |= dict(Country.objects.filter(iso3=asked.ref_area).values_list("iso3", "name"))
     history = History(observation=asked, labels=labels)
     for v in versions:
-        issues = warnings.get((v.submission_id, v.source_row), [])
+        issues = warnings.get(v.submission_id, [])
         lookup = explanation_lookup(v.submission) if issues else {}
         answered = [(i, explanation_for(lookup, rule=i.rule, indicator=i.indicator, issue_id=i.pk)) for i in issues]
         history.versions.append(

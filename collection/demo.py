@@ -1,4 +1,5 @@
-"""Demo accounts and an open round, so that `make run` shows the whole path on a fresh machine."""
+"""Demo accounts, a published history and an open round, so that `make run` shows the whole path on a fresh
+machine. Rounds are run through the round service, as an admin runs them, so they carry their history."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 
 from .accounts import user_create_or_update
 from .models import Country, DataSource, Observation, Role, Round, TableDefinition
+from .rounds import round_move, round_save
 
 DEMO_PASSWORD = "ilms-demo-2026"
 DEMO_ROUND = "ILMS 2026"
@@ -18,8 +19,8 @@ HISTORY_YEARS = [2021, 2022, 2023, 2024]
 
 
 @transaction.atomic
-def demo_seed() -> list[tuple[str, str, str]]:
-    """Create the demo users and the open demo round; returns (username, password, role) for printing."""
+def demo_users() -> list[tuple[str, str, str]]:
+    """Create the demo users; returns (username, password, role) for printing."""
     logins = [("admin", DEMO_PASSWORD, "admin"), ("reviewer", DEMO_PASSWORD, "reviewer")]
     user_create_or_update(username="admin", role=Role.ADMIN, email="admin@example.org", password=DEMO_PASSWORD)
     user_create_or_update(username="reviewer", role=Role.REVIEWER, email="reviewer@example.org", password=DEMO_PASSWORD)
@@ -33,26 +34,36 @@ def demo_seed() -> list[tuple[str, str, str]]:
             password=DEMO_PASSWORD,
         )
         logins.append((username, DEMO_PASSWORD, f"focal point, {country.name}"))
-    round_, created = Round.objects.get_or_create(
-        name=DEMO_ROUND,
-        defaults={
-            "reference_years": [2024, 2025],
-            "deadline": dt.date(2027, 1, 31),
-            "status": Round.Status.OPEN,
-            "opens_on": dt.date(2026, 10, 1),
-            "opened_at": timezone.now(),
-        },
-    )
-    if created:
-        round_.countries.set(Country.objects.all())
-        round_.tables.set(TableDefinition.objects.all())
     return logins
+
+
+def _demo_round(name: str, years: list[int], deadline: dt.date, opens_on: dt.date | None = None) -> Round:
+    """A round of every country and table, created and opened by the demo admin through the round service, so
+    that its page and the audit log tell its history as for a round an admin ran."""
+    admin = get_user_model().objects.get(username="admin")
+    round_ = Round.objects.filter(name=name).first() or round_save(
+        user=admin,
+        name=name,
+        reference_years=years,
+        deadline=deadline,
+        opens_on=opens_on,
+        countries=list(Country.objects.values_list("iso3", flat=True)),
+        tables=list(TableDefinition.objects.values_list("indicator", flat=True)),
+    )
+    if round_.status == Round.Status.DRAFT:
+        round_move(user=admin, round_=round_, action="open")
+    return round_
+
+
+def demo_open_round() -> Round:
+    """The open demo round (once)."""
+    return _demo_round(DEMO_ROUND, [2024, 2025], dt.date(2027, 1, 31), opens_on=dt.date(2026, 10, 1))
 
 
 def demo_history() -> int:
     """Published years for every country (a closed earlier round), so that the reviewer's workspace, the
     public pages and the pre-filled workbook have a history to show. Runs once, in-process, on the real path:
-    upload, validate, describe, submit, approve, publish."""
+    open the round, upload, validate, describe, submit, approve, publish, close the round."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from .catalogue import table_specs
@@ -64,12 +75,7 @@ def demo_history() -> int:
 
     if Observation.objects.exists():
         return 0
-    round_, _ = Round.objects.get_or_create(
-        name=HISTORY_ROUND,
-        defaults={"reference_years": HISTORY_YEARS, "deadline": dt.date(2025, 12, 31), "status": Round.Status.OPEN},
-    )
-    round_.countries.set(Country.objects.all())
-    round_.tables.set(TableDefinition.objects.all())
+    round_ = _demo_round(HISTORY_ROUND, HISTORY_YEARS, dt.date(2025, 12, 31))
     specs = table_specs().values()
     users = get_user_model().objects
     ilo = users.get(username="reviewer")
@@ -89,7 +95,7 @@ def demo_history() -> int:
         submission_submit(user=focal_point, submission=submission)
         submission_approve(user=ilo, submission=submission, comment="Consistent with last year's series.")
         published += observations_publish(submission_id=submission.pk).observation_count
-    Round.objects.filter(pk=round_.pk).update(status=Round.Status.CLOSED, closed_at=timezone.now())
+    round_move(user=users.get(username="admin"), round_=round_, action="close")
     return published
 
 

@@ -150,11 +150,12 @@ class ComparedRows:
         return self.frame.height > 0
 
     def _objects(self, frame: pl.DataFrame) -> list[ComparedRow]:
-        issues = row_issues(self.submission, frame["row"].to_list())
+        keys = list(frame.select(KEY).iter_rows())
+        issues = row_issues(self.submission, keys)
         fields = [f for f in ComparedRow.__dataclass_fields__ if f != "issues"]
         return [
-            ComparedRow(**{f: r[f] for f in fields}, issues=issues.get(r["row"], []))
-            for r in frame.iter_rows(named=True)
+            ComparedRow(**{f: r[f] for f in fields}, issues=issues.get(key, []))
+            for key, r in zip(keys, frame.iter_rows(named=True), strict=True)
         ]
 
 
@@ -252,18 +253,42 @@ def _published_frame(submission: Submission, indicators: list[str], times: list[
     return frame.sort("release_id").group_by(KEY, maintain_order=True).last().drop("release_id")
 
 
-def row_issues(submission: Submission, rows: list[int]) -> dict[int, list[RowIssue]]:
-    """The issues of the given rows of the file, each with the focal point's answer when it has one."""
+def row_issues(submission: Submission, keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], list[RowIssue]]:
+    """The issues about the given values, matched by key (never by row: a workbook's sheets share row numbers
+    and a row holds several values), each with the focal point's answer when it has one."""
+    if not keys:
+        return {}
+    wanted = set(keys)
+    narrowed = {"indicator__in": {k[0] for k in wanted}, "time__in": {k[-1] for k in wanted}}
     answers = explanation_lookup(submission)
-    issues: dict[int, list[RowIssue]] = defaultdict(list)
-    for issue_id, row, severity, rule, message, indicator in (
-        ValidationIssue.objects.filter(submission=submission, row__in=rows)
+    issues: dict[tuple[str, ...], list[RowIssue]] = defaultdict(list)
+    for issue_id, severity, rule, message, *key in (
+        ValidationIssue.objects.filter(submission=submission, **narrowed)
         .order_by("severity", "id")
-        .values_list("id", "row", "severity", "rule", "message", "indicator")
+        .values_list("id", "severity", "rule", "message", *KEY)
     ):
-        answer = explanation_for(answers, rule=rule, indicator=indicator, issue_id=issue_id)
-        issues[row].append(RowIssue(severity, rule, message, answer.text if answer else ""))
+        if tuple(key) in wanted:
+            answer = explanation_for(answers, rule=rule, indicator=key[0], issue_id=issue_id)
+            issues[tuple(key)].append(RowIssue(severity, rule, message, answer.text if answer else ""))
     return issues
+
+
+def issue_keys(submission: Submission) -> pl.DataFrame:
+    """The key of every value the submission's issues are about, once each (a bulk read)."""
+    columns = ", ".join(KEY)
+    return read_frame(
+        f"SELECT DISTINCT {columns} FROM {connection.ops.quote_name(ValidationIssue._meta.db_table)} "
+        "WHERE submission_id = %s AND time IS NOT NULL",
+        [submission.pk],
+        {c: pl.String for c in KEY},
+    ).with_columns(pl.lit(True).alias("_has_issue"))
+
+
+def issues_beside_the_rows(*, submission: Submission, indicator: str) -> dict[str, list[ValidationIssue]]:
+    """The issues no value carries: those about the table as a whole, and those about the whole submission
+    (completeness, the file): each is shown where it belongs, never on a row."""
+    unplaced = submission.issues.filter(time__isnull=True).order_by("severity", "id")
+    return {"table": list(unplaced.filter(indicator=indicator)), "submission": list(unplaced.filter(indicator=None))}
 
 
 def submission_compare(*, submission: Submission) -> dict[str, TableComparison]:
@@ -282,9 +307,6 @@ def submission_compare(*, submission: Submission) -> dict[str, TableComparison]:
     times = staged["time"].unique().to_list()
     previous = [p for p in map(_previous_year, times) if p]
     published = _published_frame(submission, indicators, sorted(set(times) | set(previous)))
-    with_issues = set(
-        ValidationIssue.objects.filter(submission=submission, row__isnull=False).values_list("row", flat=True)
-    )
     before = (
         published.select(*KEY, "published")
         .with_columns(
@@ -308,6 +330,7 @@ def submission_compare(*, submission: Submission) -> dict[str, TableComparison]:
         .join(published, on=KEY, how="left")
         .join(before, on=KEY, how="left")
         .join(limits, on="indicator", how="left")
+        .join(issue_keys(submission), on=KEY, how="left")
         .with_columns(
             pl.when(revision)
             .then(pl.lit(Basis.REVISION))
@@ -323,7 +346,7 @@ def submission_compare(*, submission: Submission) -> dict[str, TableComparison]:
             .alias("outcome"),
             pl.when(revision).then(pl.col("time")).otherwise(pl.col("_before_time")).alias("published_time"),
             pl.coalesce("published", "_before").alias("published"),
-            pl.col("row").is_in(list(with_issues)).alias("_has_issue"),
+            pl.col("_has_issue").fill_null(False),
         )
         .with_columns(
             pl.when(pl.col("published") != 0)

@@ -188,16 +188,26 @@ def _shift(day: dt.date | None, years: int) -> dt.date | None:
         return day.replace(year=day.year + years, day=28)
 
 
+def round_free_name(name: str) -> str:
+    """`name` if no round has it yet (whatever the case), else the first free "name (2)", "name (3)"…"""
+    taken = {n.lower() for n in Round.objects.filter(name__istartswith=name).values_list("name", flat=True)}
+    candidate, number = name, 1
+    while candidate.lower() in taken:
+        number += 1
+        candidate = f"{name} ({number})"
+    return candidate
+
+
 def round_copy_defaults(source: Round | None, shift: int = 1) -> dict:
-    """What a copy of `source` proposes: the next name, its years and dates moved on by `shift` years, and
-    the same countries, tables and reminder days."""
+    """What a copy of `source` proposes: the next free name, its years and dates moved on by `shift` years,
+    and the same countries, tables and reminder days."""
     if source is None:
         return {}
     base = source.name.rstrip("0123456789 ").strip() or "ILMS"
     number = source.name[len(source.name.rstrip("0123456789")) :]
     return {
         **round_values(source),
-        "name": f"{base} {int(number) + shift}" if number else f"{source.name} (copy)",
+        "name": round_free_name(f"{base} {int(number) + shift}" if number else f"{source.name} (copy)"),
         "reference_years": [y + shift for y in source.reference_years],
         "opens_on": _shift(source.opens_on, shift),
         "deadline": _shift(source.deadline, shift),
@@ -207,6 +217,26 @@ def round_copy_defaults(source: Round | None, shift: int = 1) -> dict:
 def round_copy(*, user, source: Round, name: str, shift: int = 1) -> Round:
     """A new draft round like `source`, with its reference years and dates moved on by `shift` years."""
     return round_save(user=user, **{**round_copy_defaults(source, shift), "name": name})
+
+
+def rounds_latest(rounds: QuerySet[Round]) -> Round | None:
+    """The round asking for the latest reference years (the one a new round is copied from); among rounds
+    with the same years, the one created last."""
+    return max(rounds, key=lambda r: (max(r.reference_years or [0]), r.created_at, r.pk), default=None)
+
+
+def round_moves_between(current: str, target: str) -> list[str] | None:
+    """The shortest series of actions that takes a round from status `current` to `target`: [] when it is
+    there already, None when no series does (nothing goes back to draft, nothing leaves archived)."""
+    paths: dict[str, list[str]] = {current: []}
+    frontier = [current]
+    while frontier:
+        status = frontier.pop(0)
+        for action, (allowed, to, _) in MOVES.items():
+            if status in allowed and to not in paths:
+                paths[to] = [*paths[status], action]
+                frontier.append(to)
+    return paths.get(target)
 
 
 def round_move(*, user, round_: Round, action: str, actor_required: bool = True) -> Round:

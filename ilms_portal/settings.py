@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import socket
 from pathlib import Path
 
 import environ
@@ -121,8 +122,21 @@ MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=200 * 1024 * 1024)
 vars().update(env.email("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ILMS Portal <ilms-noreply@localhost>")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+
+
+def _served_at(port: str) -> str:
+    """The address of the server `PORT` starts (`8001` or `host:8001`, as runserver takes it); on every
+    interface (0.0.0.0) others reach it by the machine's name."""
+    host, _, number = port.strip().rpartition(":")
+    if not host:
+        host = "127.0.0.1"
+    elif host in ("0.0.0.0", "::", "[::]"):
+        host = socket.gethostname()
+    return f"http://{host}:{number}"
+
+
 # The address written into e-mailed links (invitations, workbooks); requests are not there to tell it.
-PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
+PORTAL_URL = env.str("PORTAL_URL", default=_served_at(env.str("PORT", default="8000"))).rstrip("/")
 # An invitation link lets a new focal point set a password for this long; a reset link for PASSWORD_RESET_TIMEOUT.
 INVITATION_TIMEOUT_DAYS = env.int("INVITATION_TIMEOUT_DAYS", default=7)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)

@@ -249,8 +249,9 @@ def test_focal_points_upload_only_for_their_countries_and_admins_for_any(
         assert not Submission.objects.exists()
 
 
-@pytest.mark.parametrize("round_key", ["tha_only", "draft"])
+@pytest.mark.parametrize("round_key", ["tha_only", "tha_draft"])
 def test_upload_to_a_round_the_focal_point_cannot_see_answers_as_for_a_missing_round(as_role, rounds, round_key):
+    rounds["tha_draft"] = factories.make_round(name="Thai draft", countries=("THA",), status=Round.Status.DRAFT)
     client = as_role("fp_mys")
     hidden = client.post(
         "/api/v1/submissions/",
@@ -260,6 +261,20 @@ def test_upload_to_a_round_the_focal_point_cannot_see_answers_as_for_a_missing_r
     assert hidden.status_code == 400
     assert rounds[round_key].name not in hidden.content.decode()
     assert "round" in hidden.json()
+    assert not Submission.objects.exists()
+
+
+def test_upload_to_a_draft_round_of_the_focal_points_country_says_it_has_not_opened(as_role, rounds):
+    """Issue 10: a draft of the user's own country is refused with the round's reason, not as unknown."""
+    response = as_role("fp_mys").post(
+        "/api/v1/submissions/",
+        {"round": rounds["draft"].pk, "country": "MYS", "file": factories.named_file("t.csv", b"x")},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Round Draft round has not opened yet: it takes uploads from when the ILO opens it."
+    }
     assert not Submission.objects.exists()
 
 

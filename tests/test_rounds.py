@@ -366,6 +366,22 @@ def test_the_list_offers_to_copy_the_latest_round(as_role, open_round):
     assert f'href="/rounds/new/?copy={newer.pk}">Copy ILMS 2026</a>' in page
 
 
+def test_the_list_copies_the_round_with_the_latest_years_not_the_latest_created(as_role, catalogue):
+    newest = factories.make_round(name="ILMS 2026", years=(2024, 2025))
+    older_made_later = factories.make_round(name="ILMS 2024 (late)", years=(2022, 2023))
+    assert older_made_later.created_at >= newest.created_at
+    page = as_role("admin").get("/rounds/").content.decode()
+    assert f'href="/rounds/new/?copy={newest.pk}">Copy ILMS 2026</a>' in page
+
+
+def test_a_copy_proposes_a_name_no_round_has(as_role, catalogue):
+    source = factories.make_round(name="ILMS 2026")
+    factories.make_round(name="ILMS 2027", years=(2025, 2026))
+    factories.make_round(name="ilms 2027 (2)", years=(2025, 2026))
+    initial = as_role("admin").get(f"/rounds/new/?copy={source.pk}").context["form"].initial
+    assert initial["name"] == "ILMS 2027 (3)" and initial["reference_years"] == "2025, 2026"
+
+
 def test_admin_changes_a_round_and_the_change_is_audited(as_role, open_round):
     client = as_role("admin")
     assert client.get(f"/rounds/{open_round.pk}/edit/").context["form"].initial["name"] == "ILMS test round"
@@ -491,12 +507,18 @@ def test_an_unknown_round_is_a_404(as_role, catalogue):
 # The API goes through the same service
 
 
-def test_the_api_cannot_set_a_rounds_status(api, admin_user, open_round):
+def test_the_api_refuses_a_status_no_single_action_reaches_and_names_the_actions(api, admin_user, open_round):
+    """Issue 10 replaced "status is ignored" (silently answering 200 with the old status) by a refusal."""
     api.force_authenticate(admin_user)
-    response = api.patch(f"/api/v1/rounds/{open_round.pk}/", {"status": "archived"}, format="json")
-    assert response.status_code == 200 and response.json()["status"] == "open"
+    response = api.patch(f"/api/v1/rounds/{open_round.pk}/", {"status": "archived", "name": "Renamed"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == (
+        f"Round ILMS test round is open: to make it archived, call POST /api/v1/rounds/{open_round.pk}/close/ "
+        f"and then POST /api/v1/rounds/{open_round.pk}/archive/."
+    )
     open_round.refresh_from_db()
-    assert open_round.status == "open"
+    assert (open_round.status, open_round.name) == ("open", "ILMS test round")
+    assert round_audit(open_round) == []
 
 
 def test_an_api_change_is_checked_and_audited_like_the_pages(api, admin_user, open_round):
@@ -523,3 +545,20 @@ def test_an_api_change_is_checked_and_audited_like_the_pages(api, admin_user, op
     )
     assert refused.status_code == 400
     assert refused.json() == {"detail": "A round named ilms TEST round already exists; choose another name."}
+
+
+# The demo's rounds are run through the service too
+
+
+def test_the_seeded_rounds_carry_their_history(catalogue):
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    history, current = Round.objects.get(name="ILMS 2025"), Round.objects.get(name="ILMS 2026")
+    assert round_audit(history) == [AuditAction.ROUND_CREATED, AuditAction.ROUND_OPENED, AuditAction.ROUND_CLOSED]
+    assert round_audit(current) == [AuditAction.ROUND_CREATED, AuditAction.ROUND_OPENED]
+    assert {e.actor.username for e in AuditEntry.objects.filter(object_type="round")} == {"admin"}
+    assert history.opened_at < history.closed_at and current.opened_at and current.status == "open"
+    first_upload = AuditEntry.objects.filter(action=AuditAction.SUBMISSION_UPLOADED).order_by("id").first()
+    opened = AuditEntry.objects.get(action=AuditAction.ROUND_OPENED, object_id=str(history.pk))
+    assert opened.id < first_upload.id  # opened before anyone uploaded into it

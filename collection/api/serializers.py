@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .. import access
@@ -21,7 +22,7 @@ from ..models import (
     WarningExplanation,
     value_exact,
 )
-from ..rounds import round_values
+from ..rounds import round_country_terms, round_values
 from ..submissions import submission_readiness
 
 
@@ -52,7 +53,7 @@ class TableSerializer(serializers.ModelSerializer):
 
 class RoundSerializer(serializers.ModelSerializer):
     """A round as read, and what an admin sends to create or change one (`rounds.round_save` decides);
-    the status moves only through the round's actions, never by writing it."""
+    a `status` sent is carried out through the round's lifecycle (`rounds.round_move`), never written."""
 
     countries = serializers.SlugRelatedField(slug_field="iso3", many=True, queryset=Country.objects.all())
     tables = serializers.SlugRelatedField(slug_field="indicator", many=True, queryset=TableDefinition.objects.all())
@@ -61,6 +62,13 @@ class RoundSerializer(serializers.ModelSerializer):
     )
     reminder_days = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=365), required=False, allow_empty=True
+    )
+    status = serializers.ChoiceField(
+        choices=Round.Status.choices,
+        required=False,
+        help_text="On create: draft (the default) or open, which opens the round as its Open button does "
+        "(audit entry, e-mails to the focal points). On change: a status one action away is reached through that "
+        "action (e.g. closed for an open round); any other is refused with the actions to call.",
     )
 
     class Meta:
@@ -79,7 +87,7 @@ class RoundSerializer(serializers.ModelSerializer):
             "closed_at",
             "created_at",
         ]
-        read_only_fields = ["id", "status", "opened_at", "closed_at", "created_at"]
+        read_only_fields = ["id", "opened_at", "closed_at", "created_at"]
 
     def validate_reference_years(self, value: list[int]) -> list[int]:
         return sorted(set(value))
@@ -87,11 +95,51 @@ class RoundSerializer(serializers.ModelSerializer):
     def to_service(self) -> dict:
         """The validated payload as `round_save` takes it; a partial update keeps the round's other values."""
         data = dict(self.validated_data)
+        data.pop("status", None)
         for name, key in (("countries", "iso3"), ("tables", "indicator")):
             if name in data:
                 data[name] = [getattr(obj, key) for obj in data[name]]
         current = round_values(self.instance) if self.instance is not None else {}
         return {**current, **data}
+
+
+class CountryTermsSerializer(serializers.Serializer):
+    country = serializers.CharField(source="iso3")
+    name = serializers.CharField()
+    deadline = serializers.DateField(help_text="The deadline that holds for the country.")
+    extended = serializers.BooleanField(help_text="The country was given a later deadline than the round's.")
+    reopened = serializers.BooleanField(help_text="The closed round takes uploads from this country again.")
+
+
+class RoundDetailSerializer(RoundSerializer):
+    """One round, with the terms of each of its countries the user may see (deadline in force, reopened)."""
+
+    country_terms = serializers.SerializerMethodField()
+
+    class Meta(RoundSerializer.Meta):
+        fields = [*RoundSerializer.Meta.fields, "country_terms"]
+
+    @extend_schema_field(CountryTermsSerializer(many=True))
+    def get_country_terms(self, round_: Round) -> list[dict]:
+        request = self.context.get("request")
+        mine = set(access.user_countries(request.user).values_list("iso3", flat=True)) if request else set()
+        return CountryTermsSerializer([t for t in round_country_terms(round_) if t["iso3"] in mine], many=True).data
+
+
+class RoundCountrySerializer(serializers.Serializer):
+    """A country of the round (ISO3) and, optionally, a deadline of its own."""
+
+    country = serializers.SlugRelatedField(slug_field="iso3", queryset=Country.objects.all())
+    deadline = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class RoundExtendSerializer(serializers.Serializer):
+    """The new deadline, for every country of the round or (with `country`) for one."""
+
+    deadline = serializers.DateField()
+    country = serializers.SlugRelatedField(
+        slug_field="iso3", queryset=Country.objects.all(), required=False, allow_null=True, default=None
+    )
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -100,6 +148,11 @@ class ReviewSerializer(serializers.ModelSerializer):
     class Meta:
         model = Review
         fields = ["decision", "comment", "reviewer", "created_at"]
+
+
+class TableTitleSerializer(serializers.Serializer):
+    indicator = serializers.CharField()
+    title = serializers.CharField()
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
@@ -111,6 +164,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
     missing_before_submit = serializers.SerializerMethodField(
         help_text="For a valid submission: what must still be done before it can be submitted (empty when ready)."
     )
+    indicators = serializers.SerializerMethodField(help_text="The tables the file carries, with their titles.")
 
     class Meta:
         model = Submission
@@ -133,9 +187,17 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "observation_count",
             "error_count",
             "warning_count",
+            "indicators",
             "missing_before_submit",
             "reviews",
         ]
+
+    @extend_schema_field(TableTitleSerializer(many=True))
+    def get_indicators(self, submission: Submission) -> list[dict]:
+        if "table_titles" not in self.context:  # read once for a whole list
+            self.context["table_titles"] = dict(TableDefinition.objects.values_list("indicator", "title"))
+        titles = self.context["table_titles"]
+        return [{"indicator": code, "title": titles.get(code, code)} for code in submission.indicators]
 
     def get_missing_before_submit(self, submission: Submission) -> list[str]:
         if submission.status != Submission.Status.VALID:
@@ -150,16 +212,38 @@ class SubmissionUploadSerializer(serializers.Serializer):
 
     def __init__(self, *args, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # A round the user may not see answers like a round that does not exist.
-        self.fields["round"].queryset = access.visible_rounds(user) if user else Round.objects.none()
+        # A round that concerns none of the user's countries answers like a round that does not exist; one that
+        # does (a draft of theirs too) is found, so that the upload service says why it is refused.
+        self.fields["round"].queryset = access.upload_rounds(user) if user else Round.objects.none()
 
 
 class ValidationIssueSerializer(serializers.ModelSerializer):
+    """An issue with where it is in the file and the key of the value it is about (null for a table's or the
+    whole file's problem): match issues to values by that key, never by row alone."""
+
     explanation = serializers.SerializerMethodField(help_text="The focal point's answer to this warning, if any.")
+    ref_area = serializers.CharField(source="submission.country_id", read_only=True, help_text="The country.")
 
     class Meta:
         model = ValidationIssue
-        fields = ["id", "severity", "rule", "message", "row", "column", "indicator", "sheet", "cell", "explanation"]
+        fields = [
+            "id",
+            "severity",
+            "rule",
+            "message",
+            "row",
+            "column",
+            "indicator",
+            "ref_area",
+            "source",
+            "sex",
+            "classif1",
+            "classif2",
+            "time",
+            "sheet",
+            "cell",
+            "explanation",
+        ]
 
     def get_explanation(self, issue: ValidationIssue) -> str | None:
         answer = self.context.get("explanations", {}).get(issue.pk)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -16,17 +17,20 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from .. import access
-from ..errors import WrongState
+from ..errors import PortalError, WrongState
 from ..explanations import explanation_save, explanations_by_issue
-from ..models import LAYOUT_COLUMNS, Code, Observation, TableDefinition, TableDimension
-from ..rounds import round_save
+from ..models import LAYOUT_COLUMNS, Code, Observation, Round, TableDefinition, TableDimension
+from ..rounds import round_country_reopen, round_extend, round_move, round_moves_between, round_save
 from ..sources import datasource_save
 from ..submissions import submission_approve, submission_return, submission_submit, submission_upload
 from ..views.reporting import XLSX, workbook_response
+from ..views.rounds import MOVE_BUTTONS
 from ..views.submissions import annotated_response
 from . import serializers as s
 from .filters import ObservationFilter
 from .permissions import IsAdminOrReadOnly
+
+ISSUE_FILTERS = ("severity", "rule", "indicator", "source", "sex", "classif1", "classif2", "time")
 
 
 class TableViewSet(viewsets.ReadOnlyModelViewSet):
@@ -46,22 +50,102 @@ class TableViewSet(viewsets.ReadOnlyModelViewSet):
     )
 
 
-class RoundViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Consultation rounds: everyone signed in reads the rounds that concern them; admins create and edit."""
+def _status_action(round_: Round | None, status: str | None) -> str | None:
+    """The one lifecycle action that carries out a `status` sent with a create (`round_` None) or a change
+    (None: nothing to do). A status no single action reaches is refused, naming the actions to call."""
+    current = round_.status if round_ else Round.Status.DRAFT
+    path = round_moves_between(current, status) if status else []
+    if path is not None and len(path) <= 1:
+        return path[0] if path else None
+    calls = " and then ".join(f"POST /api/v1/rounds/{round_.pk if round_ else '{id}'}/{a}/" for a in path or [])
+    if round_ is None:
+        raise PortalError(f"A new round is created as a draft or open, not {status}: create it, then call {calls}.")
+    if path is None and current == Round.Status.ARCHIVED:
+        raise PortalError(f"Round {round_.name} is archived and can no longer change.")
+    if path is None:
+        raise PortalError(f"Round {round_.name} is {current}: a round that has opened never goes back to {status}.")
+    raise PortalError(f"Round {round_.name} is {current}: to make it {status}, call {calls}.")
 
-    serializer_class = s.RoundSerializer
+
+def _move_action(name: str):
+    """The endpoint of one whole-round move (open, close, reopen, archive): the same service as its button."""
+    label, effect = MOVE_BUTTONS[name]
+
+    def move(self, request, pk=None):
+        round_ = round_move(user=request.user, round_=self.get_object(), action=name)
+        return Response(self.get_serializer(round_).data)
+
+    move.__name__ = name
+    move.__doc__ = f"{label} (admins). {effect} Answers the round's new state."
+    return extend_schema(request=None, responses=s.RoundDetailSerializer)(action(detail=True, methods=["post"])(move))
+
+
+class RoundViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Consultation rounds: everyone signed in reads the rounds that concern them; admins create, edit and
+    run them through their lifecycle (the actions below call the services the round pages call)."""
+
     permission_classes = [IsAdminOrReadOnly]
 
     def get_queryset(self):
         return access.visible_rounds(self.request.user).prefetch_related("countries", "tables")
 
+    def get_serializer_class(self):
+        return s.RoundSerializer if self.action == "list" else s.RoundDetailSerializer
+
+    def handle_exception(self, exc):
+        # A move the round's status does not allow is a refused request that says why (400), as on the pages.
+        if isinstance(exc, WrongState):
+            exc = PortalError(exc.message)
+        return super().handle_exception(exc)
+
     def perform_create(self, serializer: s.RoundSerializer) -> None:
-        serializer.instance = round_save(user=self.request.user, **serializer.to_service())
+        move = _status_action(None, serializer.validated_data.get("status"))
+        with transaction.atomic():
+            round_ = round_save(user=self.request.user, **serializer.to_service())
+            serializer.instance = round_move(user=self.request.user, round_=round_, action=move) if move else round_
 
     def perform_update(self, serializer: s.RoundSerializer) -> None:
-        round_ = round_save(user=self.request.user, round_=serializer.instance, **serializer.to_service())
+        move = _status_action(serializer.instance, serializer.validated_data.get("status"))
+        with transaction.atomic():
+            round_ = round_save(user=self.request.user, round_=serializer.instance, **serializer.to_service())
+            if move:
+                round_move(user=self.request.user, round_=round_, action=move)
         round_._prefetched_objects_cache = {}  # countries and tables were read before the change
         serializer.instance = round_
+
+    open = _move_action("open")
+    close = _move_action("close")
+    reopen = _move_action("reopen")
+    archive = _move_action("archive")
+
+    @extend_schema(request=s.RoundExtendSerializer, responses=s.RoundDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        """A later `deadline` for every country of the round, or (with `country`) for one (admins)."""
+        round_ = self.get_object()
+        payload = s.RoundExtendSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        round_extend(user=request.user, round_=round_, **payload.validated_data)
+        return Response(self.get_serializer(round_).data)
+
+    def _country_terms(self, request, *, reopen: bool) -> Response:
+        round_ = self.get_object()
+        payload = s.RoundCountrySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        round_country_reopen(user=request.user, round_=round_, reopen=reopen, **payload.validated_data)
+        return Response(self.get_serializer(round_).data)
+
+    @extend_schema(request=s.RoundCountrySerializer, responses=s.RoundDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen_country(self, request, pk=None):
+        """Let one `country` upload again to the closed round, optionally until a `deadline` of its own (admins)."""
+        return self._country_terms(request, reopen=True)
+
+    @extend_schema(request=s.RoundCountrySerializer, responses=s.RoundDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def close_country(self, request, pk=None):
+        """Stop the uploads of a `country` the closed round was reopened for (admins)."""
+        return self._country_terms(request, reopen=False)
 
     @extend_schema(
         parameters=[OpenApiParameter("country", str, required=True, description="ISO3 of the reporting country")],
@@ -102,13 +186,14 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         responses=s.ValidationIssueSerializer(many=True),
-        parameters=[OpenApiParameter("severity", str), OpenApiParameter("rule", str)],
+        parameters=[OpenApiParameter(name, str) for name in ISSUE_FILTERS],
     )
     @action(detail=True)
     def issues(self, request, pk=None):
+        """The report; the key filters find the issues about one value (`sex`, `classif1`, `time`, ...)."""
         submission = self.get_object()
         issues = submission.issues.all()
-        for name in ("severity", "rule", "indicator"):
+        for name in ISSUE_FILTERS:
             if request.query_params.get(name):
                 issues = issues.filter(**{name: request.query_params[name]})
         page = self.paginate_queryset(issues)

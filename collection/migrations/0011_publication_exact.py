@@ -26,7 +26,7 @@ def approvals(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("collection", "0008_reminder_schedule"),
+        ("collection", "0009_issue_key"),
     ]
 
     operations = [

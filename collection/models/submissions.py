@@ -77,7 +77,8 @@ class Submission(models.Model):
 
 
 class ValidationIssue(models.Model):
-    """One problem the worker found: where (row, column), which rule, and a sentence about it."""
+    """One problem the worker found: where (row, column; sheet and cell in a workbook), the key of the value it
+    is about (empty for a problem of a table or of the whole file), which rule, and a sentence about it."""
 
     class Severity(models.TextChoices):
         ERROR = "error", "Error"
@@ -90,6 +91,12 @@ class ValidationIssue(models.Model):
     row = models.PositiveIntegerField(null=True, blank=True, help_text="Line in the file; the header is row 1.")
     column = models.CharField(max_length=60, null=True, blank=True)
     indicator = models.CharField(max_length=60, null=True, blank=True)
+    # The key of the value (ref_area is the submission's country): how pages match an issue to its value.
+    source = models.CharField(max_length=10, null=True, blank=True)
+    sex = models.CharField(max_length=20, null=True, blank=True)
+    classif1 = models.CharField(max_length=60, null=True, blank=True)
+    classif2 = models.CharField(max_length=60, null=True, blank=True, help_text="'' when the table has one breakdown.")
+    time = models.CharField(max_length=10, null=True, blank=True)
     sheet = models.CharField(max_length=60, null=True, blank=True, help_text="Workbook sheet of the cell.")
     cell = models.CharField(max_length=12, null=True, blank=True, help_text="Workbook cell, e.g. D12.")
 
@@ -101,6 +108,11 @@ class ValidationIssue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.severity} {self.rule} row {self.row}: {self.message}"
+
+    @property
+    def is_about_a_value(self) -> bool:
+        """True when the issue names one value's key; else it is about a table or the whole file."""
+        return self.time is not None
 
 
 class Review(models.Model):

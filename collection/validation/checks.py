@@ -24,6 +24,11 @@ ISSUE_SCHEMA = {
     "row": pl.Int64,
     "column": pl.String,
     "indicator": pl.String,
+    "source": pl.String,
+    "sex": pl.String,
+    "classif1": pl.String,
+    "classif2": pl.String,
+    "time": pl.String,
     "sheet": pl.String,
     "cell": pl.String,
     "_id": pl.Int64,  # the observation an issue is about (internal: which rows stay out of later checks)
@@ -31,6 +36,9 @@ ISSUE_SCHEMA = {
 ID = "_id"
 DIMENSIONS = ("sex", "classif1", "classif2")
 KEY = ("indicator", "ref_area", "source", "sex", "classif1", "classif2", "time")
+# The key of the value an issue is about, beside its indicator (ref_area is the submission's country); null
+# for an issue about a table or the whole file.
+ISSUE_KEY = ("source", "sex", "classif1", "classif2", "time")
 ERROR, WARNING = "error", "warning"
 
 
@@ -64,7 +72,7 @@ def issue(
     sheet: str | None = None,
     cell: str | None = None,
 ) -> pl.DataFrame:
-    """One issue not tied to a row mask (header problems, summaries)."""
+    """One issue not tied to a value (header problems, a table's or the file's problems, summaries)."""
     return pl.DataFrame(
         [
             {
@@ -74,6 +82,7 @@ def issue(
                 "row": row,
                 "column": column,
                 "indicator": indicator,
+                **dict.fromkeys(ISSUE_KEY),
                 "sheet": sheet,
                 "cell": cell,
                 ID: None,
@@ -86,7 +95,7 @@ def issue(
 def row_issues(
     frame: pl.DataFrame, *, rule: str, column: str | None, mask: pl.Expr, message: pl.Expr, severity: str = ERROR
 ) -> pl.DataFrame:
-    """An issue for every row where `mask` holds."""
+    """An issue for every row where `mask` holds, with the key of the row's value (an empty classif2 is '')."""
     return frame.filter(mask.fill_null(False)).select(
         pl.lit(severity).alias("severity"),
         pl.lit(rule).alias("rule"),
@@ -94,6 +103,7 @@ def row_issues(
         pl.col(ROW).cast(pl.Int64).alias("row"),
         pl.lit(column, dtype=pl.String).alias("column"),
         pl.col("indicator").alias("indicator"),
+        *(pl.col(c).cast(pl.String).fill_null("") if c == "classif2" else pl.col(c).cast(pl.String) for c in ISSUE_KEY),
         pl.col("_sheet").alias("sheet"),
         pl.col("_cell").alias("cell"),
         pl.col(ID).cast(pl.Int64),

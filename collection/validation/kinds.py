@@ -21,6 +21,8 @@ from .readers import ROW
 
 CELL = ("ref_area", "source", "sex", "classif1", "classif2", "time")  # a key without the indicator
 ANCHOR = (ROW, "_sheet", "_cell", ID)  # where in the file an issue points (null for published rows)
+MAX_DECIMALS = 6  # more decimals than this are a formula's unrounded result (2.4000000000000004), not a precision
+MARGIN = 1e-9  # relative float margin: 2.5 - 2.4 is 0.10000000000000009, and the boundary itself passes
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,28 @@ class RuleInput:
         """One table's rows in the file."""
         return self._new_by_indicator.get(indicator, self.rows.clear())
 
+    @cached_property
+    def decimals(self) -> dict[str, int]:
+        """Per table of the file, the decimals its values are given in, counted on the text as written.
+
+        The most common count among the values that show decimals ("2.50" counts 2), ties to the fewer: an
+        office rounding to 0.1 writes 3.0 as "3" and a typed-in stray value has more, neither sets the table's
+        precision; a table whose values show no decimals is given in whole units. More than MAX_DECIMALS
+        count as MAX_DECIMALS (a formula's unrounded result). String offsets, no regex: 1M rows in ~0.2 s."""
+        if self.rows.is_empty() or "obs_value" not in self.rows.columns:
+            return {}
+        text = pl.col("obs_value")
+        point = pl.max_horizontal(text.str.find(".", literal=True), text.str.find(",", literal=True))
+        counted = pl.when(point.is_not_null()).then(text.str.len_bytes().cast(pl.Int64) - point - 1)
+        counts = (
+            self.rows.select("indicator", counted.clip(0, MAX_DECIMALS).fill_null(0).alias("_d"))
+            .group_by("indicator", "_d")
+            .len()
+            .with_columns((pl.col("_d") == 0).alias("_whole"))
+            .sort("_whole", pl.col("len"), "_d", descending=[False, True, False])
+        )
+        return dict(counts.group_by("indicator", maintain_order=True).first().select("indicator", "_d").iter_rows())
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -91,6 +115,7 @@ class Kind:
     placeholders: tuple[str, ...]
     default_message: str
     needs_table: bool = True
+    optional: tuple[str, ...] = ()  # parameters whose default is empty and may stay so
     help: str = ""
 
 
@@ -119,7 +144,65 @@ def describe(columns: list[str] | tuple[str, ...], prefix: str = "") -> pl.Expr:
 
 
 def tolerance(total: pl.Expr, params: dict) -> pl.Expr:
+    """The relative tolerance: tolerance_pct % of the total, at least tolerance_abs."""
     return pl.max_horizontal(total.abs() * float(params["tolerance_pct"]) / 100, pl.lit(float(params["tolerance_abs"])))
+
+
+def rounding_decimals(params: dict, data: RuleInput, indicators: list[str]) -> int | None:
+    """The decimals the compared values are rounded to: the rule's `decimals`, else the coarsest precision of
+    the tables in the file (published values carry no text); None when the rule says the values are exact."""
+    if params["rounding"] == "none":
+        return None
+    if params["decimals"] is not None:
+        return int(params["decimals"])
+    known = [data.decimals[i] for i in indicators if i in data.decimals]
+    return min(known) if known else None
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What a part-whole comparison lets pass: rounding n values to d decimals (n × half a unit of the last
+    decimal, DOMAIN.md §5.1) plus the relative tolerance; `said` puts it in words for the message."""
+
+    total: pl.Expr
+    said: pl.Expr
+
+    @classmethod
+    def of(cls, n: pl.Expr, decimals: int | None, reference: pl.Expr, params: dict) -> Allowance:
+        half_unit = 0.0 if decimals is None else 0.5 * 10.0**-decimals
+        rounding = n.cast(pl.Float64) * half_unit
+        relative = tolerance(reference, params)
+        unit = "whole numbers" if decimals in (None, 0) else f"{10.0**-decimals:.{decimals}f}"
+        values = pl.format("{} value{}", n, pl.when(n == 1).then(pl.lit("")).otherwise(pl.lit("s")))
+        pct = float(params["tolerance_pct"])
+        relative_said = (
+            pl.when(reference.abs() * pct / 100 >= float(params["tolerance_abs"]))
+            .then(pl.format("the {} % tolerance ({})", pl.lit(fmt_number(pct)), fmt(relative)))
+            .otherwise(pl.format("the tolerance of {}", fmt(relative)))
+        )
+        said = (
+            pl.when((rounding > 0) & (relative > 0))
+            .then(
+                pl.format(
+                    "the {} that rounding {} to {} ({}) and {} can explain",
+                    fmt(rounding + relative),
+                    values,
+                    pl.lit(unit),
+                    fmt(rounding),
+                    relative_said,
+                )
+            )
+            .when(rounding > 0)
+            .then(pl.format("the {} that rounding {} to {} can explain", fmt(rounding), values, pl.lit(unit)))
+            .when(relative > 0)
+            .then(relative_said)
+            .otherwise(pl.lit("none at all (the rule allows no difference)"))
+        )
+        return cls(rounding + relative, said)
+
+    def exceeded_by(self, difference: pl.Expr, reference: pl.Expr) -> pl.Expr:
+        """The difference is beyond the allowance; one at the boundary passes (a float margin, never a strict >)."""
+        return difference > self.total + MARGIN * (1 + reference.abs())
 
 
 def param(rule: RuleDef, name: str):
@@ -145,6 +228,7 @@ def run_additivity(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
     frame = data.new(rule.table)
     if spec is None or frame.is_empty():
         return empty_issues()
+    decimals = rounding_decimals(params, data, [rule.table])
     out = []
     for column in params["dimensions"]:
         dim = spec.dimensions.get(column)
@@ -168,7 +252,8 @@ def run_additivity(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
         partner = dim.kind == "partner"
         checked = pl.lit(True) if partner else pl.col("_required_present") == len(required)
         diff = pl.col("_total") - pl.col("_sum")
-        failing = sums.filter(checked & (diff.abs() > tolerance(pl.col("_total"), params)))
+        allowance = Allowance.of(pl.col("_n_parts"), decimals, pl.col("_total"), params)
+        failing = sums.filter(checked & allowance.exceeded_by(diff.abs(), pl.col("_total")))
         if failing.is_empty():
             continue
         if not partner:  # name the parts that were added
@@ -191,13 +276,20 @@ def run_additivity(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
                 "parts": parts_label,
                 "sum": fmt(pl.col("_sum")),
                 "difference": fmt(diff),
+                "tolerance": fmt(allowance.total),
+                "allowance": allowance.said,
                 "cell": describe([c for c in group if c != "indicator"]),
                 "table": pl.col("indicator"),
             },
         )
         out.append(
             row_issues(
-                failing, rule=rule.code, column="obs_value", mask=pl.lit(True), message=message, severity=rule.severity
+                failing.with_columns(pl.lit(dim.total).alias(column)),  # the issue is about the total's value
+                rule=rule.code,
+                column="obs_value",
+                mask=pl.lit(True),
+                message=message,
+                severity=rule.severity,
             )
         )
     return pl.concat(out) if out else empty_issues()
@@ -220,24 +312,28 @@ def match_columns(*sides: dict) -> list[str]:
 
 
 def side_cells(data: RuleInput, side: dict, match: list[str], name: str) -> pl.DataFrame:
-    """The side's cells: the match columns, its value, and where it sits in the file when it is new."""
+    """The side's cells: the match columns, its value, and where it sits in the file and which key it has when
+    it is new."""
     frame = data.table(side["indicator"])
     for column, code in side["where"].items():
         frame = frame.filter(pl.col(column) == code)
+    own = ["indicator", *(c for c in CELL if c not in match)]
     return frame.select(
         *match,
         pl.col("value").alias(f"{name}.value"),
         pl.col("_new").alias(f"{name}.new"),
         *(pl.col(c).alias(f"{name}.{c}") for c in ANCHOR),
-        pl.when(pl.col("_new")).then(pl.col("indicator")).alias(f"{name}.indicator"),
+        *(pl.when(pl.col("_new")).then(pl.col(c)).alias(f"{name}.{c}") for c in own),
     )
 
 
-def anchored(frame: pl.DataFrame, names: list[str]) -> pl.DataFrame:
-    """Point each compared cell at the first side that is in the file (published sides have no place)."""
+def anchored(frame: pl.DataFrame, names: list[str], match: list[str]) -> pl.DataFrame:
+    """Point each compared cell at the first side that is in the file (published sides have no place): its
+    place and its key."""
+    own = ["indicator", *(c for c in CELL if c not in match)]
     return frame.with_columns(
         pl.any_horizontal([pl.col(f"{n}.new") for n in names]).alias("_any_new"),
-        *(pl.coalesce([pl.col(f"{n}.{c}") for n in names]).alias(c) for c in (*ANCHOR, "indicator")),
+        *(pl.coalesce([pl.col(f"{n}.{c}") for n in names]).alias(c) for c in (*ANCHOR, *own)),
     )
 
 
@@ -247,10 +343,14 @@ def compare(
     left: dict,
     rights: list[dict],
     *,
-    fails: Callable[[pl.Expr, pl.Expr], pl.Expr],
     fields: Callable[[list[str]], dict[str, pl.Expr]],
+    relative_to: str = "left.value",
+    one_sided: bool = False,
 ) -> pl.DataFrame:
-    """Join the left side with the sum of the right sides cell by cell; an issue where `fails(left, right)`."""
+    """Join the left side with the sum of the right sides cell by cell; an issue where the left side differs
+    from that sum (only exceeds it, `one_sided`) by more than rounding the right sides' values and the
+    relative tolerance (of `relative_to`) allow."""
+    params = _params(rule)
     match = match_columns(left, *rights)
     names = ["left"] + [f"right{i}" for i in range(len(rights))]
     joined = side_cells(data, left, match, "left")
@@ -258,15 +358,19 @@ def compare(
         joined = joined.join(side_cells(data, side, match, name), on=match, how="inner")
     if joined.is_empty():
         return empty_issues()
-    joined = anchored(joined, names).with_columns(
+    joined = anchored(joined, names, match).with_columns(
         pl.sum_horizontal([pl.col(f"{n}.value") for n in names[1:]]).alias("_right")
     )
+    decimals = rounding_decimals(params, data, [s["indicator"] for s in (left, *rights)])
+    reference = pl.col(relative_to)
+    allowance = Allowance.of(pl.lit(len(rights)), decimals, reference, params)
+    difference = pl.col("left.value") - pl.col("_right")
     return row_issues(
         joined,
         rule=rule.code,
         column="obs_value",
-        mask=pl.col("_any_new") & fails(pl.col("left.value"), pl.col("_right")),
-        message=render(rule.message, fields(match)),
+        mask=pl.col("_any_new") & allowance.exceeded_by(difference if one_sided else difference.abs(), reference),
+        message=render(rule.message, {**fields(match), "tolerance": fmt(allowance.total), "allowance": allowance.said}),
         severity=rule.severity,
     )
 
@@ -282,26 +386,24 @@ def run_identity(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
     params = _params(rule)
     total = selection(params["total"] or rule.table)
     parts = [selection(p) for p in params["parts"]]
-    diff = pl.col("left.value") - pl.col("_right")
     return compare(
         rule,
         data,
         total,
         parts,
-        fails=lambda left, right: (left - right).abs() > tolerance(left, params),
         fields=lambda match: {
             "total_table": pl.lit(label(total)),
             "total": fmt(pl.col("left.value")),
             "parts_tables": pl.lit(" + ".join(label(p) for p in parts)),
             "sum": fmt(pl.col("_right")),
-            "difference": fmt(diff),
+            "difference": fmt(pl.col("left.value") - pl.col("_right")),
             "cell": describe(match),
         },
     )
 
 
 def run_bound(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
-    """A part never exceeds its total (TEAP ≤ TPOP, youth ≤ 15+), beyond a rounding tolerance."""
+    """A part never exceeds its total (TEAP ≤ TPOP, youth ≤ 15+), beyond what rounding explains."""
     params = _params(rule)
     part = selection(params["part"] or rule.table)
     total = selection(params["total"])
@@ -310,7 +412,8 @@ def run_bound(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
         data,
         part,
         [total],
-        fails=lambda left, right: left - right > float(params["tolerance_abs"]),
+        relative_to="_right",
+        one_sided=True,
         fields=lambda match: {
             "part_table": pl.lit(label(part)),
             "part": fmt(pl.col("left.value")),
@@ -332,7 +435,7 @@ def run_equal_totals(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
             data,
             other,
             [reference],
-            fails=lambda left, right: (left - right).abs() > tolerance(right, params),
+            relative_to="_right",
             fields=lambda match, other=other: {
                 "table": pl.lit(label(other)),
                 "value": fmt(pl.col("left.value")),
@@ -460,39 +563,56 @@ def run_completeness(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
 
 # --- the catalogue of kinds ----------------------------------------------------------------------------
 
-TOLERANCE = {"tolerance_pct": 0.1, "tolerance_abs": 0.1}
+# Part-whole kinds: rounding is counted from the file unless the rule says otherwise (rule_problems explains).
+ROUNDING = {"rounding": "auto", "decimals": None}
+TOLERANCE = {"tolerance_pct": 0.1, "tolerance_abs": 0.0, **ROUNDING}
+ROUNDING_HELP = (
+    'rounding: "auto" (the values are rounded as written in the file: n values to d decimals may be off by n × '
+    'half a unit of the last decimal) or "none" (the values are exact); decimals: empty (count them in the file) '
+    "or the number of decimals the table is given in; tolerance: that plus max(tolerance_pct % of the total, "
+    "tolerance_abs)."
+)
+ALLOWANCE = ("tolerance", "allowance")
 
 KINDS: dict[str, Kind] = {
     "additivity": Kind(
         run_additivity,
         {"dimensions": list(DIMENSIONS), **TOLERANCE},
-        ("dimension", "total_code", "total", "parts", "sum", "difference", "cell", "table"),
+        ("dimension", "total_code", "total", "parts", "sum", "difference", "cell", "table", *ALLOWANCE),
         "Along {dimension}, the total {total_code} is {total} but {parts} add up to {sum} "
-        "(difference {difference}) for {cell}.",
-        help="dimensions: which of sex, classif1, classif2; tolerance: max(tolerance_pct % of the total, "
-        "tolerance_abs).",
+        "(difference {difference}) for {cell}; that is more than {allowance}.",
+        optional=("decimals",),
+        help=f"dimensions: which of sex, classif1, classif2; {ROUNDING_HELP}",
     ),
     "identity": Kind(
         run_identity,
         {"total": None, "parts": None, **TOLERANCE},
-        ("total_table", "total", "parts_tables", "sum", "difference", "cell"),
-        "{total_table} is {total} for {cell} but {parts_tables} add up to {sum} (difference {difference}).",
+        ("total_table", "total", "parts_tables", "sum", "difference", "cell", *ALLOWANCE),
+        "{total_table} is {total} for {cell} but {parts_tables} add up to {sum} (difference {difference}); "
+        "that is more than {allowance}.",
+        optional=("total", "decimals"),
         help='total: indicator (default: the rule\'s table); parts: list of indicators; a side may be {"indicator": '
-        '..., "where": {"classif1": ...}} to fix codes.',
+        f'..., "where": {{"classif1": ...}}}} to fix codes; {ROUNDING_HELP}',
     ),
     "bound": Kind(
         run_bound,
-        {"part": None, "total": None, "tolerance_abs": 0.1},
-        ("part_table", "part", "total_table", "total", "excess", "cell"),
-        "{part_table} is {part} for {cell}, more than {total_table} ({total}) which contains it.",
-        help="part, total: indicator or {indicator, where}; cells are matched on the key columns neither fixes.",
+        {"part": None, "total": None, **TOLERANCE, "tolerance_pct": 0.0},
+        ("part_table", "part", "total_table", "total", "excess", "cell", *ALLOWANCE),
+        "{part_table} is {part} for {cell}, more than {total_table} ({total}) which contains it, by {excess}; "
+        "that is more than {allowance}.",
+        optional=("part", "decimals"),
+        help="part, total: indicator or {indicator, where}; cells are matched on the key columns neither fixes; "
+        f"{ROUNDING_HELP}",
     ),
     "equal_totals": Kind(
         run_equal_totals,
         {"reference": None, "others": None, **TOLERANCE},
-        ("table", "value", "reference_table", "reference", "difference", "cell"),
-        "{table} gives {value} for {cell} but {reference_table} gives {reference} (difference {difference}).",
-        help="reference: a side; others: list of sides whose value must equal the reference's, cell by cell.",
+        ("table", "value", "reference_table", "reference", "difference", "cell", *ALLOWANCE),
+        "{table} gives {value} for {cell} but {reference_table} gives {reference} (difference {difference}); "
+        "that is more than {allowance}.",
+        optional=("decimals",),
+        help="reference: a side; others: list of sides whose value must equal the reference's, cell by cell; "
+        f"{ROUNDING_HELP}",
     ),
     "year_on_year": Kind(
         run_year_on_year,
@@ -546,15 +666,15 @@ def rule_problems(rule) -> None:
     if not isinstance(params, dict):
         raise ValidationError({"params": "Parameters are a JSON object."})
     unknown = sorted(set(params) - set(kind.params))
-    missing = sorted(n for n, default in kind.params.items() if default is None and params.get(n) is None)
-    if rule.kind == "identity":
-        missing = [m for m in missing if m != "total"]
-    if rule.kind == "bound":
-        missing = [m for m in missing if m != "part"]
-    if unknown or missing:
-        said = [f"unknown parameter(s) {', '.join(unknown)}"] if unknown else []
-        said += [f"missing parameter(s) {', '.join(missing)}"] if missing else []
-        errors["params"] = f"{'; '.join(said).capitalize()}. {kind.help}".strip()
+    missing = sorted(
+        n for n, default in kind.params.items() if default is None and n not in kind.optional and params.get(n) is None
+    )
+    said = [f"unknown parameter(s) {', '.join(unknown)}"] if unknown else []
+    said += [f"missing parameter(s) {', '.join(missing)}"] if missing else []
+    said += _tolerance_problems(params) if "rounding" in kind.params else []
+    if said:
+        text = "; ".join(said)
+        errors["params"] = f"{text[0].upper()}{text[1:]}. {kind.help}".strip()
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(rule.message or "") if name is not None}
     except ValueError as exc:
@@ -570,6 +690,25 @@ def rule_problems(rule) -> None:
         errors["table"] = "This kind applies to one table: choose it."
     if errors:
         raise ValidationError(errors)
+
+
+def _tolerance_problems(params: dict) -> list[str]:
+    """What is wrong with a part-whole rule's rounding and tolerances, in words."""
+    problems = []
+    rounding, decimals = params.get("rounding"), params.get("decimals")
+    if rounding not in (None, "auto", "none"):
+        problems.append(f'rounding is "auto" or "none", not {rounding!r}')
+    if decimals is not None and (
+        isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= MAX_DECIMALS
+    ):
+        problems.append(f"decimals is empty or a whole number from 0 to {MAX_DECIMALS}, not {decimals!r}")
+    elif decimals is not None and rounding == "none":
+        problems.append('decimals says how the values are rounded, but rounding is "none"')
+    for name in ("tolerance_pct", "tolerance_abs"):
+        value = params.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0):
+            problems.append(f"{name} is a number of 0 or more, not {value!r}")
+    return problems
 
 
 def run_rules(rows: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:

@@ -191,6 +191,7 @@ def capped(issues: pl.DataFrame) -> pl.DataFrame:
         pl.lit(None, dtype=pl.Int64).alias("row"),
         pl.lit(None, dtype=pl.String).alias("column"),
         "indicator",
+        *(pl.lit(None, dtype=pl.String).alias(c) for c in checks.ISSUE_KEY),
         pl.lit(None, dtype=pl.String).alias("sheet"),
         pl.lit(None, dtype=pl.String).alias("cell"),
     )

@@ -25,6 +25,7 @@ from ..rounds import (
     round_save,
     round_values,
     rounds_by_status,
+    rounds_latest,
 )
 
 # The button, and what the admin is told before confirming it.
@@ -59,7 +60,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
         {
             "groups": rounds_by_status(rounds),
             "can_manage": can_manage,
-            "latest": rounds.order_by("-created_at", "-pk").first() if can_manage else None,
+            "latest": rounds_latest(rounds) if can_manage else None,
         },
     )
 

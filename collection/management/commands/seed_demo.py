@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from collection.demo import DEMO_ROUND, HISTORY_ROUND, demo_history, demo_seed
+from collection.demo import DEMO_ROUND, HISTORY_ROUND, demo_history, demo_open_round, demo_users
 
 
 class Command(BaseCommand):
@@ -13,8 +13,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         # The history runs the real flows, which e-mail the demo focal points; nobody needs those ~30 mails.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            logins = demo_seed()
-            published = demo_history()
+            logins = demo_users()
+            published = demo_history()  # before the open round, so the audit log reads in the order of events
+            demo_open_round()
         if published:
             self.stdout.write(f"Published {published} observations for every country in round '{HISTORY_ROUND}'.")
         self.stdout.write(f"Demo round '{DEMO_ROUND}' is open. Logins (username / password):")
