@@ -187,7 +187,20 @@ class ValidationIssueAdmin(ReadOnlyAdmin):
 admin.site.register(Review, ReadOnlyAdmin, list_display=["submission", "decision", "reviewer", "created_at"])
 admin.site.register(DataSource, ReadOnlyAdmin, list_display=["submission", "indicator", "source_type", "name"])
 admin.site.register(
-    Release, ReadOnlyAdmin, list_display=["id", "submission", "approved_by", "published_at", "observation_count"]
+    Release,
+    ReadOnlyAdmin,
+    list_display=[
+        "id",
+        "submission",
+        "approved_by",
+        "approved_at",
+        "published_at",
+        "observation_count",
+        "new_count",
+        "revised_count",
+        "unchanged_count",
+        "outdated_count",
+    ],
 )
 
 

@@ -11,6 +11,7 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -309,7 +310,7 @@ class Version:
     approval: Review | None
     warnings: list[tuple[ValidationIssue, WarningExplanation | None]]
     audit: list[EntryRow]
-    change: float | None = None  # against the version before it
+    change: Decimal | None = None  # against the version before it, exact
 
 
 @dataclass
@@ -327,14 +328,16 @@ def observation_visible(user, pk: int) -> Observation:
 
 
 def observation_versions(*, user, pk: int) -> History:
-    """Every published version of the value's key, the current one first, with its file row, uploader,
-    approver and comment, the focal point's answers to the warnings about the value, and the submission's audit trail.
-    A key has a handful of versions (one per publication), so each is read as an object."""
+    """Every version of the value's key, the current one first, with its file row, uploader, approver and
+    comment, the focal point's answers to the warnings about the value, and the submission's audit trail.
+    A version exists only where a value, flag or note changed (publication writes none for a value sent again),
+    and versions are in the order of their approvals, which is also the order of a publication that ran late.
+    A key has a handful of versions, so each is read as an object."""
     asked = observation_visible(user, pk)
     versions = list(
         Observation.objects.filter(**{c: getattr(asked, c) for c in KEY_COLUMNS})
         .select_related("release__approved_by", "submission__uploaded_by", "submission__round", "superseded_by")
-        .order_by("-is_current", "-release__published_at", "-id")
+        .order_by("-is_current", "-release__approved_at", "-release__approval_id", "-id")
     )
     submission_ids = {v.submission_id for v in versions}
     approvals: dict[int, Review] = {}

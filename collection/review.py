@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import polars as pl
 from django.db import connection
@@ -22,6 +23,7 @@ from .catalogue import rules_effective
 from .errors import NotAllowed, PortalError
 from .explanations import explanation_for, explanation_lookup
 from .models import (
+    VALUE_COLUMNS,
     DataSource,
     Observation,
     Release,
@@ -32,6 +34,7 @@ from .models import (
     TableDefinition,
     ValidationIssue,
     WarningExplanation,
+    value_exact,
 )
 from .validation.report import PUBLISHED_SCHEMA
 
@@ -60,6 +63,14 @@ class Basis:
     NONE = "none"  # nothing published to compare with
 
 
+class Outcome:
+    """What publishing the row would do, as `observations_publish` decides it."""
+
+    NEW = "new"  # no published value of the key
+    REVISED = "revised"  # the published value, flag or a note differs: a new version
+    UNCHANGED = "unchanged"  # sent again as published: the key keeps its version
+
+
 @dataclass
 class RowIssue:
     severity: str
@@ -78,28 +89,33 @@ class ComparedRow:
     classif1: str
     classif2: str
     time: str
-    value: float
+    value: Decimal
     obs_status: str
     note: str
     basis: str = Basis.NONE
-    published: float | None = None
+    outcome: str = Outcome.NEW
+    published: Decimal | None = None
     published_time: str | None = None
     large_change: bool = False
     issues: list[RowIssue] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # The frame holds doubles; the row shows the digits the values were given in, and exact changes.
+        self.value, self.published = value_exact(self.value), value_exact(self.published)
 
     @property
     def series(self) -> str:
         return series_id((self.source, self.sex, self.classif1, self.classif2))
 
     @property
-    def change(self) -> float | None:
+    def change(self) -> Decimal | None:
         return None if self.published is None else self.value - self.published
 
     @property
     def change_pct(self) -> float | None:
         if self.published is None or self.published == 0:
             return None
-        return (self.value - self.published) / abs(self.published) * 100
+        return float((self.value - self.published) / abs(self.published) * 100)
 
     @property
     def severity(self) -> str:
@@ -153,12 +169,13 @@ class TableComparison:
     min_value: float
     rows: ComparedRows
     row_count: int = 0
-    revisions: int = 0
+    revisions: int = 0  # published values the submission changes (value, flag or note)
+    unchanged: int = 0  # published values sent again as they are
     flagged: int = 0
 
     @property
     def new_keys(self) -> int:
-        return self.row_count - self.revisions
+        return self.row_count - self.revisions - self.unchanged
 
 
 def series_id(values: tuple[str, ...]) -> str:
@@ -207,18 +224,29 @@ STAGED_SCHEMA = {"row": pl.Int64, **{c: t for c, t in PUBLISHED_SCHEMA.items() i
 KEY = ["indicator", *SERIES_COLUMNS, "time"]
 
 
+# Besides the value, what makes a re-sent value a revision (the flag and the notes), as publication compares them.
+ATTRIBUTES = [c for c in VALUE_COLUMNS if c != "obs_value"]
+
+
 def _published_frame(submission: Submission, indicators: list[str], times: list[str]) -> pl.DataFrame:
-    """The published value of each key as the reviewer saw it (see `published_before`)."""
+    """The published value of each key as the reviewer saw it (see `published_before`), with its flag and notes."""
+    schema = {
+        **{k: pl.String for k in KEY},
+        "published": pl.Float64,
+        **{f"_published_{c}": pl.String for c in ATTRIBUTES},
+        "release_id": pl.Int64,
+    }
     if not indicators or not times:
-        return pl.DataFrame(schema={**{k: pl.String for k in KEY}, "published": pl.Float64})
+        return pl.DataFrame(schema=schema).drop("release_id")
     release_id = Release.objects.filter(submission=submission).values_list("pk", flat=True).first()
     table = connection.ops.quote_name(Observation._meta.db_table)
     which = "is_current" if release_id is None else "release_id < %s"
     frame = read_frame(
-        f"SELECT {', '.join(KEY)}, obs_value, release_id FROM {table} WHERE ref_area = %s AND {which} "
-        f"AND indicator IN ({', '.join(['%s'] * len(indicators))}) AND time IN ({', '.join(['%s'] * len(times))})",
+        f"SELECT {', '.join(KEY)}, obs_value, {', '.join(ATTRIBUTES)}, release_id FROM {table} "
+        f"WHERE ref_area = %s AND {which} AND indicator IN ({', '.join(['%s'] * len(indicators))}) "
+        f"AND time IN ({', '.join(['%s'] * len(times))})",
         [submission.country_id, *([release_id] if release_id else []), *indicators, *times],
-        {**{k: pl.String for k in KEY}, "published": pl.Float64, "release_id": pl.Int64},
+        schema,
     )
     # Before a published submission's own release, the last release per key is the value it replaced.
     return frame.sort("release_id").group_by(KEY, maintain_order=True).last().drop("release_id")
@@ -267,19 +295,29 @@ def submission_compare(*, submission: Submission) -> dict[str, TableComparison]:
     tables = submission_tables(submission)
     thresholds = change_thresholds(submission, tables)
     indicators = [t.indicator for t in tables]
+    notes = {f"_{c}": pl.String for c in ATTRIBUTES if c not in STAGED_SCHEMA}  # compared, not shown
     staged = read_frame(
-        f"SELECT {', '.join('obs_value' if c == 'value' else c for c in STAGED_SCHEMA)} "
+        f"SELECT {', '.join('obs_value' if c == 'value' else c for c in STAGED_SCHEMA)}, "
+        f"{', '.join(n[1:] for n in notes)} "
         f"FROM {connection.ops.quote_name(StagedObservation._meta.db_table)} WHERE submission_id = %s",
         [submission.pk],
-        STAGED_SCHEMA,
+        {**STAGED_SCHEMA, **notes},
     ).filter(pl.col("indicator").is_in(indicators))
     times = staged["time"].unique().to_list()
     previous = [p for p in map(_previous_year, times) if p]
     published = _published_frame(submission, indicators, sorted(set(times) | set(previous)))
-    before = published.with_columns(
-        (pl.col("time").cast(pl.Int64, strict=False) + 1).cast(pl.String).alias("time"),
-        pl.col("time").alias("_before_time"),
-    ).rename({"published": "_before"})
+    before = (
+        published.select(*KEY, "published")
+        .with_columns(
+            (pl.col("time").cast(pl.Int64, strict=False) + 1).cast(pl.String).alias("time"),
+            pl.col("time").alias("_before_time"),
+        )
+        .rename({"published": "_before"})
+    )
+    # The same value (doubles read from the same decimal text compare exactly), flag and notes: nothing changes.
+    same = (pl.col("value") == pl.col("published")) & pl.all_horizontal(
+        pl.col(f"_{c}" if f"_{c}" in notes else c) == pl.col(f"_published_{c}") for c in ATTRIBUTES
+    )
     limits = pl.DataFrame(
         [(i, pct, low) for i, (pct, low) in thresholds.items()],
         schema={"indicator": pl.String, "_limit_pct": pl.Float64, "_limit_min": pl.Float64},
@@ -299,6 +337,12 @@ def submission_compare(*, submission: Submission) -> dict[str, TableComparison]:
             .then(pl.lit(Basis.PREVIOUS_YEAR))
             .otherwise(pl.lit(Basis.NONE))
             .alias("basis"),
+            pl.when(~revision)
+            .then(pl.lit(Outcome.NEW))
+            .when(same)
+            .then(pl.lit(Outcome.UNCHANGED))
+            .otherwise(pl.lit(Outcome.REVISED))
+            .alias("outcome"),
             pl.when(revision).then(pl.col("time")).otherwise(pl.col("_before_time")).alias("published_time"),
             pl.coalesce("published", "_before").alias("published"),
             pl.col("_has_issue").fill_null(False),
@@ -330,7 +374,8 @@ def submission_compare(*, submission: Submission) -> dict[str, TableComparison]:
             low,
             rows=ComparedRows(submission, part),
             row_count=part.height,
-            revisions=int((part["basis"] == Basis.REVISION).sum()),
+            revisions=int((part["outcome"] == Outcome.REVISED).sum()),
+            unchanged=int((part["outcome"] == Outcome.UNCHANGED).sum()),
             flagged=int(part["_flagged"].sum()),
         )
     return out

@@ -5,6 +5,7 @@ submit, approve and publish an earlier round."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -20,7 +21,7 @@ from collection.models import (
     ValidationRule,
 )
 from collection.publication import observations_publish
-from collection.review import Basis, comment_add, series_history, submission_compare
+from collection.review import Basis, Outcome, comment_add, series_history, submission_compare
 from collection.samples import sample_rows
 from collection.submissions import submission_approve, submission_submit
 
@@ -152,9 +153,9 @@ def test_new_year_is_compared_with_the_published_year_before(submitted, changed)
     row = compared_row(submitted, "SEX_M", changed["doubled"], "2025")
     before = published_value("SEX_M", changed["doubled"], "2024")
     assert row.basis == Basis.PREVIOUS_YEAR and row.published_time == "2024"
-    assert row.published == pytest.approx(before)
-    assert row.change == pytest.approx(row.value - before)
-    assert row.change_pct == pytest.approx((row.value - before) / before * 100)
+    assert row.published == before  # exact: the digits given, no float noise
+    assert row.change == row.value - before
+    assert row.change_pct == pytest.approx(float((row.value - before) / before * 100))
     assert row.change_pct > 30 and row.large_change
     assert "change.year_on_year" in {i.rule for i in row.issues}
     assert row.severity == "warning"
@@ -163,8 +164,8 @@ def test_new_year_is_compared_with_the_published_year_before(submitted, changed)
 def test_a_year_already_published_is_a_revision_of_the_same_key(submitted, changed):
     row = compared_row(submitted, "SEX_M", changed["doubled"], "2024")
     assert row.basis == Basis.REVISION and row.published_time == "2024"
-    assert row.published == pytest.approx(published_value("SEX_M", changed["doubled"], "2024"))
-    assert row.change == pytest.approx(0) and row.change_pct == pytest.approx(0)
+    assert row.published == published_value("SEX_M", changed["doubled"], "2024")
+    assert row.change == 0 and row.change_pct == 0
     assert not row.flagged
 
 
@@ -199,9 +200,38 @@ def test_table_counts_new_keys_revisions_and_flagged(submitted):
     table = submission_compare(submission=submitted)[FORP]
     years = {r.time for r in table.rows}
     assert years == {"2024", "2025"}
-    assert table.revisions == sum(r.time == "2024" for r in table.rows)
+    # The file carries the published 2024 values as they are: unchanged, not revisions.
+    assert table.unchanged == sum(r.time == "2024" for r in table.rows) > 0
+    assert table.revisions == 0
+    assert all(r.outcome == Outcome.UNCHANGED for r in table.rows if r.time == "2024")
     assert table.new_keys == sum(r.time == "2025" for r in table.rows)
+    assert all(r.outcome == Outcome.NEW for r in table.rows if r.time == "2025")
     assert table.flagged == sum(r.flagged for r in table.rows) >= 2
+
+
+def test_a_changed_value_flag_or_note_is_a_revision_and_the_rest_unchanged(focal_point, open_round, published):
+    """The pre-filled 2024 values sent again with one tenth moved between two partner countries, a break flag
+    and a note: only those keys are revisions, every other value is unchanged."""
+    rows = rows_for((2024,))
+    partners = [r["classif1"] for r in rows if r["indicator"] == FORP and r["sex"] == "SEX_M" and r["time"] == "2024"]
+    other = next(
+        c
+        for c in partners
+        if not c.endswith(("_TOTAL", "_X")) and float(cell(rows, "SEX_M", c, "2024")["obs_value"]) > 1
+    )
+    shift(rows, "SEX_M", "CBR_BRT_X", "2024", 1)
+    shift(rows, "SEX_M", other, "2024", -1)
+    cell(rows, "SEX_F", "CBR_BRT_X", "2024").update(obs_status="B", note="new LFS design")
+    cell(rows, "SEX_T", "CBR_BRT_TOTAL", "2024")["note"] = "Includes registered refugees."
+    expected = {(s, c) for s in ("SEX_M", "SEX_T") for c in ("CBR_BRT_X", other)}
+    expected |= {("SEX_F", "CBR_BRT_X"), ("SEX_T", "CBR_BRT_TOTAL")}
+    submission = factories.validated(focal_point, open_round, csv_of(rows))
+    assert submission.status == Submission.Status.VALID, list(submission.issues.values_list("message", flat=True))
+    table = submission_compare(submission=submission)[FORP]
+    assert {(r.sex, r.classif1) for r in table.rows if r.outcome == Outcome.REVISED} == expected
+    assert (table.revisions, table.unchanged, table.new_keys) == (len(expected), table.row_count - len(expected), 0)
+    moved = compared_row(submission, "SEX_M", "CBR_BRT_X", "2024")
+    assert moved.change == Decimal("0.1")  # exact, not 0.09999999999999964
 
 
 def test_without_published_data_nothing_is_compared(tha_valid):
@@ -336,8 +366,8 @@ def test_once_published_it_is_compared_with_what_it_replaced_not_with_itself(sub
     observations_publish(submission_id=submitted.pk)
     revised = compared_row(submitted, "SEX_M", changed["doubled"], "2024")
     new_year = compared_row(submitted, "SEX_M", changed["doubled"], "2025")
-    assert revised.basis == Basis.REVISION and revised.published == pytest.approx(before)
-    assert new_year.basis == Basis.PREVIOUS_YEAR and new_year.published == pytest.approx(before)
+    assert revised.basis == Basis.REVISION and revised.published == before
+    assert new_year.basis == Basis.PREVIOUS_YEAR and new_year.published == before
     assert new_year.large_change
     history = series_history(submission=submitted, indicator=FORP, series=[f"BA|SEX_M|{changed['doubled']}|"])[0]
     assert [t for t, _ in history.published] == ["2023", "2024"]

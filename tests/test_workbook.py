@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from openpyxl.utils import get_column_letter
 
@@ -134,7 +136,7 @@ def test_a_formula_counts_with_its_cached_value(round_, focal_point):
     content = with_cached_formula(save(book), 3, ref, f"{below[0]}+{below[1]}", value)
     submission = factories.validated(focal_point, round_, content)
     cell = [o for o in staged(submission) if o[3:7] == ("SEX_T", "AGE_YTHADULT_YGE15", "CBR_BIR_TOTAL", "2024")]
-    assert [o[7] for o in cell] == [value]
+    assert [o[7] for o in cell] == [Decimal(repr(value))]  # the number in the cell, exactly
 
 
 def test_an_error_names_the_sheet_and_the_cell(round_, focal_point):

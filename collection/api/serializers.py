@@ -20,6 +20,7 @@ from ..models import (
     TableDimension,
     ValidationIssue,
     WarningExplanation,
+    value_exact,
 )
 from ..rounds import round_country_terms, round_values
 from ..submissions import submission_readiness
@@ -298,7 +299,19 @@ class DataSourceSerializer(serializers.ModelSerializer):
         ]
 
 
+class ExactNumberField(serializers.DecimalField):
+    """A value as a JSON number with the digits it was given: 412.6, 750.664 (not "412.6000000000")."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_digits=28, decimal_places=10, coerce_to_string=False, **kwargs)
+
+    def to_representation(self, value):
+        return value_exact(value)
+
+
 class ObservationSerializer(serializers.ModelSerializer):
+    obs_value = ExactNumberField(read_only=True)
+
     class Meta:
         model = Observation
         fields = [*LAYOUT_COLUMNS, "release", "submission", "source_row"]

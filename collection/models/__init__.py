@@ -3,7 +3,7 @@
 from .accounts import Invitation, NotificationPreference, Profile, ReminderSent, Role
 from .audit import AuditAction, AuditEntry
 from .catalogue import Code, CodeList, Country, ObservationStatus, SourceType, TableDefinition, TableDimension
-from .layout import KEY_COLUMNS, LAYOUT_COLUMNS, VALUE_COLUMNS
+from .layout import KEY_COLUMNS, LAYOUT_COLUMNS, VALUE_COLUMNS, value_exact
 from .publication import Observation, Release
 from .review import ReviewComment, WarningExplanation
 from .rounds import DraftTable, Round, RoundCountry
@@ -20,6 +20,7 @@ __all__ = [
     "KEY_COLUMNS",
     "LAYOUT_COLUMNS",
     "VALUE_COLUMNS",
+    "value_exact",
     "Code",
     "CodeList",
     "Country",

@@ -6,18 +6,27 @@ from django.conf import settings
 from django.db import models
 
 from .layout import KEY_COLUMNS, LongLayoutRow
-from .submissions import Submission
+from .submissions import Review, Submission
 
 
 class Release(models.Model):
-    """One publication: the approved submission it published and who approved it."""
+    """One publication: the approved submission it published, who approved it and when.
+
+    Counts of the submission's values: new keys, revised values, values sent again unchanged (they keep their
+    earlier version) and outdated ones (a submission approved later had already replaced them: history only).
+    """
 
     submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="release")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The approval decides which value is current, whatever order the publications run in.
+    approval = models.ForeignKey(Review, null=True, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(null=True)
     published_at = models.DateTimeField(auto_now_add=True)
     observation_count = models.PositiveIntegerField(default=0)
     new_count = models.PositiveIntegerField(default=0)
     revised_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    outdated_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-published_at", "-id"]

@@ -3,11 +3,15 @@ and the signed numbers of the reviewer's comparison."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from ..models import value_exact
 from ..review import Series
+from .portal_tags import exact
 
 register = template.Library()
 
@@ -15,22 +19,21 @@ WIDTH, HEIGHT = 320, 150
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 28  # room for the value labels on the left and the years below
 
 
-def number(value: float) -> str:
-    return f"{value:,.1f}"
-
-
 def _scale(values: list[float], low: float, high: float) -> callable:
-    lo, hi = min(values), max(values)
+    lo, hi = float(min(values)), float(max(values))
     if hi == lo:
         return lambda v: (low + high) / 2
-    return lambda v: low + (v - lo) / (hi - lo) * (high - low)
+    return lambda v: low + (float(v) - lo) / (hi - lo) * (high - low)
 
 
 @register.filter
-def signed(value: float | None, decimals: int = 1) -> str:
-    """A change with its sign (+12.5, -3.0), or a dash when there is nothing to compare with."""
+def signed(value: Decimal | float | None, decimals: int = 1) -> str:
+    """A change with its sign, or a dash when there is nothing to compare with: an exact change of values with
+    the digits they were given (+0.064, -3), a float such as a percentage to `decimals` (+12.5)."""
     if value is None:
         return "—"
+    if isinstance(value, Decimal):
+        return f"{value_exact(value):+,f}" if value else "0"
     return f"{value:+,.{decimals}f}"
 
 
@@ -52,8 +55,8 @@ def series_chart(series: Series, number_on_page: int) -> SafeString:
     anchor = [p for p in published if new and p[0] < new[0][0]][-1:]
     published_line = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in published)
     new_line = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in anchor + new)
-    description = "Published: " + (", ".join(f"{t} {number(v)}" for t, v in published) or "none") + ". New: "
-    description += (", ".join(f"{t} {number(v)}" for t, v in new) or "none") + "."
+    description = "Published: " + (", ".join(f"{t} {exact(v, 'g')}" for t, v in published) or "none") + ". New: "
+    description += (", ".join(f"{t} {exact(v, 'g')}" for t, v in new) or "none") + "."
     grid = format_html(
         '<line class="axis" x1="{l}" y1="{b}" x2="{r}" y2="{b}"/>'
         '<line class="axis" x1="{l}" y1="{t}" x2="{l}" y2="{b}"/>'
@@ -66,8 +69,8 @@ def series_chart(series: Series, number_on_page: int) -> SafeString:
         tx=LEFT - 6,
         ymax=f"{y(max(values)):.1f}",
         ymin=f"{y(min(values)):.1f}",
-        vmax=number(max(values)),
-        vmin=number(min(values)),
+        vmax=exact(max(values), "g"),
+        vmin=exact(min(values), "g"),
     )
     labelled_years = sorted({min(years), max(years)} | {t for t, _ in new})
     year_labels = format_html_join(

@@ -1,8 +1,9 @@
-"""Small template helpers shared by the pages: dictionary lookups, and codes in words (labels first, codes
-second, from `collection.labels`)."""
+"""Small template helpers shared by the pages: dictionary lookups, codes in words (labels first, codes
+second, from `collection.labels`), and values with the digits they were given."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -10,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from ..labels import code_label, key_code_text, key_label
+from ..models import value_exact
 
 register = template.Library()
 
@@ -49,3 +51,13 @@ def cell_label(key: Any, codes: str = "hover") -> SafeString:
     if codes == "small":
         return format_html('{} <small class="code">{}</small>', shown, codes_text)
     return shown
+
+
+@register.filter
+def exact(value: Decimal | float | None, grouping: str = "") -> str:
+    """A value with the digits it was given: 1234.567, 412.6 (never 412.6000000001); `exact:"g"` groups the
+    thousands (1,234.567)."""
+    number = value_exact(value)
+    if number is None:
+        return ""
+    return f"{number:,f}" if grouping == "g" else f"{number:f}"
