@@ -97,7 +97,8 @@ def test_21_partner_countries_at_0_1_may_differ_from_their_total_by_1_05(check):
     assert check(partners("22.05"), rules=exact) == []  # and below the sum
     [found] = check(partners("24.4"), rules=exact)
     assert found["message"].endswith(
-        "(difference 1.3) for SEX_T, 2025; that is more than the 1.05 that rounding 21 values to 0.1 can explain."
+        "(difference 1.3) for Total · 2025 (SEX_T, 2025); "
+        "that is more than the 1.05 that rounding 21 values to 0.1 can explain."
     )
 
 

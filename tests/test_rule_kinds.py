@@ -149,7 +149,10 @@ def test_employment_totals_agree_across_the_employment_tables(check):
     eco_total["obs_value"] = f"{float(eco_total['obs_value']) + 10:.1f}"
     [found] = only(check(rows, codes={"equal_totals.employment"}), "equal_totals.employment")
     assert found["row"] == row_of(rows, eco_total) and found["indicator"] == ECO
-    assert f"{ECO} (ECO_ISIC4_TOTAL) gives {eco_total['obs_value']} for SEX_M, {FOREIGN}, 2025" in found["message"]
+    assert (
+        f"{ECO} (ECO_ISIC4_TOTAL) gives {eco_total['obs_value']} "
+        f"for Foreign-born · Male · 2025 (SEX_M, {FOREIGN}, 2025)" in found["message"]
+    )
     assert f"but {TEMP} ({ADULTS})" in found["message"] and "(difference 10)" in found["message"]
 
 
@@ -246,5 +249,7 @@ def test_a_rules_parameters_and_message_come_from_the_rule(check):
     )
     [found] = check(rows, rules=[strict])
     assert (found["rule"], found["severity"]) == ("change.strict", "error")
-    assert found["message"].startswith("SEX_T, CBR_BRT_TOTAL moved +") and found["message"].endswith(" % in 2025")
+    assert found["message"].startswith("Total · Total (SEX_T, CBR_BRT_TOTAL) moved +") and found["message"].endswith(
+        " % in 2025"
+    )
     assert 19 <= float(found["message"].split("+")[1].split(" ")[0]) <= 21

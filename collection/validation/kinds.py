@@ -16,6 +16,7 @@ from functools import cached_property
 import polars as pl
 from django.core.exceptions import ValidationError
 
+from ..labels import KEY_PARTS, SEPARATOR, catalogue_labels
 from .checks import DIMENSIONS, ID, KEY, CheckContext, empty_issues, fmt, issue, row_issues
 from .readers import ROW
 
@@ -134,13 +135,21 @@ def render(template: str, fields: dict[str, pl.Expr]) -> pl.Expr:
 
 
 def describe(columns: list[str] | tuple[str, ...], prefix: str = "") -> pl.Expr:
-    """A cell as a statistician names it: its codes, then the year (empty codes and ref_area/source left out)."""
-    shown = [c for c in ("sex", "classif1", "classif2") if c in columns] + (["time"] if "time" in columns else [])
-    return pl.concat_str(
-        [pl.when(pl.col(prefix + c) == "").then(None).otherwise(pl.col(prefix + c)) for c in shown],
-        separator=", ",
-        ignore_nulls=True,
+    """A cell as a statistician reads it, labels first and codes second: "South Korea · Female · 2025 (SEX_F,
+    CNT_KOR, 2025)" (empty codes and ref_area/source left out)."""
+    labels = catalogue_labels()
+
+    def present(column: str) -> pl.Expr:
+        return pl.when(pl.col(prefix + column) == "").then(None).otherwise(pl.col(prefix + column))
+
+    in_words = [present(c).replace(labels) for c in KEY_PARTS if c in columns]
+    words = pl.concat_str(in_words, separator=SEPARATOR, ignore_nulls=True)
+    code_order = [c for c in ("sex", "classif1", "classif2", "time") if c in columns]
+    codes = pl.concat_str([present(c) for c in code_order], separator=", ", ignore_nulls=True)
+    same = words == pl.concat_str(
+        [present(c) for c in KEY_PARTS if c in columns], separator=SEPARATOR, ignore_nulls=True
     )
+    return pl.when(same).then(codes).otherwise(pl.format("{} ({})", words, codes))
 
 
 def tolerance(total: pl.Expr, params: dict) -> pl.Expr:
