@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from decimal import Decimal
 
@@ -119,3 +120,15 @@ def test_a_revision_to_one_decimal_shows_the_exact_change(as_role, focal_point, 
     history = as_role("reviewer").get(f"/observations/{current.pk}/history/").content.decode()
     assert f"{rounded - value:+f} against the earlier value" in history
     assert "000000" not in history
+
+
+def test_float_noise_in_a_file_is_not_a_revision_of_the_value_published(focal_point, reviewer, open_round, given):
+    """A spreadsheet's formula result (706.6000000000001) is the 706.6 published: stored to the column's
+    precision on every database, it is counted unchanged and writes no version."""
+    next_double = repr(math.nextafter(float(given["value"]), math.inf))  # e.g. 1206.6640000000002
+    assert float(next_double) != float(given["value"])
+    noisy = given["content"].decode().replace(f",{given['value']},", f",{next_double},", 1)
+    assert noisy != given["content"].decode()
+    _, release = publish(focal_point, reviewer, open_round, noisy.encode())
+    assert (release.new_count, release.revised_count) == (0, 0)
+    assert Observation.objects.filter(**KEY, classif1=given["code"]).count() == 1

@@ -98,3 +98,9 @@ def test_the_file_picker_offers_the_files_spreadsheet_programs_save(as_role, ope
     page = as_role("fp_tha").get(f"/submissions/new/?round={open_round.pk}&country=THA").content.decode()
     accept = page.split('accept="', 1)[1].split('"', 1)[0].split(",")
     assert {".xlsx", ".ods", ".csv"} <= set(accept)
+
+
+def test_a_country_with_nothing_returned_reads_no_pointer_to_a_returned_comment(as_role, tha_valid, open_round):
+    """Tables with no returned file must not point at a comment that is not on the page."""
+    page = as_role("fp_tha").get(f"/rounds/{open_round.pk}/THA/").content.decode()
+    assert "with the comment above" not in page and 'id="returned"' not in page

@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 MAX_ISSUES_PER_RULE = 1000
 STAGED_COLUMNS = [c for c in LAYOUT_COLUMNS if c != "obs_value"]  # obs_value is staged as a number
+STAGED_DECIMALS = StagedObservation._meta.get_field("obs_value").decimal_places
 
 
 @dataclass
@@ -256,7 +257,9 @@ def _stage(submission: Submission, rows: pl.DataFrame) -> None:
         pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id"),
         pl.col(ROW).cast(pl.Int64).alias("row"),
         *STAGED_COLUMNS,
-        pl.col("value").alias("obs_value"),
+        # To the stored precision here, not only by PostgreSQL's numeric: SQLite would keep 706.6000000000001,
+        # and publication would call it a revision of the 706.6 published.
+        pl.col("value").round(STAGED_DECIMALS).alias("obs_value"),
     )
     bulk_load(StagedObservation, frame)
 
