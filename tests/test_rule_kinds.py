@@ -253,3 +253,16 @@ def test_a_rules_parameters_and_message_come_from_the_rule(check):
         " % in 2025"
     )
     assert 19 <= float(found["message"].split("+")[1].split(" ")[0]) <= 21
+
+
+def test_a_change_published_already_is_not_asked_about_again(check):
+    """Both years re-sent as published (the workbook comes pre-filled): the change was reviewed before."""
+    before = make_rows([FORP])
+    cell = find(before, FORP, "SEX_T", "CBR_BRT_TOTAL")
+    cell["obs_value"] = f"{float(find(before, FORP, 'SEX_T', 'CBR_BRT_TOTAL', '', '2024')['obs_value']) * 1.5:.1f}"
+    rows = [dict(r) for r in before]
+    assert only(check(rows, codes={"change.year_on_year"}, before=before), "change.year_on_year") == []
+    # The same change is asked about again once either year differs from what was published.
+    find(rows, FORP, "SEX_T", "CBR_BRT_TOTAL")["obs_value"] = f"{float(cell['obs_value']) + 1:.1f}"
+    [found] = only(check(rows, codes={"change.year_on_year"}, before=before), "change.year_on_year")
+    assert found["row"] == row_of(rows, find(rows, FORP, "SEX_T", "CBR_BRT_TOTAL"))

@@ -476,13 +476,16 @@ def run_year_on_year(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
         pl.col("value").alias("_previous"),
         pl.when(pl.col("_new")).then(pl.lit("this file")).otherwise(pl.lit("published")).alias("_from"),
     )
-    joined = new.join(before, on=list(KEY), how="inner")
+    joined = _with_published(new.join(before, on=list(KEY), how="inner"), data, rule.table)
     previous, value = pl.col("_previous"), pl.col("value")
     change = (value - previous) / previous * 100
     declared_break = (pl.col("obs_status") == "B") & (pl.col("note").str.strip_chars().fill_null("") != "")
+    # Both years sent again as published: the change was reviewed and published already, not asked again.
+    reviewed = _same(value, pl.col("_published_now")) & _same(previous, pl.col("_published_before"))
     threshold = float(params["threshold_pct"])
     mask = (
-        (previous > 0)
+        ~reviewed.fill_null(False)
+        & (previous > 0)
         & (pl.max_horizontal(value, previous) >= float(params["min_value"]))
         & (change.abs() > threshold)
         & ~declared_break.fill_null(False)
@@ -507,6 +510,25 @@ def run_year_on_year(rule: RuleDef, data: RuleInput) -> pl.DataFrame:
         message=render(rule.message, fields),
         severity=rule.severity,
     )
+
+
+def _with_published(frame: pl.DataFrame, data: RuleInput, table: str) -> pl.DataFrame:
+    """Add the published value of each row's key (`_published_now`) and of the year before (`_published_before`)."""
+    published = data.ctx.published
+    if published is None or published.is_empty():
+        return frame.with_columns(
+            pl.lit(None, dtype=pl.Float64).alias(c) for c in ("_published_now", "_published_before")
+        )
+    values = published.filter(pl.col("indicator") == table).select(*KEY, pl.col("value").cast(pl.Float64))
+    earlier = values.with_columns((pl.col("time").cast(pl.Int64, strict=False) + 1).cast(pl.String).alias("time"))
+    return frame.join(values.rename({"value": "_published_now"}), on=list(KEY), how="left").join(
+        earlier.rename({"value": "_published_before"}), on=list(KEY), how="left"
+    )
+
+
+def _same(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """Equal up to float noise (values are compared as doubles here)."""
+    return (a - b).abs() <= MARGIN * (1 + b.abs())
 
 
 def fmt_number(value: float) -> str:
