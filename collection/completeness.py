@@ -95,6 +95,11 @@ class Cell:
         return self.days_overdue > 0
 
     @property
+    def published(self) -> bool:
+        """Published in this round, also when a newer file (returned, or awaiting review) carries it now."""
+        return self.state.published_in_round
+
+    @property
     def key(self) -> str:
         return f"{self.iso3}:{self.indicator}"
 
@@ -111,7 +116,7 @@ class Row:
 
     @property
     def published(self) -> int:
-        return sum(c.status == "published" for c in self.cells)
+        return sum(c.published for c in self.cells)
 
     @property
     def overdue(self) -> int:
@@ -137,6 +142,7 @@ class Completeness:
     rows: list[Row]  # the countries shown (those with a cell that matches the filters)
     columns: list[Column]
     counts: dict[str, int]  # cells per status over the whole round, in STATUSES order
+    published: int  # cells of the whole round published in it (their latest file may be a newer one)
     overdue: int  # overdue cells over the whole round
     total: int  # cells of the whole round
     countries: list[tuple[str, str]] = field(default_factory=list)  # every country of the round, for the filter
@@ -159,7 +165,7 @@ class Completeness:
 
     @property
     def published_percent(self) -> int:
-        return round(100 * self.counts["published"] / self.total) if self.total else 0
+        return round(100 * self.published / self.total) if self.total else 0
 
     def status_links(self) -> list[dict]:
         """The totals by status, each a link that filters on it (or, for the current one, clears it)."""
@@ -199,7 +205,7 @@ def round_completeness(
         for (indicator, title), short in zip(tables, shorts, strict=True)
     }
     counts = Counter()
-    overdue = 0
+    overdue = published = 0
     rows = []
     for iso3, name in countries:
         late = max((today - deadlines[iso3]).days, 0)
@@ -210,6 +216,7 @@ def round_completeness(
             cells.append(replace(cell, matches=filters.matches(cell)))
             counts[state.status] += 1
             overdue += cell.overdue
+            published += cell.published
         row = Row(
             iso3=iso3,
             name=name,
@@ -221,7 +228,7 @@ def round_completeness(
             rows.append(row)
     for row in rows:
         for cell in row.cells:
-            columns[cell.indicator].published += cell.status == "published"
+            columns[cell.indicator].published += cell.published
             columns[cell.indicator].overdue += cell.overdue
     return Completeness(
         round=round_,
@@ -230,6 +237,7 @@ def round_completeness(
         rows=rows,
         columns=list(columns.values()),
         counts={status: counts[status] for status in STATUSES},
+        published=published,
         overdue=overdue,
         total=len(countries) * len(columns),
         countries=countries,

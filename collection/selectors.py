@@ -149,6 +149,7 @@ class TableState:
     status: str  # a TABLE_STATUS value, or "not_started"
     submission_id: int | None  # the submission that gives the status
     changed_at: dt.datetime | None  # when that submission last changed status
+    published_in_round: bool = False  # a file of this round carrying the table was published (maybe an older one)
 
     @property
     def label(self) -> str:
@@ -173,11 +174,14 @@ def round_table_states(round_: Round, countries=None) -> dict[tuple[str, str], T
     )
     latest: dict[tuple[str, str], dict] = {}
     pending: dict[str, dict] = {}
+    published: set[tuple[str, str]] = set()
     for row in rows:
         if row["status"] in PENDING:
             pending[row["country_id"]] = row
         for indicator in row["indicators"] or []:
             latest[(row["country_id"], indicator)] = row
+            if row["status"] == Submission.Status.PUBLISHED:
+                published.add((row["country_id"], indicator))
     indicators = list(round_.tables.values_list("indicator", flat=True))
     states = {}
     for iso3 in in_round.values_list("iso3", flat=True):
@@ -194,6 +198,7 @@ def round_table_states(round_: Round, countries=None) -> dict[tuple[str, str], T
                 status=status,
                 submission_id=row["id"] if row else None,
                 changed_at=row["status_changed_at"] if row else None,
+                published_in_round=(iso3, indicator) in published,
             )
     return states
 

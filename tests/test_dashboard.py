@@ -199,6 +199,23 @@ def test_totals_per_status_row_and_column(mix, round_):
     assert {c.indicator: c.overdue for c in late.columns} == {POPULATION: 4, FOREIGN_BORN: 5}
 
 
+def test_a_table_published_in_the_round_counts_as_published_while_a_newer_file_is_reviewed(
+    as_role, round_, admin_user, reviewer
+):
+    """The totals never say '0 published' beside a chart of publications: a correction returned, or waiting
+    for review, leaves the table published in the round, and its cell shows the newer file's status."""
+    publish(admin_user, reviewer, round_, "THA", only("THA", POPULATION))
+    correction = factories.submit(admin_user, factories.validated(admin_user, round_, only("THA", POPULATION)))
+    submission_return(user=reviewer, submission=correction, comment="The 15-24 split looks off.")
+    board = round_completeness(round_)
+    assert statuses(board)[f"THA:{POPULATION}"] == "returned"
+    rows = {row.iso3: row for row in board.rows}
+    assert (board.published, rows["THA"].published, board.published_percent) == (1, 1, 7)
+    assert {c.indicator: c.published for c in board.columns}[POPULATION] == 1
+    page = as_role("reviewer").get(f"/rounds/{round_.pk}/dashboard/").content.decode()
+    assert "<strong>1 of 14</strong> tables published" in page
+
+
 def test_the_page_shows_the_totals(as_role, mix, round_):
     page = as_role("reviewer").get(f"/rounds/{round_.pk}/dashboard/").content.decode()
     assert "<strong>1 of 14</strong> tables published" in page
