@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .. import access
+from ..labels import code_label
 from ..models import (
     LAYOUT_COLUMNS,
     Code,
@@ -194,10 +195,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(TableTitleSerializer(many=True))
     def get_indicators(self, submission: Submission) -> list[dict]:
-        if "table_titles" not in self.context:  # read once for a whole list
-            self.context["table_titles"] = dict(TableDefinition.objects.values_list("indicator", "title"))
-        titles = self.context["table_titles"]
-        return [{"indicator": code, "title": titles.get(code, code)} for code in submission.indicators]
+        return [{"indicator": code, "title": code_label(code)} for code in submission.indicators]
 
     def get_missing_before_submit(self, submission: Submission) -> list[str]:
         if submission.status != Submission.Status.VALID:
