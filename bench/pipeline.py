@@ -39,8 +39,8 @@ from collection.models import (
 from collection.publication import observations_publish
 from collection.submissions import submission_approve, submission_move, submission_upload
 
-from .data import long_frame, write_xlsx
-from .report import Row, timed
+from bench.data import long_frame, write_xlsx
+from bench.report import Row, timed
 
 COUNTRY = "THA"
 # BENCH_SCALE=10 runs everything at a tenth of the size (100,000 observations into a master of 1 million): a quick

@@ -16,7 +16,7 @@ from collection.samples import sample_rows
 from collection.workbook.build import workbook_build
 from collection.workbook.parse import read_workbook
 
-from .report import Row, timed
+from bench.report import Row, timed
 
 COUNTRY = "THA"
 YEARS = (2024, 2025)

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Country, Role, Round, Submission
+from collection.models import Country, Role, Round, Submission
 
 User = AbstractBaseUser | AnonymousUser
 

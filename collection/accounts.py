@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .errors import PortalError
-from .models import Country, Profile, Role
+from collection.errors import PortalError
+from collection.models import Country, Profile, Role
 
 
 @transaction.atomic

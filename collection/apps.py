@@ -6,7 +6,4 @@ class CollectionConfig(AppConfig):
     verbose_name = "ILMS collection"
 
     def ready(self) -> None:
-        from . import (
-            labels,  # noqa: F401 - forgets the cached labels when the catalogue changes
-            signals,  # noqa: F401 - connects the audit of user and role changes
-        )
+        from collection import labels, signals

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from .models import AuditAction, AuditEntry
+from collection.models import AuditAction, AuditEntry
 
 
 @dataclass(frozen=True)

@@ -25,19 +25,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from . import access
-from .explanations import explanation_for, explanation_lookup
-from .models import (
-    KEY_COLUMNS,
-    AuditAction,
-    AuditEntry,
-    Country,
-    Observation,
-    Review,
-    Round,
-    ValidationIssue,
-    WarningExplanation,
-)
+from collection import access
+from collection.explanations import explanation_for, explanation_lookup
+from collection.models import KEY_COLUMNS, AuditAction, AuditEntry, Country, Observation, Review, Round, ValidationIssue, WarningExplanation
 
 # The families of actions, by the prefix of their code, in the order the filter lists them.
 ACTION_GROUPS = {"submission": "Submissions", "round": "Rounds", "user": "Users and roles"}

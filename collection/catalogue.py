@@ -7,20 +7,10 @@ from dataclasses import dataclass, field
 import pycountry
 from django.db import transaction
 
-from . import catalogue_data as data
-from .catalogue_rules import starting_rules
-from .labels import labels_forget
-from .models import (
-    Code,
-    CodeList,
-    Country,
-    ObservationStatus,
-    Round,
-    SourceType,
-    TableDefinition,
-    TableDimension,
-    ValidationRule,
-)
+from collection import catalogue_data as data
+from collection.catalogue_rules import starting_rules
+from collection.labels import labels_forget
+from collection.models import Code, CodeList, Country, ObservationStatus, Round, SourceType, TableDefinition, TableDimension, ValidationRule
 
 
 def _partner_codes(prefix: str) -> list[tuple[str, str, bool, bool]]:
@@ -93,7 +83,7 @@ def catalogue_load() -> dict[str, int]:
 
 def rules_seed() -> int:
     """Add the starting rules that are missing; rules admins have edited or switched off stay as they are."""
-    from .validation.kinds import KINDS
+    from collection.validation.kinds import KINDS
 
     existing = set(ValidationRule.objects.filter(round=None).values_list("code", "table_id"))
     new = [

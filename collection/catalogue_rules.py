@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .catalogue_data import STANDARD_TABLES
+from collection.catalogue_data import STANDARD_TABLES
 
 TPOP_CBR, TPOP_CCT = "MST_TPOP_SEX_AGE_CBR_NB", "MST_TPOP_SEX_AGE_CCT_NB"
 FORP, NCTP = "MST_FORP_SEX_CBR_NB", "MST_NCTP_SEX_CCT_NB"

@@ -14,9 +14,9 @@ from django.utils.text import slugify
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV, XLSX
 
-from .models import Round, Submission, SubmissionEvent
-from .rounds import round_deadlines
-from .selectors import TableState, round_table_states, table_status_label
+from collection.models import Round, Submission, SubmissionEvent
+from collection.rounds import round_deadlines
+from collection.selectors import TableState, round_table_states, table_status_label
 
 # In the order a table travels, so the summary reads left to right.
 STATUSES = ["not_started", "uploaded", "invalid", "valid", "returned", "submitted", "approved", "published"]

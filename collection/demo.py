@@ -8,9 +8,9 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .accounts import user_create_or_update
-from .models import Country, DataSource, Observation, Role, Round, TableDefinition
-from .rounds import round_move, round_save
+from collection.accounts import user_create_or_update
+from collection.models import Country, DataSource, Observation, Role, Round, TableDefinition
+from collection.rounds import round_move, round_save
 
 DEMO_PASSWORD = "ilms-demo-2026"
 DEMO_ROUND = "ILMS 2026"
@@ -90,12 +90,12 @@ def demo_history() -> int:
     open the round, upload, validate, describe, submit, approve, publish, close the round."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from .catalogue import table_specs
-    from .longlayout import rows_to_csv
-    from .publication import observations_publish
-    from .samples import sample_rows
-    from .submissions import submission_approve, submission_submit, submission_upload
-    from .validation.report import submission_validate
+    from collection.catalogue import table_specs
+    from collection.longlayout import rows_to_csv
+    from collection.publication import observations_publish
+    from collection.samples import sample_rows
+    from collection.submissions import submission_approve, submission_submit, submission_upload
+    from collection.validation.report import submission_validate
 
     if Observation.objects.exists():
         return 0

@@ -6,16 +6,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from . import access
-from .catalogue import table_specs
-from .errors import NotAllowed, PortalError
-from .labels import catalogue_labels
-from .longlayout import rows_to_csv
-from .models import Country, DraftTable, Observation, Round, Submission
-from .rounds import round_upload_check
-from .submissions import submission_upload
-from .workbook.layout import TableLayout, ValueColumn, table_layout
-from .workbook.parse import cell_value
+from collection import access
+from collection.catalogue import table_specs
+from collection.errors import NotAllowed, PortalError
+from collection.labels import catalogue_labels
+from collection.longlayout import rows_to_csv
+from collection.models import Country, DraftTable, Observation, Round, Submission
+from collection.rounds import round_upload_check
+from collection.submissions import submission_upload
+from collection.workbook.layout import TableLayout, ValueColumn, table_layout
+from collection.workbook.parse import cell_value
 
 
 def entry_layout(round_: Round, country: Country, indicator: str) -> TableLayout:

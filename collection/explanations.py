@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from . import access
-from .errors import NotAllowed, PortalError
-from .models import Submission, ValidationIssue, WarningExplanation
+from collection import access
+from collection.errors import NotAllowed, PortalError
+from collection.models import Submission, ValidationIssue, WarningExplanation
 
 EXPLAINABLE_STATUSES = {Submission.Status.VALID}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
-from . import access
-from .models import Country, DataSource, Round
-from .rounds import rounds_accepting
+from collection import access
+from collection.models import Country, DataSource, Round
+from collection.rounds import rounds_accepting
 
 
 class UploadForm(forms.Form):

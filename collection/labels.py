@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import Code, Country, SourceType, TableDefinition
+from collection.models import Code, Country, SourceType, TableDefinition
 
 CACHE_KEY = "collection:catalogue-labels"
 LABELS_TTL = 600  # seconds

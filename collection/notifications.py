@@ -19,10 +19,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .labels import code_label
-from .models import NotificationPreference, ReminderSent, Review, Role, Round, Submission
-from .rounds import round_deadlines
-from .selectors import issue_summary, round_table_states
+from collection.labels import code_label
+from collection.models import NotificationPreference, ReminderSent, Review, Role, Round, Submission
+from collection.rounds import round_deadlines
+from collection.selectors import issue_summary, round_table_states
 
 logger = logging.getLogger(__name__)
 S = Submission.Status

@@ -22,11 +22,11 @@ from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
 
-from .accounts import user_create_or_update
-from .audit import audit_record
-from .errors import PortalError
-from .models import AuditAction, AuditEntry, Country, Invitation, Profile, Role
-from .notifications import portal_link
+from collection.accounts import user_create_or_update
+from collection.audit import audit_record
+from collection.errors import PortalError
+from collection.models import AuditAction, AuditEntry, Country, Invitation, Profile, Role
+from collection.notifications import portal_link
 
 User = get_user_model()
 NEWEST_FIRST = ("-sent_at", "-pk")  # a person's latest invitation (two sent in one instant: the later row)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import Country, Role
+from collection.models import Country, Role
 
 
 class RoleCountriesForm(forms.Form):

@@ -6,8 +6,8 @@ import logging
 
 from django.db import connection, transaction
 
-from .models import KEY_COLUMNS, VALUE_COLUMNS, Observation, Release, Review, StagedObservation, Submission
-from .submissions import submission_move
+from collection.models import KEY_COLUMNS, VALUE_COLUMNS, Observation, Release, Review, StagedObservation, Submission
+from collection.submissions import submission_move
 
 logger = logging.getLogger(__name__)
 

@@ -17,26 +17,13 @@ import polars as pl
 from django.db import connection
 from django.db.models import Count, Q
 
-from . import access
-from .bulkread import read_frame
-from .catalogue import rules_effective
-from .errors import NotAllowed, PortalError
-from .explanations import explanation_for, explanation_lookup
-from .models import (
-    VALUE_COLUMNS,
-    DataSource,
-    Observation,
-    Release,
-    ReviewComment,
-    RuleKind,
-    StagedObservation,
-    Submission,
-    TableDefinition,
-    ValidationIssue,
-    WarningExplanation,
-    value_exact,
-)
-from .validation.report import PUBLISHED_SCHEMA
+from collection import access
+from collection.bulkread import read_frame
+from collection.catalogue import rules_effective
+from collection.errors import NotAllowed, PortalError
+from collection.explanations import explanation_for, explanation_lookup
+from collection.models import VALUE_COLUMNS, DataSource, Observation, Release, ReviewComment, RuleKind, StagedObservation, Submission, TableDefinition, ValidationIssue, WarningExplanation, value_exact
+from collection.validation.report import PUBLISHED_SCHEMA
 
 SERIES_COLUMNS = ("source", "sex", "classif1", "classif2")  # the key minus time
 SERIES_SEPARATOR = "|"

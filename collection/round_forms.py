@@ -6,7 +6,7 @@ import re
 
 from django import forms
 
-from .models import Country, Round, TableDefinition
+from collection.models import Country, Round, TableDefinition
 
 
 class DateInput(forms.DateInput):

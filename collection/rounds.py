@@ -11,10 +11,10 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from . import access
-from .audit import audit_record
-from .errors import NotAllowed, PortalError, WrongState
-from .models import AuditAction, Country, Round, RoundCountry, TableDefinition
+from collection import access
+from collection.audit import audit_record
+from collection.errors import NotAllowed, PortalError, WrongState
+from collection.models import AuditAction, Country, Round, RoundCountry, TableDefinition
 
 R = Round.Status
 
@@ -274,7 +274,7 @@ def round_move(*, user, round_: Round, action: str, actor_required: bool = True)
             detail={"from": previous, "to": target},
         )
         if target == R.OPEN and previous == R.DRAFT:
-            from .notifications import round_opened_notify
+            from collection.notifications import round_opened_notify
 
             transaction.on_commit(lambda: round_opened_notify(round_.pk), robust=True)
     return round_

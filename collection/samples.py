@@ -14,7 +14,7 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .catalogue import TableSpec, table_specs
+from collection.catalogue import TableSpec, table_specs
 
 SOURCE_BY_INDICATOR_PREFIX = {"MST": "BA", "MFL": "FA", "MNA": "FA"}
 AGES = ("AGE_YTHADULT_Y15-24", "AGE_YTHADULT_YGE25")

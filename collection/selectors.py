@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 
-from . import access
-from .models import Code, Observation, Round, Submission, TableDefinition, TableDimension
-from .rounds import round_deadline, rounds_accepting
+from collection import access
+from collection.models import Code, Observation, Round, Submission, TableDefinition, TableDimension
+from collection.rounds import round_deadline, rounds_accepting
 
 
 def master_tables_summary() -> list[dict]:

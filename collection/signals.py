@@ -12,8 +12,8 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 
-from .audit import audit_context, audit_context_restored, audit_record
-from .models import AuditAction, Profile, Role
+from collection.audit import audit_context, audit_context_restored, audit_record
+from collection.models import AuditAction, Profile, Role
 
 _WATCHED_USER_FIELDS = {"password", "is_active"}
 

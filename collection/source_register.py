@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import access
-from .models import Country, DataSource, Observation, SourceType, Submission, TableDefinition
+from collection import access
+from collection.models import Country, DataSource, Observation, SourceType, Submission, TableDefinition
 
 # The fields that describe a source, in the order people read them, with their labels.
 FIELDS = {

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from . import access
-from .catalogue import rules_effective
-from .errors import NotAllowed, PortalError
-from .models import DataSource, RuleKind, Submission
-from .validation.kinds import param
+from collection import access
+from collection.catalogue import rules_effective
+from collection.errors import NotAllowed, PortalError
+from collection.models import DataSource, RuleKind, Submission
+from collection.validation.kinds import param
 
 CARRIED_FIELDS = [f for f in DataSource._meta.concrete_fields if f.name not in ("id", "submission")]
 EDITABLE_STATUSES = {

@@ -10,12 +10,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from . import access
-from .audit import audit_record
-from .errors import NotAllowed, PortalError, WrongState
-from .models import AuditAction, Country, Review, Round, Submission, SubmissionEvent
-from .rounds import round_upload_check
-from .validation.readers import upload_format
+from collection import access
+from collection.audit import audit_record
+from collection.errors import NotAllowed, PortalError, WrongState
+from collection.models import AuditAction, Country, Review, Round, Submission, SubmissionEvent
+from collection.rounds import round_upload_check
+from collection.validation.readers import upload_format
 
 logger = logging.getLogger(__name__)
 S = Submission.Status
@@ -42,7 +42,7 @@ AUDIT_ACTIONS = {
 
 def _enqueue(task_name: str, submission_id: int) -> None:
     """Send a worker task once the transaction has committed, so the worker sees the row."""
-    from . import tasks
+    from collection import tasks
 
     task = getattr(tasks, task_name)
 
@@ -63,7 +63,7 @@ def submission_move(
     """Move a submission from its current status to `to` with a conditional UPDATE, so that exactly one
     of two simultaneous requests wins; record the event and the audit entry (with `detail`, e.g. the
     reviewer's comment), and tell the people concerned once the move has committed."""
-    from .notifications import submission_status_notify
+    from collection.notifications import submission_status_notify
 
     allowed_from = [src for src, targets in TRANSITIONS.items() if to in targets]
     now = timezone.now()
@@ -155,8 +155,8 @@ def submission_submit(*, user, submission: Submission) -> Submission:
 
 def submission_readiness(submission: Submission) -> list[str]:
     """What still stands between a valid submission and review: source metadata gaps, unanswered warnings."""
-    from .explanations import warnings_unanswered
-    from .sources import source_gaps
+    from collection.explanations import warnings_unanswered
+    from collection.sources import source_gaps
 
     missing = source_gaps(submission)
     unanswered = warnings_unanswered(submission).count()

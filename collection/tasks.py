@@ -8,11 +8,11 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.db import OperationalError
 
-from .models import Submission
-from .notifications import reminders_send
-from .publication import observations_publish
-from .rounds import rounds_due_to_open
-from .validation.report import submission_validate
+from collection.models import Submission
+from collection.notifications import reminders_send
+from collection.publication import observations_publish
+from collection.rounds import rounds_due_to_open
+from collection.validation.report import submission_validate
 
 logger = logging.getLogger(__name__)
 

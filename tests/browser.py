@@ -27,7 +27,7 @@ def shot(page, name: str) -> None:
 
 def sign_in(page, base_url: str, username: str, then: str) -> None:
     """Sign in through the login page (every test user has factories.PASSWORD) and land on `then`."""
-    from . import factories
+    from tests import factories
 
     page.goto(f"{base_url}/accounts/login/?next={then}")
     page.fill("#id_username", username)

@@ -20,7 +20,7 @@ from collection.models import Country
 from collection.submissions import submission_submit
 from ilms_portal.celery import app as celery_app
 
-from . import factories
+from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -181,7 +181,7 @@ def page(live_server):
     """A page of Debian's chromium (Playwright never downloads a browser here), downloads accepted."""
     from playwright.sync_api import sync_playwright
 
-    from .browser import ARGS, CHROMIUM, SHOTS
+    from tests.browser import ARGS, CHROMIUM, SHOTS
 
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the test's own ORM calls beside Playwright's loop
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ from rest_framework.authtoken.models import Token
 
 from collection.models import DataSource, Review, Round, Submission
 
-from . import factories
+from tests import factories
 
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]
 SIGNED_IN = ROLES[1:]

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from collection.models import DataSource, Review, Submission
 
-from . import factories
+from tests import factories
 
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]
 INDICATOR = "MST_FORP_SEX_CBR_NB"

@@ -7,7 +7,7 @@ import tablib
 from collection.admin import CodeResource, TableDefinitionResource
 from collection.models import Code, Submission
 
-from . import factories
+from tests import factories
 
 
 def test_code_lists_export_with_their_codes(catalogue):

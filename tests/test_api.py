@@ -13,7 +13,7 @@ from collection.models import Round, Submission
 from collection.publication import observations_publish
 from collection.submissions import submission_approve, submission_submit
 
-from . import factories
+from tests import factories
 
 
 def test_upload_answers_201_with_id_and_status(api, focal_point, open_round):

@@ -15,7 +15,7 @@ from collection.models import AuditAction, AuditEntry, Observation, Round, Round
 from collection.publication import observations_publish
 from collection.validation.report import submission_validate
 
-from . import factories
+from tests import factories
 
 ROUND = {
     "name": "ILMS 2027",

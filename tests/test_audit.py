@@ -23,8 +23,8 @@ from collection.publication import observations_publish
 from collection.submissions import submission_approve
 from collection.validation.report import submission_validate
 
-from . import factories
-from .browser import CHROMIUM, shot, sign_in
+from tests import factories
+from tests.browser import CHROMIUM, shot, sign_in
 
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]
 FORP = "MST_FORP_SEX_CBR_NB"

@@ -10,10 +10,10 @@ from django.db import connections
 
 from collection.models import Submission
 
-from . import factories
-from .browser import MARKS, shot
-from .test_workbook import FORP, TABLES, rows
-from .workbooks import cell_of, fill, open_book, save
+from tests import factories
+from tests.browser import MARKS, shot
+from tests.test_workbook import FORP, TABLES, rows
+from tests.workbooks import cell_of, fill, open_book, save
 
 pytestmark = MARKS
 

@@ -12,9 +12,9 @@ from django.db import connections
 from collection.models import Country
 from collection.submissions import submission_return
 
-from . import factories
-from .browser import CHROMIUM, shot, sign_in
-from .test_workbook import FORP, TABLES
+from tests import factories
+from tests.browser import CHROMIUM, shot, sign_in
+from tests.test_workbook import FORP, TABLES
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

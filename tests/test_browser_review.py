@@ -10,9 +10,9 @@ from django.db import connections
 from collection.models import ReviewComment, Submission
 from collection.submissions import submission_approve
 
-from . import factories
-from .browser import MARKS, shot, sign_in
-from .test_review_workspace import FORP, changed_rows, csv_of, rows_for, submit
+from tests import factories
+from tests.browser import MARKS, shot, sign_in
+from tests.test_review_workspace import FORP, changed_rows, csv_of, rows_for, submit
 
 pytestmark = MARKS
 

@@ -10,8 +10,8 @@ from django.core import mail
 
 from collection.models import AuditEntry, Round
 
-from . import factories
-from .browser import MARKS, shot, sign_in
+from tests import factories
+from tests.browser import MARKS, shot, sign_in
 
 pytestmark = MARKS
 

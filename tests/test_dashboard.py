@@ -19,7 +19,7 @@ from collection.rounds import round_extend, round_move
 from collection.submissions import submission_approve, submission_return
 from collection.validation.report import submission_validate
 
-from . import factories
+from tests import factories
 
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]
 POPULATION, FOREIGN_BORN = factories.SMALL_TABLES  # MST_TPOP_SEX_AGE_CBR_NB, MST_FORP_SEX_CBR_NB

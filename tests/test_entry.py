@@ -9,8 +9,8 @@ import pytest
 from collection.models import DraftTable, Round, StagedObservation, Submission
 from collection.validation.report import submission_validate
 
-from . import factories
-from .test_workbook import FORP, TABLES, rows
+from tests import factories
+from tests.test_workbook import FORP, TABLES, rows
 
 STAGED = ("indicator", "ref_area", "source", "sex", "classif1", "classif2", "time", "obs_value")
 

@@ -6,7 +6,7 @@ import pytest
 from django.test import RequestFactory
 from django.views.defaults import server_error
 
-from . import factories
+from tests import factories
 
 DEBUG_PAGE = "<code>DEBUG = True</code>"  # what Django's technical 404 page says
 

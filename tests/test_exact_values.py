@@ -16,8 +16,8 @@ from collection.models import Observation
 from collection.publication import observations_publish
 from collection.review import submission_compare
 
-from . import factories
-from .test_publication import FORP, approved, edited, publish
+from tests import factories
+from tests.test_publication import FORP, approved, edited, publish
 
 KEY = {"indicator": FORP, "ref_area": "THA", "sex": "SEX_M", "time": "2024"}
 

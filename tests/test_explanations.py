@@ -12,7 +12,7 @@ from collection.models import ReviewComment, WarningExplanation
 from collection.samples import sample_rows
 from collection.submissions import submission_submit
 
-from . import factories
+from tests import factories
 
 FORP, TPOP = "MST_FORP_SEX_CBR_NB", "MST_TPOP_SEX_AGE_CBR_NB"
 

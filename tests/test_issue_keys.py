@@ -20,8 +20,8 @@ from collection.submissions import submission_approve
 from collection.workbook.build import workbook_build
 from collection.workbook.layout import FIRST_DATA_ROW
 
-from . import browser, factories
-from .workbooks import cell_of, fill, open_book, save
+from tests import browser, factories
+from tests.workbooks import cell_of, fill, open_book, save
 
 TPOP, ABROAD, FORP = "MST_TPOP_SEX_AGE_CBR_NB", "MNA_TPOP_SEX_CRS_NB", "MST_FORP_SEX_CBR_NB"
 KEY = ("indicator", "source", "sex", "classif1", "classif2", "time")

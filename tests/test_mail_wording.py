@@ -10,9 +10,9 @@ from collection.labels import code_label
 from collection.selectors import issue_summary
 from collection.validation.report import submission_validate
 
-from . import factories
-from .test_notifications import inbox
-from .test_review_workspace import FORP, TPOP, csv_of, rows_for
+from tests import factories
+from tests.test_notifications import inbox
+from tests.test_review_workspace import FORP, TPOP, csv_of, rows_for
 
 
 def named_focal_points():

@@ -9,7 +9,7 @@ import pytest
 from collection import rounds
 from collection.submissions import submission_return
 
-from . import factories
+from tests import factories
 
 COMMENT = "The 2025 foreign-born total for 15-24 looks low against the LFS release: please check the age split."
 

@@ -8,7 +8,7 @@ from collection.models import Observation, Review, Round, Submission
 from collection.publication import observations_publish
 from collection.submissions import submission_approve, submission_return, submission_submit
 
-from . import factories
+from tests import factories
 
 
 def test_upload_form_lists_only_open_rounds_of_the_users_countries(client, focal_point, open_round):

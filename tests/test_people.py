@@ -20,8 +20,8 @@ from django.test.utils import CaptureQueriesContext
 from collection.audit import audit_record
 from collection.models import AuditAction, AuditEntry, Invitation, Role
 
-from . import factories
-from .browser import CHROMIUM, SHOTS, shot
+from tests import factories
+from tests.browser import CHROMIUM, SHOTS, shot
 
 User = get_user_model()
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]

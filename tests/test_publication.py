@@ -15,7 +15,7 @@ from collection.models import Observation, Release, StagedObservation
 from collection.publication import observations_publish
 from collection.submissions import submission_approve
 
-from . import factories
+from tests import factories
 
 FORP = "MST_FORP_SEX_CBR_NB"
 FORP_TOTAL = {"indicator": FORP, "sex": "SEX_T", "classif1": "CBR_BRT_TOTAL", "classif2": "", "time": "2024"}

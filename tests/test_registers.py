@@ -19,8 +19,8 @@ from collection.samples import sample_rows
 from collection.sources import datasource_save
 from collection.submissions import submission_approve
 
-from . import factories
-from .browser import CHROMIUM, shot, sign_in
+from tests import factories
+from tests.browser import CHROMIUM, shot, sign_in
 
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]
 TPOP = "MST_TPOP_SEX_AGE_CBR_NB"

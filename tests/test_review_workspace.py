@@ -25,7 +25,7 @@ from collection.review import Basis, Outcome, comment_add, series_history, submi
 from collection.samples import sample_rows
 from collection.submissions import submission_approve, submission_submit
 
-from . import factories
+from tests import factories
 
 FORP = "MST_FORP_SEX_CBR_NB"
 TPOP = "MST_TPOP_SEX_AGE_CBR_NB"

@@ -15,9 +15,9 @@ from collection.models import ValidationRule
 from collection.samples import sample_rows
 from collection.validation.kinds import KINDS, RuleDef
 
-from . import factories, test_rule_kinds
-from .test_rule_kinds import ADULTS, ECO, FORP, TEAP, TEMP, TPOP, TUNE, YOUTH
-from .workbooks import fill, open_book, save
+from tests import factories, test_rule_kinds
+from tests.test_rule_kinds import ADULTS, ECO, FORP, TEAP, TEMP, TPOP, TUNE, YOUTH
+from tests.workbooks import fill, open_book, save
 
 FOREIGN = "CBR_BIR_FOREIGN"
 check = test_rule_kinds.check  # the fixture that validates rows with given rules

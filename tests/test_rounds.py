@@ -21,7 +21,7 @@ from collection.rounds import (
     round_move,
 )
 
-from . import factories
+from tests import factories
 
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]
 FORM = {

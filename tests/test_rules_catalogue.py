@@ -11,7 +11,7 @@ from collection.catalogue import rules_effective, rules_seed
 from collection.catalogue_data import STANDARD_TABLES
 from collection.models import RuleKind, ValidationRule
 
-from . import factories
+from tests import factories
 
 
 def test_the_catalogue_has_every_kind_and_each_table_its_own_rules(catalogue):

@@ -20,10 +20,10 @@ from collection.views.reporting import XLSX
 from collection.workbook.annotate import FILLS
 from collection.workbook.layout import IDENTITY_SHEET
 
-from . import factories
-from .test_validation_formats import as_xlsx
-from .test_workbook import FORP, TABLES, TPOP, build, filled_workbook, rows
-from .workbooks import cell_of, fill, open_book, save, value_cells, with_cached_formula, with_macros
+from tests import factories
+from tests.test_validation_formats import as_xlsx
+from tests.test_workbook import FORP, TABLES, TPOP, build, filled_workbook, rows
+from tests.workbooks import cell_of, fill, open_book, save, value_cells, with_cached_formula, with_macros
 
 SOFFICE = Path("/usr/bin/soffice")
 RED = FILLS["error"].fgColor.rgb

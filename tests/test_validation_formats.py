@@ -11,7 +11,7 @@ import pytest
 
 from collection.models import StagedObservation
 
-from . import factories
+from tests import factories
 
 STAGED = ("indicator", "ref_area", "source", "sex", "classif1", "classif2", "time", "obs_value", "obs_status")
 

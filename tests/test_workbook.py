@@ -15,8 +15,8 @@ from collection.submissions import submission_approve
 from collection.workbook.build import workbook_build
 from collection.workbook.layout import FIRST_DATA_ROW, IDENTITY_SHEET
 
-from . import factories
-from .workbooks import cell_of, fill, open_book, save, with_cached_formula, with_macros
+from tests import factories
+from tests.workbooks import cell_of, fill, open_book, save, with_cached_formula, with_macros
 
 FORP = "MST_FORP_SEX_CBR_NB"
 TPOP = "MST_TPOP_SEX_AGE_CBR_NB"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from . import factories
+from tests import factories
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

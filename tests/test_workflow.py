@@ -13,7 +13,7 @@ from collection.models import Observation, Review, Round, Submission, Submission
 from collection.publication import observations_publish
 from collection.submissions import submission_approve, submission_return, submission_submit
 
-from . import factories
+from tests import factories
 
 S = Submission.Status
 

@@ -1,6 +1,6 @@
 import django_filters
 
-from ..models import Observation
+from collection.models import Observation
 
 
 class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):

@@ -1,6 +1,6 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from .. import access
+from collection import access
 
 
 class IsAdminOrReadOnly(BasePermission):

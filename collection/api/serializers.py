@@ -5,26 +5,11 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import access
-from ..labels import code_label
-from ..models import (
-    LAYOUT_COLUMNS,
-    Code,
-    Country,
-    DataSource,
-    Observation,
-    Review,
-    Round,
-    SourceType,
-    Submission,
-    TableDefinition,
-    TableDimension,
-    ValidationIssue,
-    WarningExplanation,
-    value_exact,
-)
-from ..rounds import round_country_terms, round_values
-from ..submissions import submission_readiness
+from collection import access
+from collection.labels import code_label
+from collection.models import LAYOUT_COLUMNS, Code, Country, DataSource, Observation, Review, Round, SourceType, Submission, TableDefinition, TableDimension, ValidationIssue, WarningExplanation, value_exact
+from collection.rounds import round_country_terms, round_values
+from collection.submissions import submission_readiness
 
 
 class CodeSerializer(serializers.ModelSerializer):

@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from collection.api import views
 
 router = DefaultRouter()
 router.register("tables", views.TableViewSet, basename="table")

@@ -16,19 +16,19 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from .. import access
-from ..errors import PortalError, WrongState
-from ..explanations import explanation_save, explanations_by_issue
-from ..models import LAYOUT_COLUMNS, Code, Observation, Round, TableDefinition, TableDimension
-from ..rounds import round_country_reopen, round_extend, round_move, round_moves_between, round_save
-from ..sources import datasource_save
-from ..submissions import submission_approve, submission_return, submission_submit, submission_upload
-from ..views.reporting import XLSX, workbook_response
-from ..views.rounds import MOVE_BUTTONS
-from ..views.submissions import annotated_response
-from . import serializers as s
-from .filters import ObservationFilter
-from .permissions import IsAdminOrReadOnly
+from collection import access
+from collection.errors import PortalError, WrongState
+from collection.explanations import explanation_save, explanations_by_issue
+from collection.models import LAYOUT_COLUMNS, Code, Observation, Round, TableDefinition, TableDimension
+from collection.rounds import round_country_reopen, round_extend, round_move, round_moves_between, round_save
+from collection.sources import datasource_save
+from collection.submissions import submission_approve, submission_return, submission_submit, submission_upload
+from collection.views.reporting import XLSX, workbook_response
+from collection.views.rounds import MOVE_BUTTONS
+from collection.views.submissions import annotated_response
+from collection.api import serializers as s
+from collection.api.filters import ObservationFilter
+from collection.api.permissions import IsAdminOrReadOnly
 
 ISSUE_FILTERS = ("severity", "rule", "indicator", "source", "sex", "classif1", "classif2", "time")
 

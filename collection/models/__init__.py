@@ -1,14 +1,14 @@
 """The collection's models, one module per stage of a submission's life."""
 
-from .accounts import Invitation, NotificationPreference, Profile, ReminderSent, Role
-from .audit import AuditAction, AuditEntry
-from .catalogue import Code, CodeList, Country, ObservationStatus, SourceType, TableDefinition, TableDimension
-from .layout import KEY_COLUMNS, LAYOUT_COLUMNS, VALUE_COLUMNS, value_exact
-from .publication import Observation, Release
-from .review import ReviewComment, WarningExplanation
-from .rounds import DraftTable, Round, RoundCountry
-from .rules import RuleKind, Severity, ValidationRule
-from .submissions import DataSource, Review, StagedObservation, Submission, SubmissionEvent, ValidationIssue
+from collection.models.accounts import Invitation, NotificationPreference, Profile, ReminderSent, Role
+from collection.models.audit import AuditAction, AuditEntry
+from collection.models.catalogue import Code, CodeList, Country, ObservationStatus, SourceType, TableDefinition, TableDimension
+from collection.models.layout import KEY_COLUMNS, LAYOUT_COLUMNS, VALUE_COLUMNS, value_exact
+from collection.models.publication import Observation, Release
+from collection.models.review import ReviewComment, WarningExplanation
+from collection.models.rounds import DraftTable, Round, RoundCountry
+from collection.models.rules import RuleKind, Severity, ValidationRule
+from collection.models.submissions import DataSource, Review, StagedObservation, Submission, SubmissionEvent, ValidationIssue
 
 __all__ = [
     "AuditAction",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from .catalogue import Country
+from collection.models.catalogue import Country
 
 
 class Role(models.TextChoices):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from .layout import KEY_COLUMNS, LongLayoutRow
-from .submissions import Review, Submission
+from collection.models.layout import KEY_COLUMNS, LongLayoutRow
+from collection.models.submissions import Review, Submission
 
 
 class Release(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from .submissions import Submission, ValidationIssue
+from collection.models.submissions import Submission, ValidationIssue
 
 
 class WarningExplanation(models.Model):

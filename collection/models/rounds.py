@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from .catalogue import Country, TableDefinition
+from collection.models.catalogue import Country, TableDefinition
 
 
 def default_reminder_days() -> list[int]:

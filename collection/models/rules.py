@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models.functions import Coalesce
 
-from .catalogue import TableDefinition
-from .rounds import Round
+from collection.models.catalogue import TableDefinition
+from collection.models.rounds import Round
 
 
 class RuleKind(models.TextChoices):
@@ -76,6 +76,6 @@ class ValidationRule(models.Model):
         return f"{self.code} ({where}{f', round {self.round}' if self.round_id else ''})"
 
     def clean(self) -> None:
-        from ..validation.kinds import rule_problems  # the kinds know their own parameters and placeholders
+        from collection.validation.kinds import rule_problems  # the kinds know their own parameters and placeholders
 
         rule_problems(self)

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 
-from .catalogue import Country, SourceType
-from .layout import LongLayoutRow
-from .rounds import Round
+from collection.models.catalogue import Country, SourceType
+from collection.models.layout import LongLayoutRow
+from collection.models.rounds import Round
 
 
 def submission_upload_path(instance: Submission, filename: str) -> str:

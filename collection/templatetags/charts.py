@@ -9,9 +9,9 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from ..models import value_exact
-from ..review import Series
-from .portal_tags import exact
+from collection.models import value_exact
+from collection.review import Series
+from collection.templatetags.portal_tags import exact
 
 register = template.Library()
 

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ..catalogue import TableSpec
-from .readers import REQUIRED_COLUMNS, ROW, LongTable
+from collection.catalogue import TableSpec
+from collection.validation.readers import REQUIRED_COLUMNS, ROW, LongTable
 
 if TYPE_CHECKING:
-    from .kinds import RuleDef
+    from collection.validation.kinds import RuleDef
 
 ISSUE_SCHEMA = {
     "severity": pl.String,

@@ -17,8 +17,8 @@ from typing import BinaryIO
 import polars as pl
 from python_calamine import CalamineWorkbook
 
-from ..models import Submission
-from ..models.layout import LAYOUT_COLUMNS
+from collection.models import Submission
+from collection.models.layout import LAYOUT_COLUMNS
 
 # Every column of the long layout may appear; these must (an empty classif2 or obs_status may be left out).
 REQUIRED_COLUMNS = ("ref_area", "indicator", "source", "sex", "classif1", "time", "obs_value")
@@ -231,7 +231,7 @@ def _is_ods(archive: zipfile.ZipFile) -> bool:
 
 def _archive_format(archive: zipfile.ZipFile) -> str:
     """An archive's format by its members: ODS by its `mimetype`, XLSX by its `xl/` parts."""
-    from ..workbook.parse import is_standard_workbook
+    from collection.workbook.parse import is_standard_workbook
 
     if _is_ods(archive):
         spreadsheet = (F.ODS, F.WORKBOOK_ODS)
@@ -289,7 +289,7 @@ def _check_archive(archive: zipfile.ZipFile) -> None:
 def read_upload(path: Path) -> LongTable:
     """Read an upload by what it is: the standard workbook (XLSX or ODS), a long-layout XLSX or ODS, or a
     long-layout CSV; anything else ends as one clear error."""
-    from ..workbook.parse import read_workbook
+    from collection.workbook.parse import read_workbook
 
     with open(path, "rb") as fh:
         file_format = upload_format(fh)

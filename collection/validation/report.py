@@ -9,25 +9,16 @@ import polars as pl
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..bulkload import bulk_load
-from ..bulkread import read_frame
-from ..catalogue import rules_effective, table_specs
-from ..models import (
-    LAYOUT_COLUMNS,
-    DataSource,
-    Observation,
-    ObservationStatus,
-    SourceType,
-    StagedObservation,
-    Submission,
-    ValidationIssue,
-)
-from ..sources import datasource_carry_forward
-from ..submissions import submission_move
-from ..workbook.layout import SOURCES_SHEET, TEMPLATE_VERSION
-from . import checks, kinds
-from .checks import ERROR, WARNING, CheckContext
-from .readers import ROW, LongTable, UnreadableFile, read_upload
+from collection.bulkload import bulk_load
+from collection.bulkread import read_frame
+from collection.catalogue import rules_effective, table_specs
+from collection.models import LAYOUT_COLUMNS, DataSource, Observation, ObservationStatus, SourceType, StagedObservation, Submission, ValidationIssue
+from collection.sources import datasource_carry_forward
+from collection.submissions import submission_move
+from collection.workbook.layout import SOURCES_SHEET, TEMPLATE_VERSION
+from collection.validation import checks, kinds
+from collection.validation.checks import ERROR, WARNING, CheckContext
+from collection.validation.readers import ROW, LongTable, UnreadableFile, read_upload
 
 logger = logging.getLogger(__name__)
 

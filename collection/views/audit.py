@@ -8,16 +8,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import render
 from django.utils import timezone
 
-from .. import access
-from ..audit_trail import (
-    AuditFilterForm,
-    actor_names,
-    audit_csv_lines,
-    audit_rows,
-    audit_xlsx_file,
-    observation_versions,
-)
-from .reporting import XLSX
+from collection import access
+from collection.audit_trail import AuditFilterForm, actor_names, audit_csv_lines, audit_rows, audit_xlsx_file, observation_versions
+from collection.views.reporting import XLSX
 
 PER_PAGE = 50
 

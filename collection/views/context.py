@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from .. import access
+from collection import access
 
 
 def portal(request) -> dict:

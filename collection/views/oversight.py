@@ -6,18 +6,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .. import access
-from ..completeness import (
-    EXPORT_FORMATS,
-    STATUSES,
-    DashboardFilter,
-    completeness_export,
-    progress_chart,
-    round_completeness,
-    round_progress,
-)
-from ..models import Round
-from ..selectors import table_status_label
+from collection import access
+from collection.completeness import EXPORT_FORMATS, STATUSES, DashboardFilter, completeness_export, progress_chart, round_completeness, round_progress
+from collection.models import Round
+from collection.selectors import table_status_label
 
 
 def _dashboard(request: HttpRequest, round_id: int):

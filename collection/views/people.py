@@ -13,10 +13,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import access, people
-from ..errors import PortalError
-from ..models import AuditEntry, Country, Role
-from ..people_forms import InviteForm, RoleCountriesForm
+from collection import access, people
+from collection.errors import PortalError
+from collection.models import AuditEntry, Country, Role
+from collection.people_forms import InviteForm, RoleCountriesForm
 
 User = get_user_model()
 

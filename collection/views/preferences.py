@@ -8,9 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from .. import access
-from ..models import NotificationPreference
-from ..notifications import notification_preferences
+from collection import access
+from collection.models import NotificationPreference
+from collection.notifications import notification_preferences
 
 
 class NotificationPreferenceForm(forms.ModelForm):

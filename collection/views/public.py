@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from .. import access, selectors
-from ..models import Country, Release, TableDefinition
+from collection import access, selectors
+from collection.models import Country, Release, TableDefinition
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from ..availability import availability_filename, availability_xlsx, countries_summary, country_availability
-from ..models import Country
-from ..source_register import source_register as register_for
-from .reporting import XLSX
+from collection.availability import availability_filename, availability_xlsx, countries_summary, country_availability
+from collection.models import Country
+from collection.source_register import source_register as register_for
+from collection.views.reporting import XLSX
 
 
 def country_of(iso3: str) -> Country:

@@ -7,12 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from .. import access, selectors
-from ..entry import cell_key, draft_save, drafts_submit, entry_layout, entry_values, year_to_fill
-from ..errors import PortalError
-from ..models import DraftTable, Review, SourceType, Submission
-from ..rounds import round_upload_refusal
-from ..workbook.build import workbook_build, workbook_filename
+from collection import access, selectors
+from collection.entry import cell_key, draft_save, drafts_submit, entry_layout, entry_values, year_to_fill
+from collection.errors import PortalError
+from collection.models import DraftTable, Review, SourceType, Submission
+from collection.rounds import round_upload_refusal
+from collection.workbook.build import workbook_build, workbook_filename
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

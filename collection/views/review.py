@@ -10,22 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .. import access
-from ..errors import PortalError
-from ..models import Submission
-from ..review import (
-    MAX_SERIES,
-    ROW_SORTS,
-    comment_add,
-    comparison_rows,
-    datasource_compare,
-    issues_beside_the_rows,
-    series_history,
-    submission_compare,
-    submission_tables,
-    table_comments,
-    table_warnings,
-)
+from collection import access
+from collection.errors import PortalError
+from collection.models import Submission
+from collection.review import MAX_SERIES, ROW_SORTS, comment_add, comparison_rows, datasource_compare, issues_beside_the_rows, series_history, submission_compare, submission_tables, table_comments, table_warnings
 
 ROWS_PER_PAGE = 100
 

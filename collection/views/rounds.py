@@ -10,23 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .. import access
-from ..errors import PortalError
-from ..models import AuditAction, AuditEntry, Country, Round
-from ..round_forms import CountryTermsForm, ExtendForm, RoundForm, round_form_initial, round_form_reselect
-from ..rounds import (
-    MOVES,
-    round_copy_defaults,
-    round_country_reopen,
-    round_country_terms,
-    round_extend,
-    round_move,
-    round_moves_allowed,
-    round_save,
-    round_values,
-    rounds_by_status,
-    rounds_latest,
-)
+from collection import access
+from collection.errors import PortalError
+from collection.models import AuditAction, AuditEntry, Country, Round
+from collection.round_forms import CountryTermsForm, ExtendForm, RoundForm, round_form_initial, round_form_reselect
+from collection.rounds import MOVES, round_copy_defaults, round_country_reopen, round_country_terms, round_extend, round_move, round_moves_allowed, round_save, round_values, rounds_by_status, rounds_latest
 
 # The button, and what the admin is told before confirming it.
 MOVE_BUTTONS = {

@@ -11,29 +11,17 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from .. import access, selectors
-from ..errors import PortalError
-from ..explanations import (
-    EXPLAINABLE_STATUSES,
-    explanation_for,
-    explanation_lookup,
-    explanation_save,
-    explanations_by_issue,
-)
-from ..forms import ApproveForm, DataSourceForm, ExplanationForm, ReturnForm, UploadForm
-from ..models import Submission
-from ..review import comment_add, comment_can_post, comment_threads
-from ..rounds import round_upload_refusal
-from ..sources import EDITABLE_STATUSES, datasource_save
-from ..submissions import (
-    submission_approve,
-    submission_readiness,
-    submission_return,
-    submission_submit,
-    submission_upload,
-)
-from ..workbook.annotate import NoAnnotatedCopy, annotated_filename, annotated_workbook
-from .reporting import XLSX
+from collection import access, selectors
+from collection.errors import PortalError
+from collection.explanations import EXPLAINABLE_STATUSES, explanation_for, explanation_lookup, explanation_save, explanations_by_issue
+from collection.forms import ApproveForm, DataSourceForm, ExplanationForm, ReturnForm, UploadForm
+from collection.models import Submission
+from collection.review import comment_add, comment_can_post, comment_threads
+from collection.rounds import round_upload_refusal
+from collection.sources import EDITABLE_STATUSES, datasource_save
+from collection.submissions import submission_approve, submission_readiness, submission_return, submission_submit, submission_upload
+from collection.workbook.annotate import NoAnnotatedCopy, annotated_filename, annotated_workbook
+from collection.views.reporting import XLSX
 
 
 def annotated_response(submission: Submission) -> HttpResponse:

@@ -17,10 +17,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-from ..errors import WrongState
-from ..models import Submission, ValidationIssue
-from ..validation.readers import _decode, upload_format
-from .build import link_to, text_cell
+from collection.errors import WrongState
+from collection.models import Submission, ValidationIssue
+from collection.validation.readers import _decode, upload_format
+from collection.workbook.build import link_to, text_cell
 
 logger = logging.getLogger(__name__)
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}

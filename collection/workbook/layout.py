@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..catalogue import TableSpec
+from collection.catalogue import TableSpec
 
 TEMPLATE_VERSION = 1
 IDENTITY_SHEET = "_ilms"

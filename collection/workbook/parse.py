@@ -16,9 +16,9 @@ import polars as pl
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
-from ..models.layout import LAYOUT_COLUMNS
-from ..validation.readers import ROW, LongTable, UnreadableFile, _cell_text
-from .layout import CODES_ROW, IDENTITY_SHEET, MIGRANT_DEFINITIONS, SOURCE_COLUMNS, SOURCES_SHEET, ValueColumn
+from collection.models.layout import LAYOUT_COLUMNS
+from collection.validation.readers import ROW, LongTable, UnreadableFile, _cell_text
+from collection.workbook.layout import CODES_ROW, IDENTITY_SHEET, MIGRANT_DEFINITIONS, SOURCE_COLUMNS, SOURCES_SHEET, ValueColumn
 
 NO_VALUE = {"", "..", "...", "…", "-", "–", "—", "n.a.", "n.a", "na", "n/a", "x"}
 THOUSANDS = re.compile(r"^-?\d{1,3}([,\u00a0 '’]\d{3})+(\.\d+)?$")
