@@ -27,7 +27,7 @@ def main(names: list[str]) -> int:
     config = setup_databases(verbosity=0, interactive=False)
     rows: list[Row] = []
     try:
-        from collection.catalogue import catalogue_load
+        from collection.catalogue.load import catalogue_load
 
         catalogue_load()
         for name, run in BENCHMARKS.items():

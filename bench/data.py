@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 from openpyxl import Workbook
 
-from collection.catalogue import table_specs
-from collection.longlayout import LONG_HEADER
-from collection.samples import sample_rows
+from collection.catalogue.specs import table_specs
+from collection.demo.samples import sample_rows
+from collection.lib.longlayout import LONG_HEADER
 
 # A second source type for every table: a country often reports the survey and the register side by side.
 SECOND_SOURCE = {"BA": "AA", "FA": "EA"}

@@ -23,9 +23,10 @@ from django.utils import timezone
 from import_export import resources
 from python_calamine import CalamineWorkbook
 
-from collection.accounts import user_create_or_update
-from collection.bulkload import bulk_load
-from collection.longlayout import LONG_HEADER
+from bench.data import long_frame, write_xlsx
+from bench.report import Row, timed
+from collection.lib.bulkload import bulk_load
+from collection.lib.longlayout import LONG_HEADER
 from collection.models import (
     KEY_COLUMNS,
     Country,
@@ -36,11 +37,11 @@ from collection.models import (
     Submission,
     TableDefinition,
 )
-from collection.publication import observations_publish
-from collection.submissions import submission_approve, submission_move, submission_upload
-
-from bench.data import long_frame, write_xlsx
-from bench.report import Row, timed
+from collection.people.accounts import user_create_or_update
+from collection.publication.publish import observations_publish
+from collection.review.decisions import submission_approve
+from collection.submissions.machine import submission_move
+from collection.submissions.upload import submission_upload
 
 COUNTRY = "THA"
 # BENCH_SCALE=10 runs everything at a tenth of the size (100,000 observations into a master of 1 million): a quick
@@ -179,7 +180,12 @@ def _import_export(frame: pl.DataFrame, submission: Submission) -> float:
 def run() -> list[Row]:
     media = tempfile.TemporaryDirectory()
     # The services enqueue the worker's next task on commit; here the bench is the worker.
-    with media, override_settings(MEDIA_ROOT=media.name), mock.patch("collection.submissions._enqueue"):
+    with (
+        media,
+        override_settings(MEDIA_ROOT=media.name),
+        mock.patch("collection.submissions.upload.enqueue"),
+        mock.patch("collection.review.decisions.enqueue"),
+    ):
         return _run(Path(media.name))
 
 

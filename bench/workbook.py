@@ -9,14 +9,13 @@ import tempfile
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from collection.bulkload import bulk_load
-from collection.catalogue import table_specs
-from collection.models import LAYOUT_COLUMNS, Country, Observation, Release, Round, Submission, TableDefinition
-from collection.samples import sample_rows
-from collection.workbook.build import workbook_build
-from collection.workbook.parse import read_workbook
-
 from bench.report import Row, timed
+from collection.catalogue.specs import table_specs
+from collection.demo.samples import sample_rows
+from collection.lib.bulkload import bulk_load
+from collection.models import LAYOUT_COLUMNS, Country, Observation, Release, Round, Submission, TableDefinition
+from collection.validation.readers.workbook import read_workbook
+from collection.workbook.build import workbook_build
 
 COUNTRY = "THA"
 YEARS = (2024, 2025)

@@ -7,7 +7,28 @@ from import_export import fields, resources
 from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget, JSONWidget
 
-from collection.models import AuditEntry, Code, CodeList, Country, DataSource, Invitation, NotificationPreference, ObservationStatus, Profile, Release, ReminderSent, Review, Round, RoundCountry, SourceType, Submission, TableDefinition, TableDimension, ValidationIssue, ValidationRule
+from collection.models import (
+    AuditEntry,
+    Code,
+    CodeList,
+    Country,
+    DataSource,
+    Invitation,
+    NotificationPreference,
+    ObservationStatus,
+    Profile,
+    Release,
+    ReminderSent,
+    Review,
+    Round,
+    RoundCountry,
+    SourceType,
+    Submission,
+    TableDefinition,
+    TableDimension,
+    ValidationIssue,
+    ValidationRule,
+)
 from collection.validation.kinds import KINDS
 
 

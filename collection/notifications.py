@@ -10,19 +10,22 @@ import datetime as dt
 import logging
 import smtplib
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
+from django.dispatch import receiver
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
-from collection.labels import code_label
+from collection.lib.labels import code_label
+from collection.lib.links import portal_link
 from collection.models import NotificationPreference, ReminderSent, Review, Role, Round, Submission
-from collection.rounds import round_deadlines
-from collection.selectors import issue_summary, round_table_states
+from collection.rounds.lifecycle import round_deadlines
+from collection.rounds.progress import round_table_states
+from collection.rounds.signals import round_opened
+from collection.submissions.signals import submission_moved
+from collection.validation.summary import issue_summary
 
 logger = logging.getLogger(__name__)
 S = Submission.Status
@@ -36,11 +39,6 @@ STATUS_MAILS: dict[str, tuple[str, str]] = {
     S.APPROVED: ("review_outcome", "email/submission_approved.txt"),
     S.PUBLISHED: ("review_outcome", "email/submission_published.txt"),
 }
-
-
-def portal_link(name: str, **kwargs) -> str:
-    """An absolute link for a mail: no request is there to tell the host, so settings.PORTAL_URL does."""
-    return settings.PORTAL_URL + reverse(name, kwargs=kwargs)
 
 
 def _day(day: dt.date) -> str:
@@ -270,3 +268,13 @@ def reminders_send(today: dt.date | None = None) -> int:
 def notification_preferences(user) -> NotificationPreference:
     """The user's e-mail settings; an unsaved row with every mail on when they never changed them."""
     return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
+
+
+@receiver(submission_moved)
+def _submission_moved(sender: type, *, submission_id: int, status: str, **kwargs: object) -> None:
+    submission_status_notify(submission_id, status)
+
+
+@receiver(round_opened)
+def _round_opened(sender: type, *, round_id: int, **kwargs: object) -> None:
+    round_opened_notify(round_id)

@@ -8,26 +8,27 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.db import OperationalError
 
+from collection.lib.queue import DAILY_ROUND_DUTIES, PUBLISH_SUBMISSION, VALIDATE_SUBMISSION
 from collection.models import Submission
 from collection.notifications import reminders_send
-from collection.publication import observations_publish
-from collection.rounds import rounds_due_to_open
-from collection.validation.report import submission_validate
+from collection.publication.publish import observations_publish
+from collection.rounds.lifecycle import rounds_due_to_open
+from collection.validation.run import submission_validate
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="collection.validate_submission")
+@shared_task(name=VALIDATE_SUBMISSION)
 def validate_submission(submission_id: int) -> None:
     submission_validate(submission_id=submission_id)
 
 
-@shared_task(name="collection.publish_submission", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task(name=PUBLISH_SUBMISSION, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def publish_submission(submission_id: int) -> None:
     observations_publish(submission_id=submission_id)
 
 
-@shared_task(name="collection.daily_round_duties")
+@shared_task(name=DAILY_ROUND_DUTIES)
 def daily_round_duties() -> None:
     """Run every morning by django-celery-beat (the schedule is edited in the Django admin): open the
     rounds whose day has come, then send the deadline reminders due today."""

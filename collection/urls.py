@@ -2,7 +2,18 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from collection.views import audit, oversight, people, preferences, public, registers, reporting, review, rounds, submissions
+from collection.views import (
+    audit,
+    oversight,
+    people,
+    preferences,
+    public,
+    registers,
+    reporting,
+    review,
+    rounds,
+    submissions,
+)
 
 urlpatterns = [
     path("", public.home, name="home"),

@@ -56,7 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "collection.audit.AuditContextMiddleware",
+    "collection.audit.record.AuditContextMiddleware",
     "collection.views.errors.StyledNotFoundMiddleware",
 ]
 

@@ -14,12 +14,11 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.test import APIClient
 
-from collection.catalogue import catalogue_load
-from collection.labels import labels_forget
+from collection.catalogue.load import catalogue_load
+from collection.lib.labels import labels_forget
 from collection.models import Country
-from collection.submissions import submission_submit
+from collection.review.decisions import submission_submit
 from ilms_portal.celery import app as celery_app
-
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent

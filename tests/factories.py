@@ -6,15 +6,16 @@ import datetime as dt
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from collection.accounts import user_create_or_update
-from collection.catalogue import table_specs
-from collection.demo import demo_describe_sources as describe_sources  # a complete description per indicator
-from collection.explanations import explanation_save
-from collection.longlayout import rows_to_csv
+from collection.catalogue.specs import table_specs
+from collection.demo.samples import sample_rows
+from collection.demo.seed import demo_describe_sources as describe_sources  # a complete description per indicator
+from collection.lib.longlayout import rows_to_csv
 from collection.models import Country, Round, Submission, TableDefinition
-from collection.samples import sample_rows
-from collection.submissions import submission_submit, submission_upload
-from collection.validation.report import submission_validate
+from collection.people.accounts import user_create_or_update
+from collection.review.decisions import submission_submit
+from collection.submissions.explanations import explanation_save
+from collection.submissions.upload import submission_upload
+from collection.validation.run import submission_validate
 
 PASSWORD = "a-long-test-password"
 SMALL_TABLES = ["MST_TPOP_SEX_AGE_CBR_NB", "MST_FORP_SEX_CBR_NB"]

@@ -7,7 +7,6 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from collection.models import DataSource, Review, Round, Submission
-
 from tests import factories
 
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]

@@ -6,7 +6,6 @@ import tablib
 
 from collection.admin import CodeResource, TableDefinitionResource
 from collection.models import Code, Submission
-
 from tests import factories
 
 

@@ -10,9 +10,8 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from collection.models import Round, Submission
-from collection.publication import observations_publish
-from collection.submissions import submission_approve, submission_submit
-
+from collection.publication.publish import observations_publish
+from collection.review.decisions import submission_approve, submission_submit
 from tests import factories
 
 

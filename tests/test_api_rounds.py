@@ -10,11 +10,10 @@ import pytest
 from django.core import mail
 from rest_framework.authtoken.models import Token
 
-from collection.accounts import user_create_or_update
 from collection.models import AuditAction, AuditEntry, Observation, Round, RoundCountry, Submission
-from collection.publication import observations_publish
-from collection.validation.report import submission_validate
-
+from collection.people.accounts import user_create_or_update
+from collection.publication.publish import observations_publish
+from collection.validation.run import submission_validate
 from tests import factories
 
 ROUND = {

@@ -15,14 +15,13 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
-from collection import rounds
-from collection.audit import AuditContextMiddleware, audit_record
-from collection.demo import demo_describe_sources
+from collection.audit.record import AuditContextMiddleware, audit_record
+from collection.demo.seed import demo_describe_sources
 from collection.models import AuditAction, AuditEntry, Country, Observation, Submission
-from collection.publication import observations_publish
-from collection.submissions import submission_approve
-from collection.validation.report import submission_validate
-
+from collection.publication.publish import observations_publish
+from collection.review.decisions import submission_approve
+from collection.rounds import lifecycle as rounds
+from collection.validation.run import submission_validate
 from tests import factories
 from tests.browser import CHROMIUM, shot, sign_in
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from django.db import connections
 
 from collection.models import Submission
-
 from tests import factories
 from tests.browser import MARKS, shot
 from tests.test_workbook import FORP, TABLES, rows

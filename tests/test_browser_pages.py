@@ -10,8 +10,7 @@ import pytest
 from django.db import connections
 
 from collection.models import Country
-from collection.submissions import submission_return
-
+from collection.review.decisions import submission_return
 from tests import factories
 from tests.browser import CHROMIUM, shot, sign_in
 from tests.test_workbook import FORP, TABLES

@@ -8,8 +8,7 @@ import time
 from django.db import connections
 
 from collection.models import ReviewComment, Submission
-from collection.submissions import submission_approve
-
+from collection.review.decisions import submission_approve
 from tests import factories
 from tests.browser import MARKS, shot, sign_in
 from tests.test_review_workspace import FORP, changed_rows, csv_of, rows_for, submit

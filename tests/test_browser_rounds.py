@@ -9,7 +9,6 @@ import re
 from django.core import mail
 
 from collection.models import AuditEntry, Round
-
 from tests import factories
 from tests.browser import MARKS, shot, sign_in
 

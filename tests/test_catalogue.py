@@ -6,7 +6,8 @@ import pycountry
 import pytest
 from django.core.management import call_command
 
-from collection.catalogue import catalogue_load, table_specs
+from collection.catalogue.load import catalogue_load
+from collection.catalogue.specs import table_specs
 from collection.models import Code, CodeList, Country, ObservationStatus, SourceType, TableDefinition
 
 

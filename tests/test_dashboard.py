@@ -12,13 +12,12 @@ import openpyxl
 import pytest
 import time_machine
 
-from collection.completeness import DashboardFilter, progress_chart, round_completeness, round_progress
 from collection.models import Country, Round
-from collection.publication import observations_publish
-from collection.rounds import round_extend, round_move
-from collection.submissions import submission_approve, submission_return
-from collection.validation.report import submission_validate
-
+from collection.publication.publish import observations_publish
+from collection.review.decisions import submission_approve, submission_return
+from collection.rounds.completeness import DashboardFilter, progress_chart, round_completeness, round_progress
+from collection.rounds.lifecycle import round_extend, round_move
+from collection.validation.run import submission_validate
 from tests import factories
 
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]

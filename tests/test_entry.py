@@ -7,8 +7,7 @@ import re
 import pytest
 
 from collection.models import DraftTable, Round, StagedObservation, Submission
-from collection.validation.report import submission_validate
-
+from collection.validation.run import submission_validate
 from tests import factories
 from tests.test_workbook import FORP, TABLES, rows
 

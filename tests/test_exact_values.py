@@ -13,9 +13,8 @@ from decimal import Decimal
 import pytest
 
 from collection.models import Observation
-from collection.publication import observations_publish
-from collection.review import submission_compare
-
+from collection.publication.publish import observations_publish
+from collection.review.workspace import submission_compare
 from tests import factories
 from tests.test_publication import FORP, approved, edited, publish
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from collection.catalogue import table_specs
-from collection.errors import NotAllowed, PortalError
-from collection.explanations import explanation_save, warnings_unanswered
-from collection.longlayout import rows_to_csv
+from collection.catalogue.specs import table_specs
+from collection.demo.samples import sample_rows
+from collection.lib.errors import NotAllowed, PortalError
+from collection.lib.longlayout import rows_to_csv
 from collection.models import ReviewComment, WarningExplanation
-from collection.samples import sample_rows
-from collection.submissions import submission_submit
-
+from collection.review.decisions import submission_submit
+from collection.submissions.explanations import explanation_save, warnings_unanswered
 from tests import factories
 
 FORP, TPOP = "MST_FORP_SEX_CBR_NB", "MST_TPOP_SEX_AGE_CBR_NB"
@@ -139,7 +138,7 @@ def test_every_indicator_needs_its_source_described_before_review(client, focal_
 
 
 def test_the_focal_point_reads_and_answers_the_reviewers_table_comments(client, focal_point, reviewer, jumpy):
-    from collection.review import comment_add
+    from collection.review.comments import comment_add
 
     factories.submit(focal_point, jumpy)
     comment_add(user=reviewer, submission=jumpy, indicator=FORP, text="Why did X triple?")

@@ -10,16 +10,15 @@ import pytest
 from django.db import connections
 from django.urls import reverse
 
-from collection.catalogue import table_specs
-from collection.longlayout import rows_to_csv
+from collection.catalogue.layout import FIRST_DATA_ROW
+from collection.catalogue.specs import table_specs
+from collection.demo.samples import sample_rows
+from collection.lib.longlayout import rows_to_csv
 from collection.models import Country, Observation, Submission
-from collection.publication import observations_publish
-from collection.review import submission_compare
-from collection.samples import sample_rows
-from collection.submissions import submission_approve
+from collection.publication.publish import observations_publish
+from collection.review.decisions import submission_approve
+from collection.review.workspace import submission_compare
 from collection.workbook.build import workbook_build
-from collection.workbook.layout import FIRST_DATA_ROW
-
 from tests import browser, factories
 from tests.workbooks import cell_of, fill, open_book, save
 

@@ -10,11 +10,10 @@ from django.db import connection
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 
-from collection.labels import catalogue_labels, code_label, key_code_text, key_label
+from collection.lib.labels import catalogue_labels, code_label, key_code_text, key_label
 from collection.models import Code, Observation
-from collection.publication import observations_publish
-from collection.submissions import submission_approve
-
+from collection.publication.publish import observations_publish
+from collection.review.decisions import submission_approve
 from tests import factories
 from tests.test_review_workspace import TPOP, csv_of, rows_for, submit
 

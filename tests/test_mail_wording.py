@@ -6,10 +6,9 @@ import re
 
 from django.core import mail
 
-from collection.labels import code_label
-from collection.selectors import issue_summary
-from collection.validation.report import submission_validate
-
+from collection.lib.labels import code_label
+from collection.validation.run import submission_validate
+from collection.validation.summary import issue_summary
 from tests import factories
 from tests.test_notifications import inbox
 from tests.test_review_workspace import FORP, TPOP, csv_of, rows_for

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from collection import rounds
-from collection.submissions import submission_return
-
+from collection.review.decisions import submission_return
+from collection.rounds import lifecycle as rounds
 from tests import factories
 
 COMMENT = "The 2025 foreign-born total for 15-24 looks low against the LFS release: please check the age split."

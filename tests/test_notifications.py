@@ -11,15 +11,14 @@ import time_machine
 from django.core import mail
 from django_celery_beat.models import PeriodicTask
 
-from collection import rounds
 from collection.models import NotificationPreference, ReminderSent, Round, Submission
 from collection.notifications import reminders_send
-from collection.publication import observations_publish
-from collection.submissions import submission_approve, submission_return, submission_submit
+from collection.publication.publish import observations_publish
+from collection.review.decisions import submission_approve, submission_return, submission_submit
+from collection.rounds import lifecycle as rounds
 from collection.tasks import daily_round_duties
-from collection.validation.report import submission_validate
+from collection.validation.run import submission_validate
 from ilms_portal.celery import app as celery_app
-
 from tests import factories
 from tests.test_access_pages import messages_of
 

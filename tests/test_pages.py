@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from collection.models import Observation, Review, Round, Submission
-from collection.publication import observations_publish
-from collection.submissions import submission_approve, submission_return, submission_submit
-
+from collection.publication.publish import observations_publish
+from collection.review.decisions import submission_approve, submission_return, submission_submit
 from tests import factories
 
 

@@ -17,9 +17,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from collection.audit import audit_record
+from collection.audit.record import audit_record
 from collection.models import AuditAction, AuditEntry, Invitation, Role
-
 from tests import factories
 from tests.browser import CHROMIUM, SHOTS, shot
 

@@ -10,11 +10,10 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from collection.longlayout import rows_to_csv
+from collection.lib.longlayout import rows_to_csv
 from collection.models import Observation, Release, StagedObservation
-from collection.publication import observations_publish
-from collection.submissions import submission_approve
-
+from collection.publication.publish import observations_publish
+from collection.review.decisions import submission_approve
 from tests import factories
 
 FORP = "MST_FORP_SEX_CBR_NB"

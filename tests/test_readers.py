@@ -7,7 +7,9 @@ import io
 import openpyxl
 import pytest
 
-from collection.validation.readers import UnreadableFile, read_csv, read_upload, read_xlsx
+from collection.lib.files import UnreadableFile
+from collection.validation.readers.long import read_csv, read_xlsx
+from collection.validation.readers.upload import read_upload
 
 HEADER = "ref_area,indicator,source,sex,classif1,classif2,time,obs_value,obs_status,note"
 ROW = "THA,MST_FORP_SEX_CBR_NB,BA,SEX_T,CBR_BRT_MMR,,2024,412.6,,"

@@ -11,14 +11,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from collection.catalogue import table_specs
-from collection.longlayout import rows_to_csv
+from collection.catalogue.specs import table_specs
+from collection.demo.samples import sample_rows
+from collection.lib.longlayout import rows_to_csv
 from collection.models import Country, DataSource, Observation, Submission, TableDefinition
-from collection.publication import observations_publish
-from collection.samples import sample_rows
-from collection.sources import datasource_save
-from collection.submissions import submission_approve
-
+from collection.publication.publish import observations_publish
+from collection.review.decisions import submission_approve
+from collection.submissions.sources import datasource_save
 from tests import factories
 from tests.browser import CHROMIUM, shot, sign_in
 

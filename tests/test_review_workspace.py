@@ -10,9 +10,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from collection.catalogue import table_specs
-from collection.errors import NotAllowed, PortalError
-from collection.longlayout import rows_to_csv
+from collection.catalogue.specs import table_specs
+from collection.demo.samples import sample_rows
+from collection.lib.errors import NotAllowed, PortalError
+from collection.lib.longlayout import rows_to_csv
 from collection.models import (
     Observation,
     Review,
@@ -20,11 +21,10 @@ from collection.models import (
     Submission,
     ValidationRule,
 )
-from collection.publication import observations_publish
-from collection.review import Basis, Outcome, comment_add, series_history, submission_compare
-from collection.samples import sample_rows
-from collection.submissions import submission_approve, submission_submit
-
+from collection.publication.publish import observations_publish
+from collection.review.comments import comment_add
+from collection.review.decisions import submission_approve, submission_submit
+from collection.review.workspace import Basis, Outcome, series_history, submission_compare
 from tests import factories
 
 FORP = "MST_FORP_SEX_CBR_NB"

@@ -10,11 +10,10 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 
-from collection.catalogue import table_specs
+from collection.catalogue.specs import table_specs
+from collection.demo.samples import sample_rows
 from collection.models import ValidationRule
-from collection.samples import sample_rows
 from collection.validation.kinds import KINDS, RuleDef
-
 from tests import factories, test_rule_kinds
 from tests.test_rule_kinds import ADULTS, ECO, FORP, TEAP, TEMP, TPOP, TUNE, YOUTH
 from tests.workbooks import fill, open_book, save
@@ -236,7 +235,7 @@ def test_a_workbook_filled_as_a_statistics_office_does_validates_clean(office_ro
 
 
 def test_a_long_layout_file_filled_as_a_statistics_office_does_validates_clean(office_round, focal_point):
-    from collection.longlayout import rows_to_csv
+    from collection.lib.longlayout import rows_to_csv
 
     submission = factories.validated(focal_point, office_round, rows_to_csv(full_rows(TABLES)).encode())
     assert submission.status == "valid", list(submission.issues.values_list("rule", "row", "message")[:5])

@@ -10,9 +10,9 @@ import pytest
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
-from collection.errors import PortalError, WrongState
+from collection.lib.errors import PortalError, WrongState
 from collection.models import AuditAction, AuditEntry, Country, Round, RoundCountry, Submission
-from collection.rounds import (
+from collection.rounds.lifecycle import (
     round_copy,
     round_copy_defaults,
     round_country_reopen,
@@ -20,7 +20,6 @@ from collection.rounds import (
     round_deadlines,
     round_move,
 )
-
 from tests import factories
 
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from collection.catalogue import rules_effective, table_specs
-from collection.longlayout import rows_to_csv
-from collection.samples import sample_rows
+from collection.catalogue.specs import rules_effective, table_specs
+from collection.demo.samples import sample_rows
+from collection.lib.longlayout import rows_to_csv
+from collection.lib.published import PUBLISHED_SCHEMA
 from collection.validation.checks import CheckContext
 from collection.validation.kinds import RuleDef
-from collection.validation.readers import read_csv
-from collection.validation.report import PUBLISHED_SCHEMA, validate_table
+from collection.validation.readers.long import read_csv
+from collection.validation.run import validate_table
 
 TPOP, TEAP, TEMP, TUNE = (
     "MST_TPOP_SEX_AGE_CBR_NB",

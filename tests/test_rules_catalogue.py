@@ -7,10 +7,10 @@ import tablib
 from django.core.exceptions import ValidationError
 
 from collection.admin import ValidationRuleResource
-from collection.catalogue import rules_effective, rules_seed
-from collection.catalogue_data import STANDARD_TABLES
+from collection.catalogue.data import STANDARD_TABLES
+from collection.catalogue.load import rules_seed
+from collection.catalogue.specs import rules_effective
 from collection.models import RuleKind, ValidationRule
-
 from tests import factories
 
 

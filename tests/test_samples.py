@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from collection.catalogue import table_specs
-from collection.samples import sample_rows
+from collection.catalogue.specs import table_specs
+from collection.demo.samples import sample_rows
 
 POP = "MST_TPOP_SEX_AGE_CBR_NB"
 

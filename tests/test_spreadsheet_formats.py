@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 from openpyxl.utils import get_column_letter
 
+from collection.lib.files import IDENTITY_SHEET
 from collection.models import StagedObservation, Submission
-from collection.publication import observations_publish
-from collection.submissions import submission_approve
-from collection.validation.report import submission_validate
+from collection.publication.publish import observations_publish
+from collection.review.decisions import submission_approve
+from collection.validation.run import submission_validate
 from collection.views.reporting import XLSX
 from collection.workbook.annotate import FILLS
-from collection.workbook.layout import IDENTITY_SHEET
-
 from tests import factories
 from tests.test_validation_formats import as_xlsx
 from tests.test_workbook import FORP, TABLES, TPOP, build, filled_workbook, rows

@@ -10,7 +10,6 @@ import openpyxl
 import pytest
 
 from collection.models import StagedObservation
-
 from tests import factories
 
 STAGED = ("indicator", "ref_area", "source", "sex", "classif1", "classif2", "time", "obs_value", "obs_status")
@@ -53,7 +52,7 @@ def test_every_format_gives_the_observations_of_the_plain_csv(focal_point, open_
 
 
 def test_a_file_that_disappeared_ends_invalid_with_a_message(focal_point, open_round):
-    from collection.validation.report import submission_validate
+    from collection.validation.run import submission_validate
 
     submission = factories.upload(focal_point, open_round, factories.sample_csv())
     os.remove(submission.file.path)
@@ -65,7 +64,7 @@ def test_a_file_that_disappeared_ends_invalid_with_a_message(focal_point, open_r
 
 
 def test_validating_twice_keeps_one_report(focal_point, open_round):
-    from collection.validation.report import submission_validate
+    from collection.validation.run import submission_validate
 
     submission = factories.validated(focal_point, open_round, factories.sample_csv().replace(b",SEX_F,", b",SEX_Z,", 1))
     submission_validate(submission_id=submission.pk)  # a repeated message

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from collection.catalogue import rules_effective, table_specs
+from collection.catalogue.specs import rules_effective, table_specs
 from collection.models import ObservationStatus, SourceType
 from collection.validation.checks import CheckContext
 from collection.validation.kinds import RuleDef
-from collection.validation.readers import read_csv
-from collection.validation.report import validate_table
+from collection.validation.readers.long import read_csv
+from collection.validation.run import validate_table
 
 HEADER = "ref_area,indicator,source,sex,classif1,classif2,time,obs_value,obs_status,note"
 FORP = "MST_FORP_SEX_CBR_NB"
@@ -250,7 +250,7 @@ def test_rows_with_errors_are_left_out_of_additivity(tmp_path, ctx):
 
 
 def test_a_report_lists_at_most_1000_issues_per_rule_and_says_how_many_more(tmp_path, ctx):
-    from collection.validation.report import MAX_ISSUES_PER_RULE, capped
+    from collection.validation.run import MAX_ISSUES_PER_RULE, capped
 
     rows = [forp(partner=f"CBR_BRT_{code}", time="2019") for code in ("MMR", "LAO", "KHM", "VNM")] * 400
     result = check(tmp_path, ctx, *rows)

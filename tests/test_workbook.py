@@ -7,14 +7,14 @@ from decimal import Decimal
 import pytest
 from openpyxl.utils import get_column_letter
 
-from collection.catalogue import table_specs
+from collection.catalogue.layout import FIRST_DATA_ROW
+from collection.catalogue.specs import table_specs
+from collection.demo.samples import sample_rows
+from collection.lib.files import IDENTITY_SHEET
 from collection.models import Country, DataSource, Round, StagedObservation
-from collection.publication import observations_publish
-from collection.samples import sample_rows
-from collection.submissions import submission_approve
+from collection.publication.publish import observations_publish
+from collection.review.decisions import submission_approve
 from collection.workbook.build import workbook_build
-from collection.workbook.layout import FIRST_DATA_ROW, IDENTITY_SHEET
-
 from tests import factories
 from tests.workbooks import cell_of, fill, open_book, save, with_cached_formula, with_macros
 

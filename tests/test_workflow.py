@@ -8,11 +8,10 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, connections
 
-from collection.errors import NotAllowed, PortalError, WrongState
+from collection.lib.errors import NotAllowed, PortalError, WrongState
 from collection.models import Observation, Review, Round, Submission, SubmissionEvent
-from collection.publication import observations_publish
-from collection.submissions import submission_approve, submission_return, submission_submit
-
+from collection.publication.publish import observations_publish
+from collection.review.decisions import submission_approve, submission_return, submission_submit
 from tests import factories
 
 S = Submission.Status

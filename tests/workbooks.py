@@ -9,7 +9,7 @@ import zipfile
 from openpyxl import load_workbook
 from openpyxl.workbook import Workbook
 
-from collection.workbook.layout import CODES_ROW, ValueColumn
+from collection.catalogue.layout import CODES_ROW, ValueColumn
 
 
 def open_book(content: bytes) -> Workbook:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from collection.errors import PortalError
+from collection.lib.errors import PortalError
 
 
 def exception_handler(exc, context):

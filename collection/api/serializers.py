@@ -6,10 +6,25 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from collection import access
-from collection.labels import code_label
-from collection.models import LAYOUT_COLUMNS, Code, Country, DataSource, Observation, Review, Round, SourceType, Submission, TableDefinition, TableDimension, ValidationIssue, WarningExplanation, value_exact
-from collection.rounds import round_country_terms, round_values
-from collection.submissions import submission_readiness
+from collection.lib.labels import code_label
+from collection.models import (
+    LAYOUT_COLUMNS,
+    Code,
+    Country,
+    DataSource,
+    Observation,
+    Review,
+    Round,
+    SourceType,
+    Submission,
+    TableDefinition,
+    TableDimension,
+    ValidationIssue,
+    WarningExplanation,
+    value_exact,
+)
+from collection.review.decisions import submission_readiness
+from collection.rounds.lifecycle import round_country_terms, round_values
 
 
 class CodeSerializer(serializers.ModelSerializer):

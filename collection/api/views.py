@@ -17,18 +17,19 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from collection import access
-from collection.errors import PortalError, WrongState
-from collection.explanations import explanation_save, explanations_by_issue
-from collection.models import LAYOUT_COLUMNS, Code, Observation, Round, TableDefinition, TableDimension
-from collection.rounds import round_country_reopen, round_extend, round_move, round_moves_between, round_save
-from collection.sources import datasource_save
-from collection.submissions import submission_approve, submission_return, submission_submit, submission_upload
-from collection.views.reporting import XLSX, workbook_response
-from collection.views.rounds import MOVE_BUTTONS
-from collection.views.submissions import annotated_response
 from collection.api import serializers as s
 from collection.api.filters import ObservationFilter
 from collection.api.permissions import IsAdminOrReadOnly
+from collection.lib.errors import PortalError, WrongState
+from collection.models import LAYOUT_COLUMNS, Code, Observation, Round, TableDefinition, TableDimension
+from collection.review.decisions import submission_approve, submission_return, submission_submit
+from collection.rounds.lifecycle import round_country_reopen, round_extend, round_move, round_moves_between, round_save
+from collection.submissions.explanations import explanation_save, explanations_by_issue
+from collection.submissions.sources import datasource_save
+from collection.submissions.upload import submission_upload
+from collection.views.reporting import XLSX, workbook_response
+from collection.views.rounds import MOVE_BUTTONS
+from collection.views.submissions import annotated_response
 
 ISSUE_FILTERS = ("severity", "rule", "indicator", "source", "sex", "classif1", "classif2", "time")
 

@@ -2,13 +2,28 @@
 
 from collection.models.accounts import Invitation, NotificationPreference, Profile, ReminderSent, Role
 from collection.models.audit import AuditAction, AuditEntry
-from collection.models.catalogue import Code, CodeList, Country, ObservationStatus, SourceType, TableDefinition, TableDimension
+from collection.models.catalogue import (
+    Code,
+    CodeList,
+    Country,
+    ObservationStatus,
+    SourceType,
+    TableDefinition,
+    TableDimension,
+)
 from collection.models.layout import KEY_COLUMNS, LAYOUT_COLUMNS, VALUE_COLUMNS, value_exact
 from collection.models.publication import Observation, Release
 from collection.models.review import ReviewComment, WarningExplanation
 from collection.models.rounds import DraftTable, Round, RoundCountry
 from collection.models.rules import RuleKind, Severity, ValidationRule
-from collection.models.submissions import DataSource, Review, StagedObservation, Submission, SubmissionEvent, ValidationIssue
+from collection.models.submissions import (
+    DataSource,
+    Review,
+    StagedObservation,
+    Submission,
+    SubmissionEvent,
+    ValidationIssue,
+)
 
 __all__ = [
     "AuditAction",

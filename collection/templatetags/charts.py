@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from collection.models import value_exact
-from collection.review import Series
+from collection.review.workspace import Series
 from collection.templatetags.portal_tags import exact
 
 register = template.Library()

@@ -10,7 +10,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from collection.labels import code_label, key_code_text, key_label
+from collection.lib.labels import code_label, key_code_text, key_label
 from collection.models import value_exact
 
 register = template.Library()

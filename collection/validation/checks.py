@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from collection.catalogue import TableSpec
-from collection.validation.readers import REQUIRED_COLUMNS, ROW, LongTable
+from collection.catalogue.specs import TableSpec
+from collection.validation.readers.base import REQUIRED_COLUMNS, ROW, LongTable
 
 if TYPE_CHECKING:
     from collection.validation.kinds import RuleDef

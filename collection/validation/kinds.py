@@ -16,9 +16,9 @@ from functools import cached_property
 import polars as pl
 from django.core.exceptions import ValidationError
 
-from collection.labels import KEY_PARTS, SEPARATOR, catalogue_labels
+from collection.lib.labels import KEY_PARTS, SEPARATOR, catalogue_labels
 from collection.validation.checks import DIMENSIONS, ID, KEY, CheckContext, empty_issues, fmt, issue, row_issues
-from collection.validation.readers import ROW
+from collection.validation.readers.base import ROW
 
 CELL = ("ref_area", "source", "sex", "classif1", "classif2", "time")  # a key without the indicator
 ANCHOR = (ROW, "_sheet", "_cell", ID)  # where in the file an issue points (null for published rows)

@@ -9,7 +9,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from collection import access
-from collection.audit_trail import AuditFilterForm, actor_names, audit_csv_lines, audit_rows, audit_xlsx_file, observation_versions
+from collection.audit.trail import AuditFilterForm, actor_names, audit_csv_lines, audit_rows, audit_xlsx_file
+from collection.publication.history import observation_versions
 from collection.views.reporting import XLSX
 
 PER_PAGE = 50

@@ -7,9 +7,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from collection import access
-from collection.completeness import EXPORT_FORMATS, STATUSES, DashboardFilter, completeness_export, progress_chart, round_completeness, round_progress
 from collection.models import Round
-from collection.selectors import table_status_label
+from collection.rounds.completeness import (
+    EXPORT_FORMATS,
+    STATUSES,
+    DashboardFilter,
+    completeness_export,
+    progress_chart,
+    round_completeness,
+    round_progress,
+)
+from collection.rounds.progress import table_status_label
 
 
 def _dashboard(request: HttpRequest, round_id: int):

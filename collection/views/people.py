@@ -13,10 +13,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from collection import access, people
-from collection.errors import PortalError
+from collection import access
+from collection.lib.errors import PortalError
 from collection.models import AuditEntry, Country, Role
-from collection.people_forms import InviteForm, RoleCountriesForm
+from collection.people import invitations as people
+from collection.views.forms.people import InviteForm, RoleCountriesForm
 
 User = get_user_model()
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from collection import access, selectors
+from collection import access
 from collection.models import Country, Release, TableDefinition
+from collection.publication.tables import indicator_countries, indicator_pivot, master_tables_summary
+from collection.review.queue import submissions_to_review
+from collection.rounds.progress import focal_point_rounds
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Everyone's start: a focal point with one country in one open round lands on that country's page."""
     context: dict = {"recent_releases": Release.objects.select_related("submission__country")[:5]}
     if access.is_focal_point(request.user):
-        rounds = selectors.focal_point_rounds(request.user)
+        rounds = focal_point_rounds(request.user)
         if len(rounds) == 1 and len(rounds[0]["countries"]) == 1:
             return redirect(
                 "country_round", round_id=rounds[0]["round"].pk, iso3=rounds[0]["countries"][0]["country"].iso3
@@ -21,20 +24,20 @@ def home(request: HttpRequest) -> HttpResponse:
         context["rounds"] = rounds
         context["recent"] = access.visible_submissions(request.user).select_related("round", "country")[:10]
     elif access.upload_countries(request.user).exists():
-        context["rounds"] = selectors.focal_point_rounds(request.user)
+        context["rounds"] = focal_point_rounds(request.user)
         context["recent"] = access.visible_submissions(request.user).select_related("round", "country")[:10]
     if access.is_reviewer(request.user):
-        context["queue"] = selectors.review_queue()[:10]
+        context["queue"] = submissions_to_review()[:10]
     return render(request, "collection/home.html", context)
 
 
 def data_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "collection/data_index.html", {"tables": selectors.master_tables_summary()})
+    return render(request, "collection/data_index.html", {"tables": master_tables_summary()})
 
 
 def data_indicator(request: HttpRequest, indicator: str) -> HttpResponse:
     table = get_object_or_404(TableDefinition, indicator=indicator)
-    rows = selectors.indicator_countries(indicator)
+    rows = indicator_countries(indicator)
     names = dict(Country.objects.values_list("iso3", "name"))
     for row in rows:
         row["name"] = names.get(row["ref_area"], row["ref_area"])
@@ -44,7 +47,7 @@ def data_indicator(request: HttpRequest, indicator: str) -> HttpResponse:
 def data_table(request: HttpRequest, indicator: str, iso3: str) -> HttpResponse:
     table = get_object_or_404(TableDefinition, indicator=indicator)
     country = get_object_or_404(Country, iso3=iso3.upper())
-    pivot = selectors.indicator_pivot(indicator, country.iso3)
+    pivot = indicator_pivot(indicator, country.iso3)
     history = access.sees_country(request.user, country.iso3)  # links each value to its history
     return render(
         request,

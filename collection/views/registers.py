@@ -5,9 +5,14 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from collection.availability import availability_filename, availability_xlsx, countries_summary, country_availability
 from collection.models import Country
-from collection.source_register import source_register as register_for
+from collection.publication.availability import (
+    availability_filename,
+    availability_xlsx,
+    countries_summary,
+    country_availability,
+)
+from collection.publication.register import source_register as register_for
 from collection.views.reporting import XLSX
 
 

@@ -7,11 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from collection import access, selectors
-from collection.entry import cell_key, draft_save, drafts_submit, entry_layout, entry_values, year_to_fill
-from collection.errors import PortalError
+from collection import access
+from collection.lib.errors import PortalError
 from collection.models import DraftTable, Review, SourceType, Submission
-from collection.rounds import round_upload_refusal
+from collection.rounds.lifecycle import round_upload_refusal
+from collection.rounds.progress import country_round_overview
+from collection.submissions.entry import cell_key, draft_save, drafts_submit, entry_layout, entry_values, year_to_fill
 from collection.workbook.build import workbook_build, workbook_filename
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,7 +27,7 @@ def workbook_response(round_, country) -> HttpResponse:
 @login_required
 def country_round(request: HttpRequest, round_id: int, iso3: str) -> HttpResponse:
     round_, country = access.round_country(request.user, round_id, iso3)
-    context = selectors.country_round_overview(round_, country)
+    context = country_round_overview(round_, country)
     context["can_upload"] = access.upload_countries(request.user).filter(pk=country.pk).exists()
     context["refusal"] = round_upload_refusal(round_, country)
     context["returned"] = returned_latest(context["latest"])

@@ -11,9 +11,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from collection import access
-from collection.errors import PortalError
+from collection.lib.errors import PortalError
 from collection.models import Submission
-from collection.review import MAX_SERIES, ROW_SORTS, comment_add, comparison_rows, datasource_compare, issues_beside_the_rows, series_history, submission_compare, submission_tables, table_comments, table_warnings
+from collection.review.comments import comment_add, table_comments
+from collection.review.workspace import (
+    MAX_SERIES,
+    ROW_SORTS,
+    comparison_rows,
+    datasource_compare,
+    issues_beside_the_rows,
+    series_history,
+    submission_compare,
+    submission_tables,
+    table_warnings,
+)
 
 ROWS_PER_PAGE = 100
 

@@ -11,10 +11,28 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from collection import access
-from collection.errors import PortalError
+from collection.lib.errors import PortalError
 from collection.models import AuditAction, AuditEntry, Country, Round
-from collection.round_forms import CountryTermsForm, ExtendForm, RoundForm, round_form_initial, round_form_reselect
-from collection.rounds import MOVES, round_copy_defaults, round_country_reopen, round_country_terms, round_extend, round_move, round_moves_allowed, round_save, round_values, rounds_by_status, rounds_latest
+from collection.rounds.lifecycle import (
+    MOVES,
+    round_copy_defaults,
+    round_country_reopen,
+    round_country_terms,
+    round_extend,
+    round_move,
+    round_moves_allowed,
+    round_save,
+    round_values,
+    rounds_by_status,
+    rounds_latest,
+)
+from collection.views.forms.rounds import (
+    CountryTermsForm,
+    ExtendForm,
+    RoundForm,
+    round_form_initial,
+    round_form_reselect,
+)
 
 # The button, and what the admin is told before confirming it.
 MOVE_BUTTONS = {

@@ -11,17 +11,26 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from collection import access, selectors
-from collection.errors import PortalError
-from collection.explanations import EXPLAINABLE_STATUSES, explanation_for, explanation_lookup, explanation_save, explanations_by_issue
-from collection.forms import ApproveForm, DataSourceForm, ExplanationForm, ReturnForm, UploadForm
+from collection import access
+from collection.lib.errors import PortalError
 from collection.models import Submission
-from collection.review import comment_add, comment_can_post, comment_threads
-from collection.rounds import round_upload_refusal
-from collection.sources import EDITABLE_STATUSES, datasource_save
-from collection.submissions import submission_approve, submission_readiness, submission_return, submission_submit, submission_upload
-from collection.workbook.annotate import NoAnnotatedCopy, annotated_filename, annotated_workbook
+from collection.review.comments import comment_add, comment_can_post, comment_threads
+from collection.review.decisions import submission_approve, submission_readiness, submission_return, submission_submit
+from collection.review.queue import submissions_to_review
+from collection.rounds.lifecycle import round_upload_refusal
+from collection.submissions.explanations import (
+    EXPLAINABLE_STATUSES,
+    explanation_for,
+    explanation_lookup,
+    explanation_save,
+    explanations_by_issue,
+)
+from collection.submissions.sources import EDITABLE_STATUSES, datasource_save
+from collection.submissions.upload import submission_upload
+from collection.validation.summary import issue_summary
+from collection.views.forms.submissions import ApproveForm, DataSourceForm, ExplanationForm, ReturnForm, UploadForm
 from collection.views.reporting import XLSX
+from collection.workbook.annotate import NoAnnotatedCopy, annotated_filename, annotated_workbook
 
 
 def annotated_response(submission: Submission) -> HttpResponse:
@@ -93,7 +102,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     issues = submission.issues.all()
     filters = {name: request.GET.get(name) for name in ("severity", "rule", "indicator") if request.GET.get(name)}
     issues = issues.filter(**filters)
-    summary = selectors.issue_summary(submission)
+    summary = issue_summary(submission)
     can_edit = access.upload_countries(request.user).filter(pk=submission.country_id).exists()
     sources = {s.indicator: s for s in submission.sources.select_related("source_type")}
     issues_page = Paginator(issues, 100).get_page(request.GET.get("page"))
@@ -249,4 +258,4 @@ def submission_source(request: HttpRequest, pk: int, indicator: str) -> HttpResp
 def review_queue(request: HttpRequest) -> HttpResponse:
     if not access.is_reviewer(request.user):
         raise Http404
-    return render(request, "collection/review_queue.html", {"queue": selectors.review_queue()})
+    return render(request, "collection/review_queue.html", {"queue": submissions_to_review()})

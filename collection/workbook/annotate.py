@@ -17,9 +17,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-from collection.errors import WrongState
+from collection.lib.errors import WrongState
+from collection.lib.files import decode_text, upload_format
 from collection.models import Submission, ValidationIssue
-from collection.validation.readers import _decode, upload_format
 from collection.workbook.build import link_to, text_cell
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def _book(submission: Submission) -> tuple[Workbook, str]:
 
 def _csv_book(content: bytes) -> Workbook:
     """A long-layout CSV as a workbook, laid into a sheet cell for cell."""
-    text, _ = _decode(content)
+    text, _ = decode_text(content)
     lines = text.decode("utf-8").splitlines()
     delimiter = max((",", ";", "\t"), key=lines[0].count) if lines else ","
     book = Workbook()

@@ -14,10 +14,21 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from collection.catalogue import table_specs
+from collection.catalogue.layout import (
+    CODES_ROW,
+    COVER_SHEET,
+    FIRST_DATA_ROW,
+    FIRST_VALUE_COLUMN,
+    MIGRANT_DEFINITIONS,
+    SOURCES_SHEET,
+    TEMPLATE_VERSION,
+    TableLayout,
+    table_layout,
+)
+from collection.catalogue.specs import table_specs
+from collection.lib.files import IDENTITY_SHEET
 from collection.models import Code, Country, DataSource, Observation, Round, SourceType
-from collection.sources import sources_latest
-from collection.workbook.layout import CODES_ROW, COVER_SHEET, FIRST_DATA_ROW, FIRST_VALUE_COLUMN, IDENTITY_SHEET, MIGRANT_DEFINITIONS, SOURCES_SHEET, TEMPLATE_VERSION, TableLayout, table_layout
+from collection.submissions.sources import sources_latest
 
 BRAND = "1E4F91"
 TITLE = Font(bold=True, size=14, color=BRAND)

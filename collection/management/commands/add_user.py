@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from collection.accounts import user_create_or_update
-from collection.errors import PortalError
+from collection.lib.errors import PortalError
 from collection.models import Role
+from collection.people.accounts import user_create_or_update
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from collection.catalogue import catalogue_load
+from collection.catalogue.load import catalogue_load
 
 
 class Command(BaseCommand):

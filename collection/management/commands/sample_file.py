@@ -2,10 +2,10 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from collection.catalogue import table_specs
-from collection.longlayout import rows_to_csv
+from collection.catalogue.specs import table_specs
+from collection.demo.samples import sample_rows
+from collection.lib.longlayout import rows_to_csv
 from collection.models import Round
-from collection.samples import sample_rows
 
 
 class Command(BaseCommand):

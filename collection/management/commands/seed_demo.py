@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from collection.demo import DEMO_ROUND, HISTORY_ROUND, demo_history, demo_open_round, demo_users
+from collection.demo.seed import DEMO_ROUND, HISTORY_ROUND, demo_history, demo_open_round, demo_users
 
 
 class Command(BaseCommand):

@@ -1,0 +1,76 @@
+"""The public reads of the master table: the tables, their countries and one table as a pivot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, Min
+
+from collection.models import Code, Observation, TableDefinition, TableDimension
+
+
+def master_tables_summary() -> list[dict]:
+    """One line per indicator: title, current observations, countries and years covered."""
+    counts = {
+        row["indicator"]: row
+        for row in Observation.objects.filter(is_current=True)
+        .values("indicator")
+        .annotate(n=Count("id"), countries=Count("ref_area", distinct=True), first=Min("time"), last=Max("time"))
+    }
+    return [
+        {"table": table, **counts.get(table.indicator, {"n": 0, "countries": 0, "first": None, "last": None})}
+        for table in TableDefinition.objects.all()
+    ]
+
+
+def indicator_countries(indicator: str) -> list[dict]:
+    return list(
+        Observation.objects.filter(is_current=True, indicator=indicator)
+        .values("ref_area")
+        .annotate(n=Count("id"), first=Min("time"), last=Max("time"), last_release=Max("release_id"))
+        .order_by("ref_area")
+    )
+
+
+@dataclass
+class Pivot:
+    """A published table as a person reads it: rows are the breakdown, columns the years."""
+
+    years: list[str]
+    rows: list[dict]
+    sources: list[str]
+    headers: list[str]
+
+
+def indicator_pivot(indicator: str, ref_area: str) -> Pivot:
+    observations = Observation.objects.filter(is_current=True, indicator=indicator, ref_area=ref_area).values_list(
+        "sex", "classif1", "classif2", "time", "obs_value", "obs_status", "source", "pk"
+    )
+    dims = dict(TableDimension.objects.filter(table_id=indicator).values_list("column", "codelist__label"))
+    codelists = TableDimension.objects.filter(table_id=indicator).values_list("codelist_id", flat=True)
+    codes = {
+        c: (label, order)
+        for c, label, order in Code.objects.filter(codelist_id__in=codelists).values_list("code", "label", "sort_order")
+    }
+    cells: dict[tuple[str, str, str], dict[str, tuple[float, str, int]]] = {}
+    years: set[str] = set()
+    sources: set[str] = set()
+    for sex, c1, c2, time, value, flag, source, pk in observations:
+        cells.setdefault((sex, c1, c2), {})[time] = (value, flag, pk)  # pk: the value's history page
+        years.add(time)
+        sources.add(source)
+    ordered_years = sorted(years)
+
+    def order(key: tuple[str, str, str]) -> tuple:
+        return tuple(codes.get(k, ("", 10**6))[1] for k in (key[1], key[2], key[0]))
+
+    columns = [c for c in ("classif1", "classif2", "sex") if c in dims]
+    position = {"sex": 0, "classif1": 1, "classif2": 2}
+    rows = [
+        {
+            "codes": [(key[position[c]], codes.get(key[position[c]], (key[position[c]], 0))[0]) for c in columns],
+            "values": [cells[key].get(y) for y in ordered_years],
+        }
+        for key in sorted(cells, key=order)
+    ]
+    return Pivot(years=ordered_years, rows=rows, sources=sorted(sources), headers=[dims[c] for c in columns])

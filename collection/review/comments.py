@@ -1,0 +1,46 @@
+"""Reviewers' and focal points' comments on a submission's tables, threaded per table."""
+
+from __future__ import annotations
+
+from collection import access
+from collection.lib.errors import NotAllowed, PortalError
+from collection.models import (
+    ReviewComment,
+    Submission,
+)
+from collection.review.workspace import submission_tables
+
+COMMENT_MAX_LENGTH = 5000
+
+
+def table_comments(*, submission: Submission, indicator: str):
+    return ReviewComment.objects.filter(submission=submission, indicator=indicator).select_related("author")
+
+
+def comment_can_post(user, submission: Submission) -> bool:
+    """Reviewers (and admins) and the country's focal points talk about a submission's tables."""
+    if access.is_reviewer(user):
+        return True
+    return access.is_focal_point(user) and access.user_countries(user).filter(pk=submission.country_id).exists()
+
+
+def comment_add(*, user, submission: Submission, indicator: str, text: str) -> ReviewComment:
+    """Add a message to the thread of one table of the submission."""
+    if not comment_can_post(user, submission):
+        raise NotAllowed("Only ILO reviewers and the country's focal points can comment on this submission.")
+    text = (text or "").strip()
+    if not text:
+        raise PortalError("Write a comment before sending it: the message was empty.")
+    if len(text) > COMMENT_MAX_LENGTH:
+        raise PortalError(f"Keep a comment under {COMMENT_MAX_LENGTH} characters.")
+    if indicator not in {t.indicator for t in submission_tables(submission)}:
+        raise PortalError(f"{indicator or 'That table'} is not a table of this submission.")
+    return ReviewComment.objects.create(submission=submission, indicator=indicator, author=user, text=text)
+
+
+def comment_threads(submission: Submission) -> list[dict]:
+    """The comments of each table that has any, oldest first: what the focal point reads and answers."""
+    threads: dict[str, list[ReviewComment]] = {}
+    for comment in submission.comments.select_related("author"):
+        threads.setdefault(comment.indicator, []).append(comment)
+    return [{"indicator": indicator, "comments": comments} for indicator, comments in threads.items()]

@@ -1,0 +1,76 @@
+"""Source metadata: how each indicator of a submission was produced (survey, census, register...)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from collection import access
+from collection.catalogue.specs import rules_effective
+from collection.lib.errors import NotAllowed, PortalError
+from collection.models import DataSource, RuleKind, Submission
+from collection.validation.kinds import param
+
+CARRIED_FIELDS = [f for f in DataSource._meta.concrete_fields if f.name not in ("id", "submission")]
+EDITABLE_STATUSES = {
+    Submission.Status.RECEIVED,
+    Submission.Status.VALIDATING,
+    Submission.Status.VALID,
+    Submission.Status.INVALID,
+}
+
+
+@transaction.atomic
+def datasource_save(*, user, submission: Submission, indicator: str, **fields) -> DataSource:
+    """Describe (or re-describe) the source of one indicator, until the submission is sent for review."""
+    if not access.upload_countries(user).filter(pk=submission.country_id).exists():
+        raise NotAllowed("Only a focal point of this country can describe its sources.")
+    if submission.status not in EDITABLE_STATUSES:
+        raise PortalError("The sources of a submission can no longer change once it has been sent for review.")
+    if not submission.round.tables.filter(indicator=indicator).exists():
+        raise PortalError(f"Indicator {indicator} is not requested in round {submission.round.name}.")
+    source, _ = DataSource.objects.update_or_create(submission=submission, indicator=indicator, defaults=fields)
+    return source
+
+
+def sources_latest(country_id: str, indicators: list[str], *, exclude: int | None = None) -> dict[str, DataSource]:
+    """The country's most recent description of each indicator's source, from any earlier submission."""
+    latest: dict[str, DataSource] = {}
+    earlier = DataSource.objects.filter(submission__country_id=country_id, indicator__in=indicators)
+    for source in earlier.exclude(submission_id=exclude).order_by("submission__uploaded_at", "submission_id"):
+        latest[source.indicator] = source
+    return latest
+
+
+def datasource_carry_forward(submission: Submission) -> int:
+    """Start each undescribed indicator from the country's latest description (the focal point checks and
+    edits it, as in the workbook's pre-filled Sources sheet); returns how many were carried."""
+    described = set(submission.sources.values_list("indicator", flat=True))
+    wanted = [i for i in submission.indicators or [] if i not in described]
+    carried = [
+        DataSource(submission=submission, **{f.name: getattr(old, f.name) for f in CARRIED_FIELDS})
+        for old in sources_latest(submission.country_id, wanted, exclude=submission.pk).values()
+    ]
+    DataSource.objects.bulk_create(carried)
+    return len(carried)
+
+
+def source_gaps(submission: Submission) -> list[str]:
+    """What the source metadata rules still ask of this submission: a sentence per set of fields missing."""
+    rules = [r for r in rules_effective(submission.round) if r.kind == RuleKind.SOURCE_METADATA]
+    if not rules:
+        return []
+    described = {s.indicator: s for s in submission.sources.all()}
+    labels = {f.name: str(f.verbose_name) for f in DataSource._meta.fields}
+    gaps = []
+    for rule in rules:
+        fields = param(rule, "fields")
+        by_missing: dict[tuple[str, ...], list[str]] = {}  # one sentence for the tables that lack the same
+        for indicator in submission.indicators or []:
+            source = described.get(indicator)
+            missing = tuple(f for f in fields if source is None or not source.serializable_value(f))
+            if missing:
+                by_missing.setdefault(missing, []).append(indicator)
+        for missing, indicators in by_missing.items():
+            said = ", ".join(labels.get(f, f) for f in missing)
+            gaps.append(rule.message.format(indicator=", ".join(indicators), missing=said))
+    return gaps

@@ -1,0 +1,63 @@
+"""An upload: the file kept as it came, recorded as received, its validation queued."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from collection import access
+from collection.audit.record import audit_record
+from collection.lib.errors import NotAllowed, PortalError
+from collection.lib.files import upload_format
+from collection.lib.queue import VALIDATE_SUBMISSION, enqueue
+from collection.models import AuditAction, Country, Round, Submission, SubmissionEvent
+from collection.rounds.lifecycle import round_upload_check
+
+logger = logging.getLogger(__name__)
+S = Submission.Status
+
+
+def submission_upload(*, user, round: Round, country: Country, uploaded_file: UploadedFile) -> Submission:
+    """Keep the file, record it as received and queue its validation; answers at once."""
+    if not access.upload_countries(user).filter(pk=country.pk).exists():
+        raise NotAllowed(f"You cannot upload for {country.name}.")
+    round_upload_check(round, country)
+    if uploaded_file.size > settings.MAX_UPLOAD_SIZE:
+        limit = settings.MAX_UPLOAD_SIZE // (1024 * 1024)
+        raise PortalError(f"The file is larger than the {limit} MB limit.")
+
+    digest = hashlib.sha256()
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    file_format = upload_format(uploaded_file)  # by content, so the waiting page already says what it is
+    name = uploaded_file.name.rsplit("/", 1)[-1][:200] or "upload"
+    with transaction.atomic():
+        submission = Submission(
+            round=round,
+            country=country,
+            original_filename=name,
+            sha256=digest.hexdigest(),
+            size=uploaded_file.size,
+            file_format=file_format,
+            uploaded_by=user,
+        )
+        submission.file.save(name, uploaded_file, save=False)
+        submission.save()
+        SubmissionEvent.objects.create(submission=submission, from_status="", to_status=S.RECEIVED, actor=user)
+        audit_record(
+            AuditAction.SUBMISSION_UPLOADED,
+            obj=submission,
+            actor=user,
+            label=f"Submission #{submission.pk} ({name})",
+            country=country.iso3,
+            round_name=round.name,
+            summary=f"Uploaded {name} ({submission.size:,} bytes) for {country.name}, round {round.name}.",
+            detail={"file": name, "sha256": submission.sha256, "size": submission.size},
+        )
+        enqueue(VALIDATE_SUBMISSION, submission.pk)
+    logger.info("submission %s received from %s for %s", submission.pk, user, country.iso3)
+    return submission
