@@ -20,8 +20,8 @@ from collection.validation.run import submission_validate
 from collection.views.reporting import XLSX
 from collection.workbook.annotate import FILLS
 from tests import factories
-from tests.test_validation_formats import as_xlsx
-from tests.test_workbook import FORP, TABLES, TPOP, build, filled_workbook, rows
+from tests.validation.test_validation_formats import as_xlsx
+from tests.workbook.test_workbook import FORP, TABLES, TPOP, build, filled_workbook, rows
 from tests.workbooks import cell_of, fill, open_book, save, value_cells, with_cached_formula, with_macros
 
 SOFFICE = Path("/usr/bin/soffice")

@@ -11,7 +11,7 @@ from django.db import connections
 from collection.models import Submission
 from tests import factories
 from tests.browser import MARKS, shot
-from tests.test_workbook import FORP, TABLES, rows
+from tests.workbook.test_workbook import FORP, TABLES, rows
 from tests.workbooks import cell_of, fill, open_book, save
 
 pytestmark = MARKS

@@ -9,7 +9,7 @@ import pytest
 from collection.models import DraftTable, Round, StagedObservation, Submission
 from collection.validation.run import submission_validate
 from tests import factories
-from tests.test_workbook import FORP, TABLES, rows
+from tests.workbook.test_workbook import FORP, TABLES, rows
 
 STAGED = ("indicator", "ref_area", "source", "sex", "classif1", "classif2", "time", "obs_value")
 

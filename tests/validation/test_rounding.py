@@ -14,8 +14,9 @@ from collection.catalogue.specs import table_specs
 from collection.demo.samples import sample_rows
 from collection.models import ValidationRule
 from collection.validation.kinds import KINDS, RuleDef
-from tests import factories, test_rule_kinds
-from tests.test_rule_kinds import ADULTS, ECO, FORP, TEAP, TEMP, TPOP, TUNE, YOUTH
+from tests import factories
+from tests.validation import test_rule_kinds
+from tests.validation.test_rule_kinds import ADULTS, ECO, FORP, TEAP, TEMP, TPOP, TUNE, YOUTH
 from tests.workbooks import fill, open_book, save
 
 FOREIGN = "CBR_BIR_FOREIGN"

@@ -16,7 +16,7 @@ from collection.models import Observation
 from collection.publication.publish import observations_publish
 from collection.review.workspace import submission_compare
 from tests import factories
-from tests.test_publication import FORP, approved, edited, publish
+from tests.publication.test_publication import FORP, approved, edited, publish
 
 KEY = {"indicator": FORP, "ref_area": "THA", "sex": "SEX_M", "time": "2024"}
 

@@ -20,7 +20,7 @@ from collection.tasks import daily_round_duties
 from collection.validation.run import submission_validate
 from ilms_portal.celery import app as celery_app
 from tests import factories
-from tests.test_access_pages import messages_of
+from tests.views.test_access_pages import messages_of
 
 PORTAL = "https://ilms.example.org"
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]

@@ -7,7 +7,7 @@ from openpyxl.utils import get_column_letter
 
 from collection.workbook.annotate import FILLS
 from tests import factories
-from tests.test_workbook import FORP, TABLES, filled_workbook
+from tests.workbook.test_workbook import FORP, TABLES, filled_workbook
 from tests.workbooks import cell_of, open_book, save
 
 RED = FILLS["error"].fgColor.rgb

@@ -11,7 +11,7 @@ from collection.models import ReviewComment, Submission
 from collection.review.decisions import submission_approve
 from tests import factories
 from tests.browser import MARKS, shot, sign_in
-from tests.test_review_workspace import FORP, changed_rows, csv_of, rows_for, submit
+from tests.review.test_review_workspace import FORP, changed_rows, csv_of, rows_for, submit
 
 pytestmark = MARKS
 

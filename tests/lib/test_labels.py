@@ -15,7 +15,7 @@ from collection.models import Code, Observation
 from collection.publication.publish import observations_publish
 from collection.review.decisions import submission_approve
 from tests import factories
-from tests.test_review_workspace import TPOP, csv_of, rows_for, submit
+from tests.review.test_review_workspace import TPOP, csv_of, rows_for, submit
 
 CELL = {"classif1": "AGE_YTHADULT_YGE15", "classif2": "CBR_BIR_FOREIGN", "sex": "SEX_F", "time": "2025"}
 CELL_WORDS = "15+ · Foreign-born · Female · 2025"

@@ -13,7 +13,7 @@ from collection.models import Country
 from collection.review.decisions import submission_return
 from tests import factories
 from tests.browser import CHROMIUM, shot, sign_in
-from tests.test_workbook import FORP, TABLES
+from tests.workbook.test_workbook import FORP, TABLES
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

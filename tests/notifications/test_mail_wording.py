@@ -10,8 +10,8 @@ from collection.lib.labels import code_label
 from collection.validation.run import submission_validate
 from collection.validation.summary import issue_summary
 from tests import factories
-from tests.test_notifications import inbox
-from tests.test_review_workspace import FORP, TPOP, csv_of, rows_for
+from tests.notifications.test_notifications import inbox
+from tests.review.test_review_workspace import FORP, TPOP, csv_of, rows_for
 
 
 def named_focal_points():
