@@ -38,9 +38,11 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ilms_bench
 bench: setup
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(PY) -m bench
 
+# ruff for style, import-linter for the layers and cycles of collection/ (pyproject.toml), mypy for the types.
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # Walk the submission path in Debian's chromium against a running `make run` and save PNGs in screenshots/.
 screenshots: setup
