@@ -40,15 +40,6 @@ SERIES_SEPARATOR = "|"
 MAX_SERIES = 6  # charts on one page
 DEFAULT_THRESHOLD_PCT = {TableDefinition.Measure.STOCK: 30.0, TableDefinition.Measure.FLOW: 50.0}
 DEFAULT_MIN_VALUE = 5.0
-SOURCE_FIELDS = (
-    ("source_type", "Source type"),
-    ("name", "Name"),
-    ("agency", "Agency"),
-    ("reference_period", "Reference period"),
-    ("coverage", "Coverage"),
-    ("migrant_definition", "Migrant definition"),
-    ("notes", "Notes"),
-)
 
 
 class Basis:
@@ -478,7 +469,7 @@ def datasource_compare(*, submission: Submission, indicator: str) -> dict:
         return getattr(source, name)
 
     fields = []
-    for name, label in SOURCE_FIELDS:
+    for name, label in DataSource.description_labels().items():
         now, before = shown(current, name), shown(previous, name)
         fields.append({"name": name, "label": label, "current": now, "previous": before, "changed": now != before})
     return {"current": current, "previous": previous, "fields": fields if current or previous else []}
