@@ -137,7 +137,7 @@ def round_save(
     """Create a round, or change one that is not archived; its name must be unused."""
     _admin_only(user)
     creating = round_ is None
-    round_ = round_ or Round(status=R.DRAFT)
+    round_ = round_ or Round()
     if not round_.is_changeable:
         raise WrongState(f"Round {round_.name} is archived and can no longer change.")
     before = {} if creating else _snapshot(round_)
@@ -156,7 +156,10 @@ def round_save(
         round_.full_clean(exclude=["countries", "tables"], validate_unique=False)
     except ValidationError as error:
         raise PortalError(" ".join(m for messages in error.message_dict.values() for m in messages)) from error
-    round_.save()
+    if creating:  # a new round is a draft (the model's default); from then on only round_move writes its status
+        round_.save()
+    else:
+        round_.save(update_fields=["name", "reference_years", "deadline", "opens_on", "reminder_days"])
     round_.countries.set(Country.objects.filter(iso3__in=countries))
     round_.tables.set(TableDefinition.objects.filter(indicator__in=tables))
     after = _snapshot(round_)
