@@ -11,7 +11,7 @@ from collection.catalogue.rules import DEFAULT_MESSAGES
 from collection.models import RuleKind, Submission, TableDefinition, ValidationRule
 from collection.review.workspace import change_thresholds
 from collection.validation.checks import RuleDef, row_issues
-from collection.validation.kinds import KINDS, param, rule_problems
+from collection.validation.kinds import KINDS, rule_problems
 from collection.validation.kinds.base import Kind, Params, RuleInput
 from tests.validation.kind_frames import SEX, apply, context, rows, spec
 
@@ -28,8 +28,8 @@ def test_every_kind_of_the_model_is_declared_and_accepts_its_default_message():
 
 
 def test_a_parameter_left_out_is_the_kinds_default():
-    rule = RuleDef("change", "year_on_year", FORP, {"threshold_pct": 50, "min_value": None}, "warning", "")
-    assert (param(rule, "threshold_pct"), param(rule, "min_value")) == (50, 5)
+    resolved = KINDS["year_on_year"].resolve({"threshold_pct": 50, "min_value": None})
+    assert (resolved["threshold_pct"], resolved["min_value"]) == (50, 5)
     assert KINDS["additivity"].resolve({})["dimensions"] == ["sex", "classif1", "classif2"]
 
 
@@ -82,6 +82,6 @@ def test_the_workspace_flags_changes_with_the_thresholds_validation_uses(catalog
         code="change.year_on_year", kind="year_on_year", table_id=FORP, round=open_round, params={}, message="{cell}"
     )
     thresholds = change_thresholds(Submission(round=open_round), tables)
-    forp = ValidationRule.objects.get(table_id=FORP, round=open_round)
-    assert thresholds[FORP] == (param(forp, "threshold_pct"), param(forp, "min_value")) == (30, 5)
+    forp = KINDS["year_on_year"].resolve(ValidationRule.objects.get(table_id=FORP, round=open_round).params)
+    assert thresholds[FORP] == (forp["threshold_pct"], forp["min_value"]) == (30, 5)
     assert thresholds[NCIT] == (50, 5)  # the catalogue's rule for a flow

@@ -10,13 +10,12 @@ with the country's published values, so a table sent alone is still checked agai
 from __future__ import annotations
 
 import string
-from typing import Any
 
 import polars as pl
 from django.core.exceptions import ValidationError
 
 from collection.models import RuleKind, ValidationRule
-from collection.validation.checks import CheckContext, RuleDef, empty_issues
+from collection.validation.checks import CheckContext, empty_issues
 from collection.validation.kinds.additivity import ADDITIVITY
 from collection.validation.kinds.base import Kind, RuleInput
 from collection.validation.kinds.comparisons import BOUND, EQUAL_TOTALS, IDENTITY
@@ -35,11 +34,6 @@ KINDS: dict[str, Kind] = {
     RuleKind.COMPLETENESS: COMPLETENESS,
     RuleKind.SOURCE_METADATA: SOURCE_METADATA,
 }
-
-
-def param(rule: RuleDef | ValidationRule, name: str) -> Any:
-    """A rule's parameter, or its kind's default when the rule leaves it out."""
-    return KINDS[rule.kind].resolve(rule.params or {})[name]
 
 
 def rule_problems(rule: ValidationRule) -> None:
