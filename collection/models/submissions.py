@@ -270,7 +270,8 @@ class DataSource(models.Model):
     @classmethod
     def description_labels(cls) -> dict[str, str]:
         """Each describing field with its label, in reading order ("reference_period" → "Reference period")."""
-        return {name: capfirst(cls._meta.get_field(name).verbose_name) for name in cls.DESCRIPTION_FIELDS}
+        fields = {f.name: f for f in cls._meta.concrete_fields}
+        return {name: str(capfirst(fields[name].verbose_name)) for name in cls.DESCRIPTION_FIELDS}
 
 
 class StagedObservation(LongLayoutRow):

@@ -11,6 +11,7 @@ from collection.audit.record import audit_record
 from collection.lib.errors import PortalError, WrongState
 from collection.lib.moves import Move
 from collection.lib.queue import PUBLISH_SUBMISSION, VALIDATE_SUBMISSION, enqueue
+from collection.lib.users import User
 from collection.models import AuditAction, Submission, SubmissionEvent
 from collection.submissions.signals import submission_moved
 
@@ -34,7 +35,7 @@ MOVES: dict[str, Move] = {
 }
 
 
-def submission_received(*, submission: Submission, actor, summary: str, detail: dict) -> None:
+def submission_received(*, submission: Submission, actor: User, summary: str, detail: dict) -> None:
     """Record a new submission's first status: its event, the upload's audit entry, and its validation queued
     once the upload commits."""
     SubmissionEvent.objects.create(submission=submission, from_status="", to_status=RECEIVE.target, actor=actor)
@@ -48,14 +49,15 @@ def submission_received(*, submission: Submission, actor, summary: str, detail: 
         summary=summary,
         detail=detail,
     )
-    enqueue(RECEIVE.then, submission.pk)
+    if RECEIVE.then:
+        enqueue(RECEIVE.then, submission.pk)
 
 
 def submission_move(
     *,
     submission: Submission,
     move: str,
-    actor=None,
+    actor: User | None = None,
     extra: dict | None = None,
     detail: dict | None = None,
 ) -> Submission:
