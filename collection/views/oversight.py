@@ -7,10 +7,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from collection import access
-from collection.models import Round
+from collection.models import Submission
 from collection.rounds.completeness import (
     EXPORT_FORMATS,
-    STATUSES,
     DashboardFilter,
     completeness_export,
     progress_chart,
@@ -33,8 +32,8 @@ def round_dashboard(request: HttpRequest, round_id: int) -> HttpResponse:
     context = {
         "board": board,
         "round": board.round,
-        "live": board.round.status != Round.Status.ARCHIVED,
-        "statuses": [(s, table_status_label(s)) for s in STATUSES],
+        "live": board.round.is_changeable,
+        "statuses": [(s, table_status_label(s)) for s in Submission.Status.table_statuses()],
     }
     if request.headers.get("HX-Request"):  # the matrix polling itself: only the part that changes
         return render(request, "collection/_dashboard_matrix.html", {**context, "refresh": True})

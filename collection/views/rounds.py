@@ -103,7 +103,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
 def round_edit(request: HttpRequest, round_id: int) -> HttpResponse:
     _admin_only(request)
     round_ = get_object_or_404(Round, pk=round_id)
-    if round_.status == Round.Status.ARCHIVED:
+    if not round_.is_changeable:
         messages.error(request, f"Round {round_.name} is archived and can no longer change.")
         return redirect("round_manage", round_id=round_.pk)
     return _form_page(
@@ -136,7 +136,7 @@ def round_manage(request: HttpRequest, round_id: int) -> HttpResponse:
                 ("Archived", archived),
             ],
             "moves": [(a, *MOVE_BUTTONS[a]) for a in round_moves_allowed(round_)] if can_manage else [],
-            "extend_form": ExtendForm(round_=round_) if can_manage and round_.status != Round.Status.ARCHIVED else None,
+            "extend_form": ExtendForm(round_=round_) if can_manage and round_.is_changeable else None,
             "audit": audit[:30],
         },
     )

@@ -19,13 +19,12 @@ from collection.review.decisions import submission_approve, submission_readiness
 from collection.review.queue import submissions_to_review
 from collection.rounds.lifecycle import round_upload_refusal
 from collection.submissions.explanations import (
-    EXPLAINABLE_STATUSES,
     explanation_for,
     explanation_lookup,
     explanation_save,
     explanations_by_issue,
 )
-from collection.submissions.sources import EDITABLE_STATUSES, datasource_save
+from collection.submissions.sources import datasource_save
 from collection.submissions.upload import submission_upload
 from collection.validation.summary import issue_summary
 from collection.views.forms.submissions import ApproveForm, DataSourceForm, ExplanationForm, ReturnForm, UploadForm
@@ -121,7 +120,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "submission": submission,
             "issues_page": issues_page,
             "explanations": explanations_by_issue(submission, list(issues_page)),
-            "can_explain": can_edit and submission.status in EXPLAINABLE_STATUSES,
+            "can_explain": can_edit and submission.status in Submission.Status.explainable(),
             "missing_before_submit": ready,
             "summary": summary,
             "filters": filters,
@@ -134,7 +133,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_reviewer": access.is_reviewer(request.user),
             "threads": comment_threads(submission),
             "can_comment": comment_can_post(request.user, submission),
-            "can_describe_sources": can_edit and submission.status in EDITABLE_STATUSES,
+            "can_describe_sources": can_edit and submission.status in Submission.Status.editable(),
             "tables": submission.round.tables.all(),
             "sources": sources,
             "return_form": ReturnForm(),
