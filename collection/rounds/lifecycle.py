@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from collection import access
 from collection.audit.record import audit_record
-from collection.lib.errors import NotAllowed, PortalError, WrongState
+from collection.lib.errors import PortalError, WrongState
 from collection.models import AuditAction, Country, Round, RoundCountry, TableDefinition
 from collection.rounds.signals import round_opened
 
@@ -27,15 +27,20 @@ MOVES: dict[str, tuple[set[str], str, AuditAction]] = {
     "archive": ({R.CLOSED}, R.ARCHIVED, AuditAction.ROUND_ARCHIVED),
 }
 DONE = {"open": "opened", "close": "closed", "reopen": "reopened", "archive": "archived"}
+# Each move's button, and what the admin is told before confirming it (the round page and the API's docs).
+MOVE_BUTTONS = {
+    "open": ("Open the round", "Focal points are e-mailed and can upload from now on."),
+    "close": ("Close the round", "No more uploads. You can still reopen it for one country afterwards."),
+    "reopen": ("Reopen the round", "Every country of the round can upload again until you close it."),
+    "archive": ("Archive the round", "Final: an archived round no longer changes and never takes uploads again."),
+}
 
 
 def _a(word: str) -> str:
     return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
-def _admin_only(user) -> None:
-    if not access.is_admin(user):
-        raise NotAllowed("Only admins run consultation rounds.")
+ADMINS_ONLY = "Only admins run consultation rounds."
 
 
 def round_deadline(round_: Round, country: Country | str) -> dt.date:
@@ -134,7 +139,7 @@ def round_save(
     tables: list[str],
 ) -> Round:
     """Create a round, or change one that is not archived; its name must be unused."""
-    _admin_only(user)
+    access.require_admin(user, ADMINS_ONLY)
     creating = round_ is None
     round_ = round_ or Round(status=R.DRAFT)
     if round_.status == R.ARCHIVED:
@@ -243,7 +248,7 @@ def round_moves_between(current: str, target: str) -> list[str] | None:
 def round_move(*, user, round_: Round, action: str, actor_required: bool = True) -> Round:
     """Open, close, reopen or archive the whole round (a conditional UPDATE, so two clicks move it once)."""
     if actor_required:
-        _admin_only(user)
+        access.require_admin(user, ADMINS_ONLY)
     if action not in MOVES:
         raise PortalError(f"Unknown action '{action}'.")
     allowed, target, audit_action = MOVES[action]
@@ -282,7 +287,7 @@ def round_move(*, user, round_: Round, action: str, actor_required: bool = True)
 @transaction.atomic
 def round_extend(*, user, round_: Round, deadline: dt.date, country: Country | None = None) -> Round:
     """A later deadline for the whole round, or for one country of it."""
-    _admin_only(user)
+    access.require_admin(user, ADMINS_ONLY)
     if round_.status not in (R.DRAFT, R.OPEN, R.CLOSED):
         raise WrongState(f"Round {round_.name} is archived; its deadline no longer changes.")
     if country is not None and not round_.countries.filter(pk=country.pk).exists():
@@ -313,7 +318,7 @@ def round_country_reopen(
     *, user, round_: Round, country: Country, reopen: bool = True, deadline: dt.date | None = None
 ) -> RoundCountry:
     """Let one country upload again to a closed round (with a deadline of its own), or stop it again."""
-    _admin_only(user)
+    access.require_admin(user, ADMINS_ONLY)
     if round_.status != R.CLOSED:
         raise WrongState(f"Round {round_.name} is {round_.status}: only a closed round is reopened for one country.")
     if not round_.countries.filter(pk=country.pk).exists():

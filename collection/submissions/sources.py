@@ -11,20 +11,14 @@ from collection.models import DataSource, RuleKind, Submission
 from collection.validation.kinds import param
 
 CARRIED_FIELDS = [f for f in DataSource._meta.concrete_fields if f.name not in ("id", "submission")]
-EDITABLE_STATUSES = {
-    Submission.Status.RECEIVED,
-    Submission.Status.VALIDATING,
-    Submission.Status.VALID,
-    Submission.Status.INVALID,
-}
 
 
 @transaction.atomic
 def datasource_save(*, user, submission: Submission, indicator: str, **fields) -> DataSource:
     """Describe (or re-describe) the source of one indicator, until the submission is sent for review."""
-    if not access.upload_countries(user).filter(pk=submission.country_id).exists():
+    if not access.may_upload(user, submission.country_id):
         raise NotAllowed("Only a focal point of this country can describe its sources.")
-    if submission.status not in EDITABLE_STATUSES:
+    if submission.status not in access.EDITABLE_STATUSES:
         raise PortalError("The sources of a submission can no longer change once it has been sent for review.")
     if not submission.round.tables.filter(indicator=indicator).exists():
         raise PortalError(f"Indicator {indicator} is not requested in round {submission.round.name}.")
