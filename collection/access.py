@@ -21,12 +21,7 @@ from collection.models import Country, Role, Round, Submission
 
 User = AbstractBaseUser | AnonymousUser
 View = Callable[..., HttpResponseBase]
-
 S = Submission.Status
-# While a submission's source descriptions may still change: until it is sent for review.
-EDITABLE_STATUSES = {S.RECEIVED, S.VALIDATING, S.VALID, S.INVALID}
-# While its warnings may be explained: valid, and not yet sent for review.
-EXPLAINABLE_STATUSES = {S.VALID}
 
 
 def user_role(user: User) -> Role | None:
@@ -112,12 +107,12 @@ def submission_rights(user: User, submission: Submission) -> SubmissionRights:
     return SubmissionRights(
         can_upload=uploads,
         upload_again=uploads and status in (S.INVALID, S.RETURNED),
-        can_explain=uploads and status in EXPLAINABLE_STATUSES,
+        can_explain=uploads and status in S.explainable(),
         can_submit=uploads and status == S.VALID,
         can_review=reviewer and status == S.SUBMITTED,
         is_reviewer=reviewer,
         can_comment=may_comment(user, submission),
-        can_describe_sources=uploads and status in EDITABLE_STATUSES,
+        can_describe_sources=uploads and status in S.editable(),
     )
 
 

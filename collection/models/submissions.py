@@ -28,6 +28,19 @@ class SubmissionStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     PUBLISHED = "published", "Published"
 
+    # What each status means, asked here by every page, service and task (the moves are in
+    # submissions/machine.py).
+
+    @classmethod
+    def editable(cls) -> frozenset[SubmissionStatus]:
+        """Its sources may still be described or changed: until it is sent for review."""
+        return frozenset({cls.RECEIVED, cls.VALIDATING, cls.VALID, cls.INVALID})
+
+    @classmethod
+    def explainable(cls) -> frozenset[SubmissionStatus]:
+        """Its warnings may be answered: it is valid and not yet sent for review."""
+        return frozenset({cls.VALID})
+
 
 class Submission(models.Model):
     """One uploaded file and its way through validation, review and publication."""

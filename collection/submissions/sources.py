@@ -18,7 +18,7 @@ def datasource_save(*, user, submission: Submission, indicator: str, **fields) -
     """Describe (or re-describe) the source of one indicator, until the submission is sent for review."""
     if not access.may_upload(user, submission.country_id):
         raise NotAllowed("Only a focal point of this country can describe its sources.")
-    if submission.status not in access.EDITABLE_STATUSES:
+    if submission.status not in Submission.Status.editable():
         raise PortalError("The sources of a submission can no longer change once it has been sent for review.")
     if not submission.round.tables.filter(indicator=indicator).exists():
         raise PortalError(f"Indicator {indicator} is not requested in round {submission.round.name}.")
