@@ -5,6 +5,7 @@ Every change is recorded in the audit log, and whether a country may upload is d
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -40,7 +41,8 @@ def _a(word: str) -> str:
     return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
-ADMINS_ONLY = "Only admins run consultation rounds."
+# The guard of every service below that changes a round.
+_admin_only = partial(access.require_admin, message="Only admins run consultation rounds.")
 
 
 def round_deadline(round_: Round, country: Country | str) -> dt.date:
@@ -139,7 +141,7 @@ def round_save(
     tables: list[str],
 ) -> Round:
     """Create a round, or change one that is not archived; its name must be unused."""
-    access.require_admin(user, ADMINS_ONLY)
+    _admin_only(user)
     creating = round_ is None
     round_ = round_ or Round(status=R.DRAFT)
     if round_.status == R.ARCHIVED:
@@ -248,7 +250,7 @@ def round_moves_between(current: str, target: str) -> list[str] | None:
 def round_move(*, user, round_: Round, action: str, actor_required: bool = True) -> Round:
     """Open, close, reopen or archive the whole round (a conditional UPDATE, so two clicks move it once)."""
     if actor_required:
-        access.require_admin(user, ADMINS_ONLY)
+        _admin_only(user)
     if action not in MOVES:
         raise PortalError(f"Unknown action '{action}'.")
     allowed, target, audit_action = MOVES[action]
@@ -287,7 +289,7 @@ def round_move(*, user, round_: Round, action: str, actor_required: bool = True)
 @transaction.atomic
 def round_extend(*, user, round_: Round, deadline: dt.date, country: Country | None = None) -> Round:
     """A later deadline for the whole round, or for one country of it."""
-    access.require_admin(user, ADMINS_ONLY)
+    _admin_only(user)
     if round_.status not in (R.DRAFT, R.OPEN, R.CLOSED):
         raise WrongState(f"Round {round_.name} is archived; its deadline no longer changes.")
     if country is not None and not round_.countries.filter(pk=country.pk).exists():
@@ -318,7 +320,7 @@ def round_country_reopen(
     *, user, round_: Round, country: Country, reopen: bool = True, deadline: dt.date | None = None
 ) -> RoundCountry:
     """Let one country upload again to a closed round (with a deadline of its own), or stop it again."""
-    access.require_admin(user, ADMINS_ONLY)
+    _admin_only(user)
     if round_.status != R.CLOSED:
         raise WrongState(f"Round {round_.name} is {round_.status}: only a closed round is reopened for one country.")
     if not round_.countries.filter(pk=country.pk).exists():
