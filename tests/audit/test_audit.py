@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -23,7 +22,7 @@ from collection.review.decisions import submission_approve
 from collection.rounds import lifecycle as rounds
 from collection.validation.run import submission_validate
 from tests import factories
-from tests.browser import CHROMIUM, shot, sign_in
+from tests.browser import needs_chromium, shot, sign_in
 
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]
 FORP = "MST_FORP_SEX_CBR_NB"
@@ -527,7 +526,7 @@ def test_the_data_page_links_each_value_to_its_history_for_those_who_may_trace_i
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)")
+@needs_chromium
 def test_a_reviewer_filters_the_log_and_opens_a_value_history(page, live_server, catalogue):
     focal_point = factories.make_user("fp_tha", "focal_point", ["THA"])
     reviewer = factories.make_user("reviewer", "reviewer")

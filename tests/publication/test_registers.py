@@ -4,7 +4,6 @@ register. Published data are made the real way: upload, validate, describe, subm
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -19,7 +18,7 @@ from collection.publication.publish import observations_publish
 from collection.review.decisions import submission_approve
 from collection.submissions.sources import datasource_save
 from tests import factories
-from tests.browser import CHROMIUM, shot, sign_in
+from tests.browser import needs_chromium, shot, sign_in
 
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]
 TPOP = "MST_TPOP_SEX_AGE_CBR_NB"
@@ -263,7 +262,7 @@ def test_another_countrys_reports_are_public_too(as_role, history, role):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+@needs_chromium
 def test_a_visitor_and_the_focal_point_read_the_reports_in_a_browser(page, live_server, in_progress):
     page.goto(f"{live_server.url}/countries/")
     shot(page, "5-registers-countries")

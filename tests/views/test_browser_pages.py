@@ -4,20 +4,18 @@ navigation fit the laptop, the returned notice leads to the upload form, and the
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.db import connections
 
 from collection.models import Country
 from collection.review.decisions import submission_return
 from tests import factories
-from tests.browser import CHROMIUM, shot, sign_in
+from tests.browser import needs_chromium, shot, sign_in
 from tests.workbook.test_workbook import FORP, TABLES
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+    needs_chromium,
 ]
 LAPTOP, PHONE = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
 
