@@ -43,6 +43,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 # Walk the submission path in Debian's chromium against a running `make run` and save PNGs in screenshots/.
 screenshots: setup

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget, JSONWidget
@@ -29,7 +33,7 @@ from collection.models import (
     ValidationIssue,
     ValidationRule,
 )
-from collection.validation.kinds import KINDS
+from collection.validation.kinds import KINDS, rule_problems
 
 
 class CodeResource(resources.ModelResource):
@@ -78,9 +82,41 @@ class ValidationRuleResource(resources.ModelResource):
         fields = ["code", "table", "round", "kind", "severity", "active", "params", "message", "description"]
         clean_model_instances = True
 
+    def validate_instance(
+        self, instance: ValidationRule, import_validation_errors: dict | None = None, validate_unique: bool = True
+    ) -> None:
+        """The model's own checks and, on top, what the rule's kind says of its parameters and message."""
+        errors = dict(import_validation_errors or {})
+        try:
+            rule_problems(instance)
+        except ValidationError as problems:
+            errors = problems.update_error_dict(errors)
+        super().validate_instance(instance, errors, validate_unique)
+
+
+class ValidationRuleForm(forms.ModelForm):
+    """The form that edits a rule: its kind checks the parameters, the message's placeholders and the table."""
+
+    class Meta:
+        model = ValidationRule
+        fields = ["code", "kind", "table", "round", "params", "severity", "message", "description", "active"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if all(name in data for name in ("kind", "params", "message", "table")):
+            rule = ValidationRule(
+                kind=data["kind"], params=data["params"], message=data["message"], table=data["table"]
+            )
+            try:
+                rule_problems(rule)
+            except ValidationError as problems:
+                self.add_error(None, problems)
+        return data
+
 
 @admin.register(ValidationRule)
 class ValidationRuleAdmin(ImportExportModelAdmin):
+    form = ValidationRuleForm
     resource_classes = [ValidationRuleResource]
     list_display = ["code", "table", "round", "kind", "severity", "active"]
     list_filter = ["kind", "severity", "active", "round", "table"]

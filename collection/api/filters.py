@@ -27,4 +27,4 @@ class ObservationFilter(django_filters.FilterSet):
 
     class Meta:
         model = Observation
-        fields = []
+        fields: list[str] = []

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any, cast
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from collection import access
 from collection.lib.labels import code_label
+from collection.lib.users import RequestUser
 from collection.models import (
     LAYOUT_COLUMNS,
     Code,
@@ -121,10 +125,11 @@ class RoundDetailSerializer(RoundSerializer):
         fields = [*RoundSerializer.Meta.fields, "country_terms"]
 
     @extend_schema_field(CountryTermsSerializer(many=True))
-    def get_country_terms(self, round_: Round) -> list[dict]:
+    def get_country_terms(self, round_: Round) -> list[dict[str, Any]]:
         request = self.context.get("request")
         mine = set(access.user_countries(request.user).values_list("iso3", flat=True)) if request else set()
-        return CountryTermsSerializer([t for t in round_country_terms(round_) if t["iso3"] in mine], many=True).data
+        terms = CountryTermsSerializer([t for t in round_country_terms(round_) if t["iso3"] in mine], many=True)
+        return terms.data  # type: ignore[return-value]  # many=True makes a ListSerializer; the stubs miss it
 
 
 class RoundCountrySerializer(serializers.Serializer):
@@ -157,7 +162,7 @@ class TableTitleSerializer(serializers.Serializer):
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
-    round = serializers.PrimaryKeyRelatedField(read_only=True)
+    round: serializers.PrimaryKeyRelatedField[Round] = serializers.PrimaryKeyRelatedField(read_only=True)
     round_name = serializers.CharField(source="round.name", read_only=True)
     country = serializers.CharField(source="country_id", read_only=True)
     uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
@@ -208,11 +213,13 @@ class SubmissionUploadSerializer(serializers.Serializer):
     country = serializers.SlugRelatedField(slug_field="iso3", queryset=Country.objects.all())
     file = serializers.FileField(allow_empty_file=True)
 
-    def __init__(self, *args, user=None, **kwargs) -> None:
+    def __init__(self, *args: Any, user: RequestUser | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A round that concerns none of the user's countries answers like a round that does not exist; one that
         # does (a draft of theirs too) is found, so that the upload service says why it is refused.
-        self.fields["round"].queryset = access.upload_rounds(user) if user else Round.objects.none()
+        # The stubs read the queryset attribute as a manager descriptor (a `Manager` in its type), wrongly here.
+        field = cast("serializers.PrimaryKeyRelatedField[Round]", self.fields["round"])
+        field.queryset = access.upload_rounds(user) if user else Round.objects.none()  # type: ignore[arg-type]
 
 
 class ValidationIssueSerializer(serializers.ModelSerializer):
@@ -261,10 +268,11 @@ class WarningExplanationSerializer(serializers.ModelSerializer):
         fields = ["id", "issue", "rule", "indicator", "text", "author", "updated_at"]
         read_only_fields = ["updated_at"]
 
-    def __init__(self, *args, submission=None, **kwargs) -> None:
+    def __init__(self, *args: Any, submission: Submission | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if submission is not None:
-            self.fields["issue"].queryset = submission.issues.all()
+            field = cast("serializers.PrimaryKeyRelatedField[ValidationIssue]", self.fields["issue"])
+            field.queryset = submission.issues.all()  # type: ignore[arg-type]  # as in SubmissionUploadSerializer
 
     def validate(self, attrs: dict) -> dict:
         if not attrs.get("issue") and not attrs.get("rule"):
@@ -300,10 +308,11 @@ class DataSourceSerializer(serializers.ModelSerializer):
 class ExactNumberField(serializers.DecimalField):
     """A value as a JSON number with the digits it was given: 412.6, 750.664 (not "412.6000000000")."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_digits=28, decimal_places=10, coerce_to_string=False, **kwargs)
 
-    def to_representation(self, value):
+    # The stubs say a DecimalField represents as str; with coerce_to_string=False DRF itself returns a Decimal.
+    def to_representation(self, value: Decimal) -> Decimal | None:  # type: ignore[override]
         return value_exact(value)
 
 

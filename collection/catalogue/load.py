@@ -90,8 +90,6 @@ def catalogue_load() -> dict[str, int]:
 
 def rules_seed() -> int:
     """Add the starting rules that are missing; rules admins have edited or switched off stay as they are."""
-    from collection.validation.kinds import KINDS
-
     existing = set(ValidationRule.objects.filter(round=None).values_list("code", "table_id"))
     new = [
         ValidationRule(
@@ -101,7 +99,7 @@ def rules_seed() -> int:
             severity=r["severity"],
             description=r["description"],
             params=r["params"],
-            message=KINDS[r["kind"]].default_message,
+            message=r["message"],
         )
         for r in starting_rules()
         if (r["code"], r["table"]) not in existing

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collection.catalogue.data import STANDARD_TABLES
+from collection.models import RuleKind, Severity
 
 TPOP_CBR, TPOP_CCT = "MST_TPOP_SEX_AGE_CBR_NB", "MST_TPOP_SEX_AGE_CCT_NB"
 FORP, NCTP = "MST_FORP_SEX_CBR_NB", "MST_NCTP_SEX_CCT_NB"
@@ -17,10 +18,32 @@ NCIT, NEMP = "MFL_NCIT_SEX_CCT_NB", "MFL_NEMP_SEX_OCU_NB"
 AGE_TABLES = [TPOP_CBR, TPOP_CCT, TEAP, TEMP, TUNE]
 PARTNER_TABLES = [FORP, NCTP, NCIT, "MNA_TPOP_SEX_CRS_NB", "MNA_OEMP_SEX_CDS_NB", "MNA_XRET_SEX_CPR_NB"]
 YOUTH, ADULTS_15 = "AGE_YTHADULT_Y15-24", "AGE_YTHADULT_YGE15"
-ERROR, WARNING = "error", "warning"
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+
+# The message a starting rule of each kind gets; admins edit it (the kind lists the placeholders it may use).
+DEFAULT_MESSAGES = {
+    RuleKind.ADDITIVITY: "Along {dimension}, the total {total_code} is {total} but {parts} add up to {sum} "
+    "(difference {difference}) for {cell}; that is more than {allowance}.",
+    RuleKind.IDENTITY: "{total_table} is {total} for {cell} but {parts_tables} add up to {sum} "
+    "(difference {difference}); that is more than {allowance}.",
+    RuleKind.BOUND: "{part_table} is {part} for {cell}, more than {total_table} ({total}) which contains it, "
+    "by {excess}; that is more than {allowance}.",
+    RuleKind.EQUAL_TOTALS: "{table} gives {value} for {cell} but {reference_table} gives {reference} "
+    "(difference {difference}); that is more than {allowance}.",
+    RuleKind.YEAR_ON_YEAR: "{cell}: {value} against {previous} in {previous_time} ({previous_from}) is a change "
+    "of {change_pct} %, beyond the {threshold} % expected for this table. Flag the value B with a note if the "
+    "series breaks, or explain the change.",
+    RuleKind.BREAK_WITHOUT_NOTE: "{cell} is flagged B (break in series) without a note; say in the note what changed.",
+    RuleKind.OWN_COUNTRY_PARTNER: "{code} is the reporting country ({country}) itself; {table} lists other "
+    "countries only.",
+    RuleKind.COMPLETENESS: "{count} requested table-year(s) are missing (not in this file, not awaiting review, "
+    "not published): {missing}.",
+    RuleKind.SOURCE_METADATA: "{indicator}: describe its {missing} before submitting.",
+}
 
 
-def rule(code: str, kind: str, table: str | None, severity: str, description: str, **params) -> dict:
+def rule(code: str, kind: str, table: str | None, severity: str, description: str, **params: object) -> dict:
+    """One starting rule as the seed writes it, with its kind's default message."""
     return {
         "code": code,
         "kind": kind,
@@ -28,11 +51,12 @@ def rule(code: str, kind: str, table: str | None, severity: str, description: st
         "severity": severity,
         "description": description,
         "params": params,
+        "message": DEFAULT_MESSAGES[kind],
     }
 
 
 def starting_rules() -> list[dict]:
-    """Every rule of the starting catalogue; the message is the kind's default unless one is given."""
+    """Every rule of the starting catalogue, each with its kind's default message."""
     rules = []
     for indicator, (_title, measure, _c1, _c2) in STANDARD_TABLES.items():
         rules.append(

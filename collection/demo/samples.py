@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from collection.catalogue.specs import TableSpec, table_specs
 
@@ -233,7 +234,7 @@ class CountryModel:
         """Employment by a second breakdown: each sex × birthplace total shared over the breakdown's codes."""
         codes = self.parts_of(indicator, "classif1")
         weights = self._weights(len(codes))
-        out = {}
+        out: dict[Cell, int] = {}
         for s in SEXES:
             for b in CBR:
                 total = sum(employed[(s, a, b)] for a in AGES)
@@ -250,7 +251,8 @@ def _totals(spec: TableSpec, cells: dict[Cell, int]) -> dict[Cell, int]:
         for mask in range(8):
             if any(mask >> i & 1 and totals[i] is None for i in range(3)):
                 continue
-            key = tuple(totals[i] if mask >> i & 1 else cell[i] for i in range(3))  # a total where the mask says
+            # A total where the mask says (never None: those masks were skipped just above).
+            key = cast(Cell, tuple(totals[i] if mask >> i & 1 else cell[i] for i in range(3)))
             out[key] = out.get(key, 0) + value
     return out
 

@@ -14,13 +14,13 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from collection.models import Code, Country, SourceType, TableDefinition
+from collection.models import DIMENSIONS, Code, Country, SourceType, TableDefinition
 
 CACHE_KEY = "collection:catalogue-labels"
 LABELS_TTL = 600  # seconds
 SEPARATOR = " · "
 # The order a person reads a cell in: the breakdowns, then sex, then the year ("15+ · Foreign-born · Female · 2025").
-KEY_PARTS = ("classif1", "classif2", "sex", "time")
+KEY_PARTS = (*(c for c in DIMENSIONS if c != "sex"), "sex", "time")
 
 
 def catalogue_labels() -> dict[str, str]:

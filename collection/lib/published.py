@@ -1,37 +1,62 @@
-"""A country's published values as one polars frame: read by validation's trend checks and the workspace."""
+"""A country's published values as one polars frame: the one reader of the master table for validation's
+cross-table and trend checks and for the reviewer's workspace."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import polars as pl
 from django.db import connection
 
 from collection.lib.bulkread import read_frame
-from collection.models import (
-    Observation,
-)
+from collection.models import KEY_COLUMNS, VALUE_COLUMNS, Observation
 
+# Besides the value, what a published row carries: its flag and its notes.
+ATTRIBUTES = tuple(c for c in VALUE_COLUMNS if c != "obs_value")
 PUBLISHED_SCHEMA = {
-    "indicator": pl.String,
-    "ref_area": pl.String,
-    "source": pl.String,
-    "sex": pl.String,
-    "classif1": pl.String,
-    "classif2": pl.String,
-    "time": pl.String,
+    **dict.fromkeys(KEY_COLUMNS, pl.String),
     "value": pl.Float64,
     "obs_status": pl.String,
     "note": pl.String,
 }
 
 
+def published_values(
+    country: str,
+    times: Iterable[str],
+    *,
+    indicators: Iterable[str] | None = None,
+    before_release: int | None = None,
+    attributes: Iterable[str] = ("obs_status", "note"),
+) -> pl.DataFrame:
+    """The country's published values of the given years (and tables): the current ones, or the values as they
+    stood before a release (the last one per key of the releases before it). Columns: the key, `value` and
+    the attributes asked for."""
+    attributes, times = list(attributes), sorted(set(times))
+    indicators = None if indicators is None else sorted(set(indicators))
+    schema = {**dict.fromkeys(KEY_COLUMNS, pl.String), "value": pl.Float64, **dict.fromkeys(attributes, pl.String)}
+    if not times or indicators == []:
+        return pl.DataFrame(schema=schema)
+    where, params = ["ref_area = %s", "is_current" if before_release is None else "release_id < %s"], [country]
+    params += [] if before_release is None else [before_release]
+    where.append(f"time IN ({', '.join(['%s'] * len(times))})")
+    params += times
+    if indicators is not None:
+        where.append(f"indicator IN ({', '.join(['%s'] * len(indicators))})")
+        params += indicators
+    columns = [*KEY_COLUMNS, "obs_value", *attributes]
+    table = connection.ops.quote_name(Observation._meta.db_table)
+    if before_release is None:
+        return read_frame(f"SELECT {', '.join(columns)} FROM {table} WHERE {' AND '.join(where)}", params, schema)
+    frame = read_frame(
+        f"SELECT {', '.join(columns)}, release_id FROM {table} WHERE {' AND '.join(where)}",
+        params,
+        {**schema, "release_id": pl.Int64},
+    )
+    # Before a release, the last earlier release per key is the value it replaced.
+    return frame.sort("release_id").group_by(list(KEY_COLUMNS), maintain_order=True).last().drop("release_id")
+
+
 def published_around(country: str, years: list[int]) -> pl.DataFrame:
     """The country's current published values for the round's years and the year before each (year on year)."""
-    times = sorted({str(y) for y in years} | {str(y - 1) for y in years})
-    columns = ", ".join("obs_value" if c == "value" else c for c in PUBLISHED_SCHEMA)
-    table = connection.ops.quote_name(Observation._meta.db_table)
-    return read_frame(
-        f"SELECT {columns} FROM {table} WHERE ref_area = %s AND is_current AND time IN "
-        f"({', '.join(['%s'] * len(times))})",
-        [country, *times],
-        PUBLISHED_SCHEMA,
-    )
+    return published_values(country, {str(y) for y in years} | {str(y - 1) for y in years})

@@ -11,7 +11,7 @@ from collection.models.catalogue import (
     TableDefinition,
     TableDimension,
 )
-from collection.models.layout import KEY_COLUMNS, LAYOUT_COLUMNS, VALUE_COLUMNS, value_exact
+from collection.models.layout import DIMENSIONS, KEY_COLUMNS, LAYOUT_COLUMNS, VALUE_COLUMNS, value_exact
 from collection.models.publication import Observation, Release
 from collection.models.review import ReviewComment, WarningExplanation
 from collection.models.rounds import DraftTable, Round, RoundCountry
@@ -32,6 +32,7 @@ __all__ = [
     "NotificationPreference",
     "ReminderSent",
     "RoundCountry",
+    "DIMENSIONS",
     "KEY_COLUMNS",
     "LAYOUT_COLUMNS",
     "VALUE_COLUMNS",

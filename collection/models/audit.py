@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -32,11 +34,11 @@ class AuditAction(models.TextChoices):
     USER_PASSWORD = "user.password", "Password set or reset"
 
 
-class AuditQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class AuditQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise TypeError("The audit log is append-only.")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise TypeError("The audit log is append-only.")
 
 
@@ -76,10 +78,10 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_type} {self.object_id}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise TypeError("The audit log is append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError("The audit log is append-only.")

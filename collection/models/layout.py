@@ -6,7 +6,10 @@ from decimal import Decimal
 
 from django.db import models
 
-KEY_COLUMNS = ("indicator", "ref_area", "source", "sex", "classif1", "classif2", "time")
+DIMENSIONS = ("sex", "classif1", "classif2")  # the breakdowns of a table
+# What identifies a value; every other list of key columns (an issue's, a series', a cell read aloud) is derived
+# from this one.
+KEY_COLUMNS = ("indicator", "ref_area", "source", *DIMENSIONS, "time")
 VALUE_COLUMNS = ("obs_value", "obs_status", "note", "note_classif", "note_indicator", "note_source")
 LAYOUT_COLUMNS = KEY_COLUMNS + VALUE_COLUMNS
 

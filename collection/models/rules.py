@@ -10,7 +10,7 @@ from collection.models.rounds import Round
 
 
 class RuleKind(models.TextChoices):
-    """The rule kinds the worker knows; each is implemented once in collection/validation/kinds.py."""
+    """The rule kinds the worker knows; each is declared and implemented once in collection/validation/kinds/."""
 
     ADDITIVITY = "additivity", "Additivity along a dimension"
     IDENTITY = "identity", "Identity across tables (total = sum of parts)"
@@ -24,6 +24,8 @@ class RuleKind(models.TextChoices):
 
 
 class Severity(models.TextChoices):
+    """How much an issue weighs: an error keeps the submission from review, a warning asks for a word."""
+
     ERROR = "error", "Error"
     WARNING = "warning", "Warning"
 
@@ -31,7 +33,9 @@ class Severity(models.TextChoices):
 class ValidationRule(models.Model):
     """One rule of the catalogue (round empty) or a round's override of it (same code and table).
 
-    An override replaces the catalogue rule for that round; an inactive override switches it off there.
+    An override replaces the catalogue rule for that round; an inactive override switches it off there. What
+    its kind accepts (parameters, placeholders, a table) is the kind's to say: the forms that edit rules ask
+    collection.validation.kinds.rule_problems.
     """
 
     code = models.CharField(max_length=60, help_text="Stable name shown on every issue, e.g. identity.labour_force")
@@ -74,8 +78,3 @@ class ValidationRule(models.Model):
     def __str__(self) -> str:
         where = self.table_id or "whole submission"
         return f"{self.code} ({where}{f', round {self.round}' if self.round_id else ''})"
-
-    def clean(self) -> None:
-        from collection.validation.kinds import rule_problems  # the kinds know their own parameters and placeholders
-
-        rule_problems(self)

@@ -9,6 +9,7 @@ from django.db import models
 from collection.models.catalogue import Country, SourceType
 from collection.models.layout import LongLayoutRow
 from collection.models.rounds import Round
+from collection.models.rules import Severity
 
 
 def submission_upload_path(instance: Submission, filename: str) -> str:
@@ -98,9 +99,7 @@ class ValidationIssue(models.Model):
     """One problem the worker found: where (row, column; sheet and cell in a workbook), the key of the value it
     is about (empty for a problem of a table or of the whole file), which rule, and a sentence about it."""
 
-    class Severity(models.TextChoices):
-        ERROR = "error", "Error"
-        WARNING = "warning", "Warning"
+    Severity = Severity
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="issues")
     severity = models.CharField(max_length=10, choices=Severity.choices)
@@ -121,7 +120,7 @@ class ValidationIssue(models.Model):
     class Meta:
         ordering = ["submission", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(severity__in=["error", "warning"]), name="issue_severity_valid")
+            models.CheckConstraint(condition=models.Q(severity__in=Severity.values), name="issue_severity_valid")
         ]
 
     def __str__(self) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from collection.lib.errors import PortalError
+from collection.lib.users import User
 from collection.models import Country, Profile, Role
 
 
@@ -18,7 +18,7 @@ def user_create_or_update(
     email: str = "",
     password: str | None = None,
     name: str = "",
-):
+) -> User:
     """Create the user or update their role; admins get Django admin access, focal points need a country.
     Changes are audited by collection/signals.py, wherever they are made."""
     countries = [c.upper() for c in countries or []]
@@ -30,8 +30,7 @@ def user_create_or_update(
     unknown = sorted(set(countries) - {c.iso3 for c in found})
     if unknown:
         raise PortalError(f"Unknown country code(s): {', '.join(unknown)}. Run load_catalogue first?")
-    user_model = get_user_model()
-    user, _ = user_model.objects.get_or_create(username=username)
+    user, _ = User.objects.get_or_create(username=username)
     if email:
         user.email = email
     if name:

@@ -6,11 +6,11 @@ what no field change shows: an invitation sent (USER_INVITED) and accepted (USER
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
@@ -25,10 +25,10 @@ from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base
 from collection.audit.record import audit_record
 from collection.lib.errors import PortalError
 from collection.lib.links import portal_link
+from collection.lib.users import User
 from collection.models import AuditAction, AuditEntry, Country, Invitation, Profile, Role
 from collection.people.accounts import user_create_or_update
 
-User = get_user_model()
 NEWEST_FIRST = ("-sent_at", "-pk")  # a person's latest invitation (two sent in one instant: the later row)
 InvitationState = Literal["pending", "expired", "accepted", ""]
 
@@ -39,11 +39,11 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
 
     key_salt = "collection.people.InvitationTokenGenerator"
 
-    def _make_hash_value(self, user, timestamp: int) -> str:
+    def _make_hash_value(self, user: User, timestamp: int) -> str:
         latest = user.invitations.order_by(*NEWEST_FIRST).values_list("pk", flat=True).first()
         return f"{super()._make_hash_value(user, timestamp)}{latest}"
 
-    def check_token(self, user, token: str) -> bool:
+    def check_token(self, user: User | None, token: str | None) -> bool:
         """Whether the link was signed for the user as they are now. How long it lasts is the invitation's
         expires_at (see invitation_open), not PASSWORD_RESET_TIMEOUT, so that an old link can say 'expired'."""
         if not (user and token):
@@ -66,24 +66,24 @@ class InvitationLink:
     """Where an invitation link leads: `valid` (set a password), `expired` (ask for a new one) or `invalid`."""
 
     state: Literal["valid", "expired", "invalid"]
-    user: object = None
+    user: User | None = None
     invitation: Invitation | None = None
 
 
-def invitation_url(user) -> str:
+def invitation_url(user: User) -> str:
     """The absolute link of the user's latest invitation (PORTAL_URL: e-mails are sent outside a request)."""
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
     return portal_link("invitation_accept", uidb64=uidb64, token=invitation_tokens.make_token(user))
 
 
-def user_by_email(email: str):
+def user_by_email(email: str) -> User | None:
     """The account that already uses this address, as an e-mail or as a username (invitees sign in with it)."""
     email = email.strip()
     return User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).order_by("pk").first()
 
 
 @transaction.atomic
-def invitation_send(*, user, invited_by) -> Invitation:
+def invitation_send(*, user: User, invited_by: User) -> Invitation:
     """Send (or send again) an invitation: a new row and a new link; older links stop working."""
     if not user.is_active:
         raise PortalError(f"{user.username} is deactivated; reactivate them before inviting them again.")
@@ -134,7 +134,7 @@ def invitation_send(*, user, invited_by) -> Invitation:
 
 
 @transaction.atomic
-def user_invite(*, email: str, name: str, role: str, countries: list[str], invited_by):
+def user_invite(*, email: str, name: str, role: str, countries: list[str], invited_by: User) -> User:
     """Create the account (signed in only once the invitee sets a password) and e-mail the invitation."""
     email = email.strip().lower()
     if user_by_email(email) is not None:
@@ -155,7 +155,8 @@ def invitation_open(*, uidb64: str, token: str) -> InvitationLink:
     user = User.objects.filter(pk=pk, is_active=True).first()
     invitation = user.invitations.order_by(*NEWEST_FIRST).first() if user else None
     if (
-        invitation is None
+        user is None
+        or invitation is None
         or invitation.accepted_at is not None
         or user.has_usable_password()
         or not invitation_tokens.check_token(user, token)
@@ -167,7 +168,7 @@ def invitation_open(*, uidb64: str, token: str) -> InvitationLink:
 
 
 @transaction.atomic
-def user_join(*, invitation: Invitation, password: str):
+def user_join(*, invitation: Invitation, password: str) -> User:
     """The invitee sets their password: the invitation is accepted, once."""
     if not Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(accepted_at=timezone.now()):
         raise PortalError("This invitation has already been used.")
@@ -178,7 +179,7 @@ def user_join(*, invitation: Invitation, password: str):
     return user
 
 
-def user_assign(*, user, role: str, countries: list[str], by) -> None:
+def user_assign(*, user: User, role: str, countries: list[str], by: User) -> None:
     """Change a person's role and countries (yours only through another admin, so no one locks themselves out)."""
     current = getattr(getattr(user, "profile", None), "role", None)
     if user.pk == by.pk and role != current:
@@ -186,7 +187,7 @@ def user_assign(*, user, role: str, countries: list[str], by) -> None:
     user_create_or_update(username=user.username, role=role, countries=countries)
 
 
-def user_set_active(*, user, active: bool, by) -> None:
+def user_set_active(*, user: User, active: bool, by: User) -> None:
     """Deactivate (they can no longer sign in; nothing they did is lost) or reactivate someone."""
     if user.pk == by.pk:
         raise PortalError("You cannot deactivate or reactivate your own account.")
@@ -195,7 +196,9 @@ def user_set_active(*, user, active: bool, by) -> None:
         user.save(update_fields=["is_active"])
 
 
-def invitation_state(*, accepted_at, expires_at, password: str) -> InvitationState:
+def invitation_state(
+    *, accepted_at: dt.datetime | None, expires_at: dt.datetime | None, password: str
+) -> InvitationState:
     """Accepted, pending or expired by the latest invitation; empty for accounts made with a password."""
     if accepted_at is not None:
         return "accepted"
@@ -204,7 +207,7 @@ def invitation_state(*, accepted_at, expires_at, password: str) -> InvitationSta
     return "pending" if expires_at > timezone.now() else "expired"
 
 
-def people_overview(*, role: str = "", country: str = "") -> list:
+def people_overview(*, role: str = "", country: str = "") -> Sequence[User]:
     """Everyone, with role, countries, latest invitation and latest action: one query for the people (the
     latest action and invitation as subqueries) and one for their countries."""
     actions = AuditEntry.objects.filter(actor=OuterRef("pk")).order_by("-at", "-id")
@@ -229,15 +232,20 @@ def people_overview(*, role: str = "", country: str = "") -> list:
     rows = list(people)
     for person in rows:
         profile = getattr(person, "profile", None)
-        person.role = Role(profile.role) if profile else (Role.ADMIN if person.is_superuser else None)
-        person.country_codes = profile_countries(profile)
-        person.invitation = invitation_state(
-            accepted_at=person.invitation_accepted_at, expires_at=person.invitation_expires_at, password=person.password
+        # Read by the overview's template beside the model's own fields.
+        person.__dict__.update(
+            role=Role(profile.role) if profile else (Role.ADMIN if person.is_superuser else None),
+            country_codes=profile_countries(profile),
+            invitation=invitation_state(
+                accepted_at=person.invitation_accepted_at,
+                expires_at=person.invitation_expires_at,
+                password=person.password,
+            ),
         )
     return rows
 
 
-def user_invitation_state(user) -> InvitationState:
+def user_invitation_state(user: User) -> InvitationState:
     latest = user.invitations.order_by(*NEWEST_FIRST).first()
     if latest is None:
         return invitation_state(accepted_at=None, expires_at=None, password=user.password)

@@ -6,14 +6,19 @@ shows: an invitation sent and an invitation accepted."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import partial
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.hashers import is_password_usable
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
 
-from collection.audit.record import audit_context, audit_context_restored, audit_record
-from collection.models import AuditAction, Profile, Role
+from collection.audit.record import AuditContext, audit_context, audit_context_restored, audit_record
+from collection.lib.users import User
+from collection.models import AuditAction, Country, Profile, Role
 
 _WATCHED_USER_FIELDS = {"password", "is_active"}
 
@@ -22,11 +27,11 @@ def _role_label(role: str | None) -> str:
     return Role(role).label if role in Role.values else "no role"
 
 
-def _codes(codes) -> str:
+def _codes(codes: list[str]) -> str:
     return ", ".join(codes) or "none"
 
 
-def _password_actor(user):
+def _password_actor(user: User) -> User | None:
     """Who set a password: the signed-in user (an admin), else in a signed-out web request the user
     themselves (only their e-mailed link gets there); None leaves it to audit_record ('system' in commands)."""
     context = audit_context()
@@ -36,19 +41,25 @@ def _password_actor(user):
 
 
 @receiver(pre_save, sender=settings.AUTH_USER_MODEL)
-def user_before_save(sender, instance, raw: bool = False, update_fields=None, **kwargs) -> None:
+def user_before_save(
+    sender: type[User],
+    instance: User,
+    raw: bool = False,
+    update_fields: frozenset[str] | None = None,
+    **kwargs: Any,
+) -> None:
     """Remember the watched fields as stored, to compare after the save (a login's save of last_login
     is skipped without a query)."""
-    instance._audit_before = None
+    instance.__dict__["_audit_before"] = None
     if raw or instance.pk is None:
         return
     if update_fields is not None and not _WATCHED_USER_FIELDS & set(update_fields):
         return
-    instance._audit_before = sender.objects.filter(pk=instance.pk).values(*_WATCHED_USER_FIELDS).first()
+    instance.__dict__["_audit_before"] = sender.objects.filter(pk=instance.pk).values(*_WATCHED_USER_FIELDS).first()
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
-def user_after_save(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+def user_after_save(sender: type[User], instance: User, created: bool, raw: bool = False, **kwargs: Any) -> None:
     if raw:
         return
     if created:
@@ -80,14 +91,16 @@ def user_after_save(sender, instance, created: bool, raw: bool = False, **kwargs
 
 
 @receiver(pre_save, sender=Profile)
-def profile_before_save(sender, instance: Profile, raw: bool = False, **kwargs) -> None:
-    instance._audit_role = None
+def profile_before_save(sender: type[Profile], instance: Profile, raw: bool = False, **kwargs: Any) -> None:
+    instance.__dict__["_audit_role"] = None
     if not raw and instance.pk is not None:
-        instance._audit_role = sender.objects.filter(pk=instance.pk).values_list("role", flat=True).first()
+        instance.__dict__["_audit_role"] = sender.objects.filter(pk=instance.pk).values_list("role", flat=True).first()
 
 
 @receiver(post_save, sender=Profile)
-def profile_after_save(sender, instance: Profile, created: bool, raw: bool = False, **kwargs) -> None:
+def profile_after_save(
+    sender: type[Profile], instance: Profile, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
     if raw:
         return
     before = None if created else instance.__dict__.pop("_audit_role", None)
@@ -108,7 +121,7 @@ def _countries_of(profile_id: int) -> list[str]:
     return sorted(Profile.countries.through.objects.filter(profile_id=profile_id).values_list("country_id", flat=True))
 
 
-def _countries_flush(profile: Profile, context) -> None:
+def _countries_flush(profile: Profile, context: AuditContext | None) -> None:
     """One entry per change however many add/remove steps it took (set() removes, then adds); recorded with
     the request that made the change, even when the commit comes after it."""
     before = profile.__dict__.pop("_audit_countries", None)
@@ -129,17 +142,25 @@ def _countries_flush(profile: Profile, context) -> None:
 
 
 @receiver(m2m_changed, sender=Profile.countries.through)
-def profile_countries_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+def profile_countries_changed(
+    sender: type[models.Model],
+    instance: Profile | Country,
+    action: str,
+    reverse: bool,
+    pk_set: set[int] | set[str] | None,
+    **kwargs: Any,
+) -> None:
     """Before each step, note the countries as they were (the first step's note wins); the entry is written
     when the transaction commits, comparing that note with the countries then."""
     if not action.startswith("pre_"):
         return
-    if reverse:  # country.focal_points.add(profile): the profiles are the ones changing
+    profiles: Iterable[Profile]
+    if isinstance(instance, Country):  # reverse: country.focal_points.add(profile), the profiles are changing
         profiles = instance.focal_points.all() if pk_set is None else Profile.objects.filter(pk__in=pk_set)
     else:
         profiles = [instance]
     context = audit_context()
     for profile in profiles:
         if "_audit_countries" not in profile.__dict__:
-            profile._audit_countries = _countries_of(profile.pk)
-        transaction.on_commit(lambda profile=profile: _countries_flush(profile, context))
+            profile.__dict__["_audit_countries"] = _countries_of(profile.pk)
+        transaction.on_commit(partial(_countries_flush, profile, context))

@@ -9,6 +9,7 @@ from django.http import Http404
 
 from collection import access
 from collection.audit.trail import EntryRow, audit_rows
+from collection.lib.users import RequestUser
 from collection.models import (
     KEY_COLUMNS,
     AuditEntry,
@@ -37,7 +38,7 @@ class History:
     versions: list[Version] = field(default_factory=list)
 
 
-def observation_visible(user, pk: int) -> Observation:
+def observation_visible(user: RequestUser, pk: int) -> Observation:
     """A published value the user may trace; anything else is a 404 that does not confirm it exists."""
     observation = Observation.objects.filter(pk=pk).first()
     if observation is None or not access.sees_country(user, observation.ref_area):
@@ -45,7 +46,7 @@ def observation_visible(user, pk: int) -> Observation:
     return observation
 
 
-def observation_versions(*, user, pk: int) -> History:
+def observation_versions(*, user: RequestUser, pk: int) -> History:
     """Every version of the value's key, the current one first, with its file row, uploader, approver and
     comment, the focal point's answers to the warnings about the value, and the submission's audit trail.
     A version exists only where a value, flag or note changed (publication writes none for a value sent again),

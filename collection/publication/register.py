@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from collection import access
+from collection.lib.users import RequestUser
 from collection.models import Country, DataSource, Observation, SourceType, Submission, TableDefinition
 
 # The fields that describe a source, in the order people read them, with their labels.
@@ -191,7 +192,7 @@ def _changes(
     return sorted(changes, key=lambda c: order.get(c.indicator, len(order)))
 
 
-def source_register(*, user, country: Country) -> Register:
+def source_register(*, user: RequestUser, country: Country) -> Register:
     """The register as this user may see it."""
     # The country's own focal points and ILO staff also see sources still in review; others only published.
     shows_pending = access.sees_country(user, country.iso3)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Max, Min
 
 from collection.models import Code, Observation, TableDefinition, TableDimension
 
 
-def master_tables_summary() -> list[dict]:
+def master_tables_summary() -> list[dict[str, Any]]:
     """One line per indicator: title, current observations, countries and years covered."""
     counts = {
         row["indicator"]: row
@@ -23,13 +25,15 @@ def master_tables_summary() -> list[dict]:
     ]
 
 
-def indicator_countries(indicator: str) -> list[dict]:
-    return list(
+def indicator_countries(indicator: str) -> list[dict[str, Any]]:
+    """One line per country of a table (plain dicts: the page adds the country's name)."""
+    rows = (
         Observation.objects.filter(is_current=True, indicator=indicator)
         .values("ref_area")
         .annotate(n=Count("id"), first=Min("time"), last=Max("time"), last_release=Max("release_id"))
         .order_by("ref_area")
     )
+    return [dict(row) for row in rows]
 
 
 @dataclass
@@ -52,7 +56,7 @@ def indicator_pivot(indicator: str, ref_area: str) -> Pivot:
         c: (label, order)
         for c, label, order in Code.objects.filter(codelist_id__in=codelists).values_list("code", "label", "sort_order")
     }
-    cells: dict[tuple[str, str, str], dict[str, tuple[float, str, int]]] = {}
+    cells: dict[tuple[str, str, str], dict[str, tuple[Decimal, str, int]]] = {}
     years: set[str] = set()
     sources: set[str] = set()
     for sex, c1, c2, time, value, flag, source, pk in observations:

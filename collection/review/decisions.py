@@ -12,7 +12,7 @@ from collection.models import Review, Submission
 from collection.rounds.lifecycle import round_upload_check
 from collection.submissions.explanations import warnings_unanswered
 from collection.submissions.machine import submission_move
-from collection.submissions.sources import source_gaps
+from collection.validation.kinds.submission import source_gaps
 
 S = Submission.Status
 

@@ -19,9 +19,9 @@ from django.db.models import Count, Q
 
 from collection.catalogue.specs import rules_effective
 from collection.lib.bulkread import read_frame
-from collection.lib.published import PUBLISHED_SCHEMA
+from collection.lib.published import ATTRIBUTES, PUBLISHED_SCHEMA, published_values
 from collection.models import (
-    VALUE_COLUMNS,
+    KEY_COLUMNS,
     DataSource,
     Observation,
     Release,
@@ -34,12 +34,12 @@ from collection.models import (
     value_exact,
 )
 from collection.submissions.explanations import explanation_for, explanation_lookup
+from collection.validation.kinds import KINDS
 
-SERIES_COLUMNS = ("source", "sex", "classif1", "classif2")  # the key minus time
+KEY = [c for c in KEY_COLUMNS if c != "ref_area"]  # a value's key within the submission (its country's)
+SERIES_COLUMNS = tuple(c for c in KEY if c not in ("indicator", "time"))  # a table's series: the key minus time
 SERIES_SEPARATOR = "|"
 MAX_SERIES = 6  # charts on one page
-DEFAULT_THRESHOLD_PCT = {TableDefinition.Measure.STOCK: 30.0, TableDefinition.Measure.FLOW: 50.0}
-DEFAULT_MIN_VALUE = 5.0
 SOURCE_FIELDS = (
     ("source_type", "Source type"),
     ("name", "Name"),
@@ -192,16 +192,12 @@ def submission_tables(submission: Submission) -> list[TableDefinition]:
 
 
 def change_thresholds(submission: Submission, tables: list[TableDefinition]) -> dict[str, tuple[float, float]]:
-    """Per table, the year-on-year rule's (threshold_pct, min_value) in the round, so flags match validation."""
-    out = {t.indicator: (DEFAULT_THRESHOLD_PCT.get(t.measure, 30.0), DEFAULT_MIN_VALUE) for t in tables}
-    for rule in rules_effective(submission.round):
-        if rule.kind == RuleKind.YEAR_ON_YEAR and rule.table_id in out:
-            default_pct, default_min = out[rule.table_id]
-            out[rule.table_id] = (
-                float(rule.params.get("threshold_pct", default_pct)),
-                float(rule.params.get("min_value", default_min)),
-            )
-    return out
+    """Per table, the (threshold_pct, min_value) its year-on-year rule runs with in the round, read through the
+    kind as validation reads them (the kind's defaults for a table without the rule), so that flags match."""
+    kind = KINDS[RuleKind.YEAR_ON_YEAR]
+    given = {r.table_id: r.params or {} for r in rules_effective(submission.round) if r.kind == RuleKind.YEAR_ON_YEAR}
+    resolved = {t.indicator: kind.resolve(given.get(t.indicator, {})) for t in tables}
+    return {i: (float(p["threshold_pct"]), float(p["min_value"])) for i, p in resolved.items()}
 
 
 def published_before(submission: Submission) -> Q:
@@ -217,35 +213,15 @@ def _previous_year(time: str) -> str | None:
 
 # The staged rows as the published ones are read for validation, with their row in the file instead of ref_area.
 STAGED_SCHEMA = {"row": pl.Int64, **{c: t for c, t in PUBLISHED_SCHEMA.items() if c != "ref_area"}}
-KEY = ["indicator", *SERIES_COLUMNS, "time"]
-
-
-# Besides the value, what makes a re-sent value a revision (the flag and the notes), as publication compares them.
-ATTRIBUTES = [c for c in VALUE_COLUMNS if c != "obs_value"]
 
 
 def _published_frame(submission: Submission, indicators: list[str], times: list[str]) -> pl.DataFrame:
     """The published value of each key as the reviewer saw it (see `published_before`), with its flag and notes."""
-    schema = {
-        **{k: pl.String for k in KEY},
-        "published": pl.Float64,
-        **{f"_published_{c}": pl.String for c in ATTRIBUTES},
-        "release_id": pl.Int64,
-    }
-    if not indicators or not times:
-        return pl.DataFrame(schema=schema).drop("release_id")
     release_id = Release.objects.filter(submission=submission).values_list("pk", flat=True).first()
-    table = connection.ops.quote_name(Observation._meta.db_table)
-    which = "is_current" if release_id is None else "release_id < %s"
-    frame = read_frame(
-        f"SELECT {', '.join(KEY)}, obs_value, {', '.join(ATTRIBUTES)}, release_id FROM {table} "
-        f"WHERE ref_area = %s AND {which} AND indicator IN ({', '.join(['%s'] * len(indicators))}) "
-        f"AND time IN ({', '.join(['%s'] * len(times))})",
-        [submission.country_id, *([release_id] if release_id else []), *indicators, *times],
-        schema,
+    frame = published_values(
+        submission.country_id, times, indicators=indicators, before_release=release_id, attributes=ATTRIBUTES
     )
-    # Before a published submission's own release, the last release per key is the value it replaced.
-    return frame.sort("release_id").group_by(KEY, maintain_order=True).last().drop("release_id")
+    return frame.drop("ref_area").rename({"value": "published", **{c: f"_published_{c}" for c in ATTRIBUTES}})
 
 
 def row_issues(submission: Submission, keys: list[tuple[str, ...]]) -> dict[tuple[str, ...], list[RowIssue]]:

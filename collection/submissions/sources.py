@@ -5,10 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from collection import access
-from collection.catalogue.specs import rules_effective
 from collection.lib.errors import NotAllowed, PortalError
-from collection.models import DataSource, RuleKind, Submission
-from collection.validation.kinds import param
+from collection.models import DataSource, Submission
 
 CARRIED_FIELDS = [f for f in DataSource._meta.concrete_fields if f.name not in ("id", "submission")]
 
@@ -46,25 +44,3 @@ def datasource_carry_forward(submission: Submission) -> int:
     ]
     DataSource.objects.bulk_create(carried)
     return len(carried)
-
-
-def source_gaps(submission: Submission) -> list[str]:
-    """What the source metadata rules still ask of this submission: a sentence per set of fields missing."""
-    rules = [r for r in rules_effective(submission.round) if r.kind == RuleKind.SOURCE_METADATA]
-    if not rules:
-        return []
-    described = {s.indicator: s for s in submission.sources.all()}
-    labels = {f.name: str(f.verbose_name) for f in DataSource._meta.fields}
-    gaps = []
-    for rule in rules:
-        fields = param(rule, "fields")
-        by_missing: dict[tuple[str, ...], list[str]] = {}  # one sentence for the tables that lack the same
-        for indicator in submission.indicators or []:
-            source = described.get(indicator)
-            missing = tuple(f for f in fields if source is None or not source.serializable_value(f))
-            if missing:
-                by_missing.setdefault(missing, []).append(indicator)
-        for missing, indicators in by_missing.items():
-            said = ", ".join(labels.get(f, f) for f in missing)
-            gaps.append(rule.message.format(indicator=", ".join(indicators), missing=said))
-    return gaps

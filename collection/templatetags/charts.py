@@ -3,6 +3,7 @@ and the signed numbers of the reviewer's comparison."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from django import template
@@ -19,7 +20,7 @@ WIDTH, HEIGHT = 320, 150
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 28  # room for the value labels on the left and the years below
 
 
-def _scale(values: list[float], low: float, high: float) -> callable:
+def _scale(values: Sequence[float], low: float, high: float) -> Callable[[float], float]:
     lo, hi = float(min(values)), float(max(values))
     if hi == lo:
         return lambda v: (low + high) / 2

@@ -3,6 +3,7 @@ second, from `collection.labels`), and values with the digits they were given.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +18,7 @@ register = template.Library()
 
 
 @register.filter
-def get_item(mapping: dict, key: str):
+def get_item(mapping: Mapping[str, object], key: str) -> object:
     """`mapping|get_item:key` for dictionaries keyed by indicator."""
     return mapping.get(key)
 

@@ -7,15 +7,12 @@ stable: the API, the report page and later rule-as-data work all key on them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import polars as pl
 
 from collection.catalogue.specs import TableSpec
+from collection.models import DIMENSIONS, KEY_COLUMNS, Severity, ValidationRule
 from collection.validation.readers.base import REQUIRED_COLUMNS, ROW, LongTable
-
-if TYPE_CHECKING:
-    from collection.validation.kinds import RuleDef
 
 ISSUE_SCHEMA = {
     "severity": pl.String,
@@ -34,12 +31,25 @@ ISSUE_SCHEMA = {
     "_id": pl.Int64,  # the observation an issue is about (internal: which rows stay out of later checks)
 }
 ID = "_id"
-DIMENSIONS = ("sex", "classif1", "classif2")
-KEY = ("indicator", "ref_area", "source", "sex", "classif1", "classif2", "time")
 # The key of the value an issue is about, beside its indicator (ref_area is the submission's country); null
 # for an issue about a table or the whole file.
-ISSUE_KEY = ("source", "sex", "classif1", "classif2", "time")
-ERROR, WARNING = "error", "warning"
+ISSUE_KEY = tuple(c for c in KEY_COLUMNS if c not in ("indicator", "ref_area"))
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    """A rule as the worker applies it: a plain copy of the database row."""
+
+    code: str
+    kind: str
+    table: str | None
+    params: dict
+    severity: str
+    message: str
+
+    @classmethod
+    def from_model(cls, rule: ValidationRule) -> RuleDef:
+        return cls(rule.code, rule.kind, rule.table_id, dict(rule.params or {}), rule.severity, rule.message)
 
 
 @dataclass
@@ -65,7 +75,7 @@ def issue(
     rule: str,
     message: str,
     *,
-    severity: str = ERROR,
+    severity: str = Severity.ERROR,
     row: int | None = None,
     column: str | None = None,
     indicator: str | None = None,
@@ -93,7 +103,13 @@ def issue(
 
 
 def row_issues(
-    frame: pl.DataFrame, *, rule: str, column: str | None, mask: pl.Expr, message: pl.Expr, severity: str = ERROR
+    frame: pl.DataFrame,
+    *,
+    rule: str,
+    column: str | None,
+    mask: pl.Expr,
+    message: pl.Expr,
+    severity: str = Severity.ERROR,
 ) -> pl.DataFrame:
     """An issue for every row where `mask` holds, with the key of the row's value (an empty classif2 is '')."""
     return frame.filter(mask.fill_null(False)).select(
@@ -129,13 +145,13 @@ def check_header(table: LongTable) -> pl.DataFrame:
         issue(
             "header.unknown_column",
             f"Column '{name}' is not part of the long layout and was ignored.",
-            severity=WARNING,
+            severity=Severity.WARNING,
             row=1,
             column=name,
         )
         for name in table.unknown_columns
     ]
-    frames += [issue("file.encoding", note, severity=WARNING) for note in table.notes]
+    frames += [issue("file.encoding", note, severity=Severity.WARNING) for note in table.notes]
     return pl.concat(frames) if frames else empty_issues()
 
 
@@ -150,120 +166,16 @@ def parse_values(frame: pl.DataFrame, decimal_comma: bool) -> pl.DataFrame:
 
 def check_rows(frame: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
     """Checks of each row on its own: required cells, indicator, ref_area, source, codes, time, value, flag."""
-    known = pl.col("indicator").is_in(list(ctx.specs))
-    out = []
-    for name in REQUIRED_COLUMNS:
-        if name == "obs_value":
-            continue
-        out.append(
-            row_issues(
-                frame,
-                rule="value.missing",
-                column=name,
-                mask=pl.col(name).is_null(),
-                message=pl.lit(f"{name} is empty; every observation needs one."),
-            )
-        )
-    out.append(
-        row_issues(
-            frame,
-            rule="indicator.unknown",
-            column="indicator",
-            mask=pl.col("indicator").is_not_null() & ~known,
-            message=pl.format("Indicator '{}' is not one of the catalogue's tables.", pl.col("indicator")),
-        )
+    coded = with_known_codes(frame, ctx)
+    return pl.concat(
+        row_issues(coded, rule=rule, column=column, mask=mask, message=message)
+        for rule, column, mask, message in row_checks(ctx)
     )
-    out.append(
-        row_issues(
-            frame,
-            rule="indicator.not_requested",
-            column="indicator",
-            mask=known & ~pl.col("indicator").is_in(sorted(ctx.requested)),
-            message=pl.format("Indicator '{}' is not requested in this round.", pl.col("indicator")),
-        )
-    )
-    out.append(
-        row_issues(
-            frame,
-            rule="ref_area.mismatch",
-            column="ref_area",
-            mask=pl.col("ref_area").is_not_null() & (pl.col("ref_area") != ctx.country),
-            message=pl.format(f"ref_area '{{}}' is not this submission's country ({ctx.country}).", pl.col("ref_area")),
-        )
-    )
-    out.append(
-        row_issues(
-            frame,
-            rule="source.unknown",
-            column="source",
-            mask=pl.col("source").is_not_null() & ~pl.col("source").is_in(sorted(ctx.source_types)),
-            message=pl.format(
-                f"Source '{{}}' is not a known source type ({', '.join(sorted(ctx.source_types))}).", pl.col("source")
-            ),
-        )
-    )
-    out.append(check_codes(frame, ctx))
-    years = [str(y) for y in ctx.reference_years]
-    is_year = pl.col("time").str.contains(r"^\d{4}$")
-    out.append(
-        row_issues(
-            frame,
-            rule="time.invalid",
-            column="time",
-            mask=pl.col("time").is_not_null() & ~is_year,
-            message=pl.format("time '{}' is not a year (YYYY).", pl.col("time")),
-        )
-    )
-    out.append(
-        row_issues(
-            frame,
-            rule="time.out_of_round",
-            column="time",
-            mask=is_year & ~pl.col("time").is_in(years),
-            message=pl.format(
-                f"time {{}} is outside the round's reference years ({', '.join(years)}).", pl.col("time")
-            ),
-        )
-    )
-    out.append(
-        row_issues(
-            frame,
-            rule="obs_value.not_number",
-            column="obs_value",
-            mask=pl.col("value").is_null(),
-            message=pl.format("obs_value '{}' is not a number.", pl.col("obs_value")),
-        )
-    )
-    out.append(
-        row_issues(
-            frame,
-            rule="obs_value.negative",
-            column="obs_value",
-            mask=pl.col("value") < 0,
-            message=pl.format("obs_value {} is negative; counts of persons cannot be.", pl.col("obs_value")),
-        )
-    )
-    out.append(
-        row_issues(
-            frame,
-            rule="obs_status.unknown",
-            column="obs_status",
-            mask=pl.col("obs_status").is_not_null() & ~pl.col("obs_status").is_in(sorted(ctx.flags)),
-            message=pl.format(
-                f"obs_status '{{}}' is not a known flag ({', '.join(sorted(ctx.flags))}) "
-                "and should be empty when there is none.",
-                pl.col("obs_status"),
-            ),
-        )
-    )
-    return pl.concat(out)
 
 
-def check_codes(frame: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
-    """Every code valid for its dimension in that indicator; classif2 present exactly when the table has one."""
-    out = []
+def with_known_codes(frame: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
+    """Add `_ok_<dimension>`: true where the row's code is one of its indicator's code list for that dimension."""
     for column in DIMENSIONS:
-        lists = {ind: spec.dimensions[column].codelist for ind, spec in ctx.specs.items() if column in spec.dimensions}
         allowed = pl.DataFrame(
             [
                 (ind, code)
@@ -273,18 +185,62 @@ def check_codes(frame: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
             ],
             schema={"indicator": pl.String, column: pl.String},
             orient="row",
-        ).with_columns(pl.lit(True).alias("_ok"))
-        joined = frame.join(allowed, on=["indicator", column], how="left", nulls_equal=False)
+        ).with_columns(pl.lit(True).alias(f"_ok_{column}"))
+        frame = frame.join(allowed, on=["indicator", column], how="left", nulls_equal=False, maintain_order="left")
+    return frame
+
+
+def row_checks(ctx: CheckContext) -> list[tuple[str, str, pl.Expr, pl.Expr]]:
+    """Every check of a row alone as (rule, column, mask, message), in the order the issues are listed."""
+    known = pl.col("indicator").is_in(list(ctx.specs))
+    checks = [
+        (
+            "value.missing",
+            name,
+            pl.col(name).is_null(),
+            pl.lit(f"{name} is empty; every observation needs one."),
+        )
+        for name in REQUIRED_COLUMNS
+        if name != "obs_value"
+    ]
+    checks += [
+        (
+            "indicator.unknown",
+            "indicator",
+            pl.col("indicator").is_not_null() & ~known,
+            pl.format("Indicator '{}' is not one of the catalogue's tables.", pl.col("indicator")),
+        ),
+        (
+            "indicator.not_requested",
+            "indicator",
+            known & ~pl.col("indicator").is_in(sorted(ctx.requested)),
+            pl.format("Indicator '{}' is not requested in this round.", pl.col("indicator")),
+        ),
+        (
+            "ref_area.mismatch",
+            "ref_area",
+            pl.col("ref_area").is_not_null() & (pl.col("ref_area") != ctx.country),
+            pl.format(f"ref_area '{{}}' is not this submission's country ({ctx.country}).", pl.col("ref_area")),
+        ),
+        (
+            "source.unknown",
+            "source",
+            pl.col("source").is_not_null() & ~pl.col("source").is_in(sorted(ctx.source_types)),
+            pl.format(
+                f"Source '{{}}' is not a known source type ({', '.join(sorted(ctx.source_types))}).", pl.col("source")
+            ),
+        ),
+    ]
+    for column in DIMENSIONS:
+        lists = {ind: spec.dimensions[column].codelist for ind, spec in ctx.specs.items() if column in spec.dimensions}
         codelist = pl.col("indicator").replace_strict(lists, default=None, return_dtype=pl.String)
         has_dim = pl.col("indicator").is_in(list(lists))
-        known = pl.col("indicator").is_in(list(ctx.specs))
-        out.append(
-            row_issues(
-                joined,
-                rule="code.invalid",
-                column=column,
-                mask=has_dim & pl.col(column).is_not_null() & pl.col("_ok").is_null(),
-                message=pl.format(
+        checks.append(
+            (
+                "code.invalid",
+                column,
+                has_dim & pl.col(column).is_not_null() & pl.col(f"_ok_{column}").is_null(),
+                pl.format(
                     f"{column} '{{}}' is not a code of {{}}, the code list {{}} uses for {column}.",
                     pl.col(column),
                     codelist,
@@ -292,30 +248,64 @@ def check_codes(frame: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
                 ),
             )
         )
-        if column == "classif2":
-            out.append(
-                row_issues(
-                    frame,
-                    rule="code.missing",
-                    column=column,
-                    mask=has_dim & pl.col(column).is_null(),
-                    message=pl.format("classif2 is empty but {} needs a code of {}.", pl.col("indicator"), codelist),
-                )
-            )
-            out.append(
-                row_issues(
-                    frame,
-                    rule="code.unexpected",
-                    column=column,
-                    mask=known & ~has_dim & pl.col(column).is_not_null(),
-                    message=pl.format(
+        if column == "classif2":  # present exactly when the table has a second breakdown
+            checks += [
+                (
+                    "code.missing",
+                    column,
+                    has_dim & pl.col(column).is_null(),
+                    pl.format("classif2 is empty but {} needs a code of {}.", pl.col("indicator"), codelist),
+                ),
+                (
+                    "code.unexpected",
+                    column,
+                    known & ~has_dim & pl.col(column).is_not_null(),
+                    pl.format(
                         "{} has one breakdown only; classif2 must be empty (it reads '{}').",
                         pl.col("indicator"),
                         pl.col(column),
                     ),
-                )
-            )
-    return pl.concat(out)
+                ),
+            ]
+    years = [str(y) for y in ctx.reference_years]
+    is_year = pl.col("time").str.contains(r"^\d{4}$")
+    checks += [
+        (
+            "time.invalid",
+            "time",
+            pl.col("time").is_not_null() & ~is_year,
+            pl.format("time '{}' is not a year (YYYY).", pl.col("time")),
+        ),
+        (
+            "time.out_of_round",
+            "time",
+            is_year & ~pl.col("time").is_in(years),
+            pl.format(f"time {{}} is outside the round's reference years ({', '.join(years)}).", pl.col("time")),
+        ),
+        (
+            "obs_value.not_number",
+            "obs_value",
+            pl.col("value").is_null(),
+            pl.format("obs_value '{}' is not a number.", pl.col("obs_value")),
+        ),
+        (
+            "obs_value.negative",
+            "obs_value",
+            pl.col("value") < 0,
+            pl.format("obs_value {} is negative; counts of persons cannot be.", pl.col("obs_value")),
+        ),
+        (
+            "obs_status.unknown",
+            "obs_status",
+            pl.col("obs_status").is_not_null() & ~pl.col("obs_status").is_in(sorted(ctx.flags)),
+            pl.format(
+                f"obs_status '{{}}' is not a known flag ({', '.join(sorted(ctx.flags))}) "
+                "and should be empty when there is none.",
+                pl.col("obs_status"),
+            ),
+        ),
+    ]
+    return checks
 
 
 def check_duplicates(frame: pl.DataFrame) -> pl.DataFrame:
@@ -323,14 +313,15 @@ def check_duplicates(frame: pl.DataFrame) -> pl.DataFrame:
 
     A hash of the key finds the few candidate rows first; the exact comparison runs on those only."""
     keyed = frame.with_columns(pl.col("classif2").fill_null(""))
-    hashed = keyed.select(pl.struct(list(KEY)).hash().is_duplicated()).to_series()
+    hashed = keyed.select(pl.struct(list(KEY_COLUMNS)).hash().is_duplicated()).to_series()
     if not hashed.any():
         return empty_issues()
     keyed = keyed.filter(hashed)
     first_where = pl.coalesce(pl.format("cell {}", pl.col("_cell")), pl.format("row {}", pl.col(ROW)))
     return row_issues(
         keyed.with_columns(
-            first_where.first().over(list(KEY)).alias("_first"), pl.col(ID).min().over(list(KEY)).alias("_first_id")
+            first_where.first().over(list(KEY_COLUMNS)).alias("_first"),
+            pl.col(ID).min().over(list(KEY_COLUMNS)).alias("_first_id"),
         ),
         rule="key.duplicate",
         column=None,

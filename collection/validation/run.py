@@ -15,9 +15,11 @@ from collection.lib.bulkload import bulk_load
 from collection.lib.files import UnreadableFile
 from collection.lib.published import published_around
 from collection.models import (
+    KEY_COLUMNS,
     LAYOUT_COLUMNS,
     DataSource,
     ObservationStatus,
+    Severity,
     SourceType,
     StagedObservation,
     Submission,
@@ -26,7 +28,7 @@ from collection.models import (
 from collection.submissions.machine import submission_move
 from collection.submissions.sources import datasource_carry_forward
 from collection.validation import checks, kinds
-from collection.validation.checks import ERROR, WARNING, CheckContext
+from collection.validation.checks import CheckContext, RuleDef
 from collection.validation.readers.base import ROW, LongTable
 from collection.validation.readers.upload import read_upload
 
@@ -49,11 +51,11 @@ class ValidationResult:
 
     @property
     def error_count(self) -> int:
-        return self.issues.filter(pl.col("severity") == ERROR).height
+        return self.issues.filter(pl.col("severity") == Severity.ERROR).height
 
     @property
     def warning_count(self) -> int:
-        return self.issues.filter(pl.col("severity") == WARNING).height
+        return self.issues.filter(pl.col("severity") == Severity.WARNING).height
 
 
 def reported_elsewhere(submission: Submission, published: pl.DataFrame) -> set[tuple[str, str]]:
@@ -80,7 +82,7 @@ def check_context(submission: Submission) -> CheckContext:
         specs=table_specs(),
         source_types=set(SourceType.objects.values_list("code", flat=True)),
         flags=set(ObservationStatus.objects.values_list("code", flat=True)),
-        rules=[kinds.RuleDef.from_model(r) for r in rules_effective(round_)],
+        rules=[RuleDef.from_model(r) for r in rules_effective(round_)],
         published=published,
         reported_elsewhere=reported_elsewhere(submission, published),
     )
@@ -109,7 +111,7 @@ def validate_table(table: LongTable, ctx: CheckContext) -> ValidationResult:
                 "value.empty",
                 f"{empty.height} row(s) have no obs_value (first: row {example}) and were not read as observations; "
                 "an empty cell means no value, not zero.",
-                severity=WARNING,
+                severity=Severity.WARNING,
                 row=example,
                 column="obs_value",
             )
@@ -136,7 +138,7 @@ def validate_table(table: LongTable, ctx: CheckContext) -> ValidationResult:
         )
     found.append(checks.check_rows(obs, ctx))
     found.append(checks.check_duplicates(obs))
-    row_errors = pl.concat(found).filter((pl.col("severity") == ERROR) & pl.col(checks.ID).is_not_null())
+    row_errors = pl.concat(found).filter((pl.col("severity") == Severity.ERROR) & pl.col(checks.ID).is_not_null())
     clean = obs.join(
         row_errors.select(pl.col(checks.ID).cast(obs.schema[checks.ID])).unique(), on=checks.ID, how="anti"
     ).with_columns(pl.col("classif2").fill_null(""))
@@ -227,7 +229,7 @@ def check_identity(table: LongTable, submission: Submission) -> None:
 def _stage(submission: Submission, rows: pl.DataFrame) -> None:
     StagedObservation.objects.filter(submission=submission).delete()
     # In key order, so that publication walks the master's key index in order rather than at random.
-    frame = rows.sort(list(checks.KEY)).select(
+    frame = rows.sort(list(KEY_COLUMNS)).select(
         pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id"),
         pl.col(ROW).cast(pl.Int64).alias("row"),
         *STAGED_COLUMNS,

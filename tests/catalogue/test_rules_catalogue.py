@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import tablib
 from django.core.exceptions import ValidationError
 
-from collection.admin import ValidationRuleResource
+from collection.admin import ValidationRuleForm, ValidationRuleResource
 from collection.catalogue.data import STANDARD_TABLES
 from collection.catalogue.load import rules_seed
 from collection.catalogue.specs import rules_effective
 from collection.models import RuleKind, ValidationRule
+from collection.validation.kinds import rule_problems
 from tests import factories
 
 
@@ -24,6 +27,7 @@ def test_the_catalogue_has_every_kind_and_each_table_its_own_rules(catalogue):
     assert {r.params["threshold_pct"] for r in rules.filter(code="change.year_on_year", table__measure="stock")} == {30}
     for rule in rules:
         rule.full_clean()  # every seeded rule is a valid rule
+        rule_problems(rule)
 
 
 def test_seeding_again_adds_what_is_missing_and_keeps_admins_edits(catalogue):
@@ -40,12 +44,27 @@ def test_a_rule_with_a_wrong_placeholder_or_parameter_is_refused(catalogue):
     rule = ValidationRule.objects.get(code="identity.labour_force", round=None)
     rule.message = "{total_table} differs in {country}"
     with pytest.raises(ValidationError) as refused:
-        rule.full_clean()
+        rule_problems(rule)
     assert "Unknown placeholder(s) {country}" in str(refused.value)
     rule.message, rule.params = "{total_table}", {"total": rule.table_id, "threshold": 3}
     with pytest.raises(ValidationError) as refused:
-        rule.full_clean()
+        rule_problems(rule)
     assert "Unknown parameter(s) threshold" in str(refused.value) and "missing parameter(s) parts" in str(refused.value)
+
+
+def test_the_form_that_edits_a_rule_refuses_what_its_kind_does_not_offer(catalogue):
+    rule = ValidationRule.objects.get(code="identity.labour_force", round=None)
+    fields = ValidationRuleForm(instance=rule).initial
+    wrong = {"params": json.dumps({"total": rule.table_id}), "message": "{country}"}
+    form = ValidationRuleForm({**fields, **wrong}, instance=rule)
+    assert not form.is_valid()
+    assert form.errors["params"][0].startswith("Missing parameter(s) parts.")
+    assert "Unknown placeholder(s) {country}" in form.errors["message"][0]
+    same = ValidationRuleForm({**fields, "params": json.dumps(rule.params), "severity": "warning"}, instance=rule)
+    assert same.is_valid(), same.errors
+    same.save()
+    rule.refresh_from_db()
+    assert rule.severity == "warning"
 
 
 def test_a_round_overrides_a_rule_or_switches_it_off(focal_point, catalogue):

@@ -9,8 +9,7 @@ from collection.catalogue.specs import rules_effective, table_specs
 from collection.demo.samples import sample_rows
 from collection.lib.longlayout import rows_to_csv
 from collection.lib.published import PUBLISHED_SCHEMA
-from collection.validation.checks import CheckContext
-from collection.validation.kinds import RuleDef
+from collection.validation.checks import CheckContext, RuleDef
 from collection.validation.readers.long import read_csv
 from collection.validation.run import validate_table
 

@@ -6,8 +6,7 @@ import pytest
 
 from collection.catalogue.specs import rules_effective, table_specs
 from collection.models import ObservationStatus, SourceType
-from collection.validation.checks import CheckContext
-from collection.validation.kinds import RuleDef
+from collection.validation.checks import CheckContext, RuleDef
 from collection.validation.readers.long import read_csv
 from collection.validation.run import validate_table
 

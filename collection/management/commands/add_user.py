@@ -1,4 +1,8 @@
-from django.core.management.base import BaseCommand, CommandError
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from collection.lib.errors import PortalError
 from collection.models import Role
@@ -8,14 +12,14 @@ from collection.people.accounts import user_create_or_update
 class Command(BaseCommand):
     help = "Create or update a portal user: a focal point for one or more countries, a reviewer or an admin."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--role", required=True, choices=Role.values)
         parser.add_argument("--country", nargs="+", default=[], metavar="ISO3", help="focal point's countries")
         parser.add_argument("--email", default="")
         parser.add_argument("--password", default=None)
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             user = user_create_or_update(
                 username=options["username"],

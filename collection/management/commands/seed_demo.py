@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
@@ -10,7 +14,7 @@ class Command(BaseCommand):
         "a published history (an earlier, closed round)."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         # The history runs the real flows, which e-mail the demo focal points; nobody needs those ~30 mails.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             logins = demo_users()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from collection.models import Country, Role
@@ -19,12 +21,13 @@ class RoleCountriesForm(forms.Form):
         help_text="Required for a focal point; ignored for reviewers and admins, who see every country.",
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")  # labels without a colon, as on the portal's other forms
         super().__init__(*args, **kwargs)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("role") == Role.FOCAL_POINT and not data.get("countries"):
             self.add_error("countries", "Choose at least one country for a focal point.")
         return data

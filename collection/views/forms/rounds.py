@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any, cast
 
 from django import forms
+from django.http import QueryDict
 
 from collection.models import Country, Round, TableDefinition
 
@@ -14,7 +16,7 @@ class DateInput(forms.DateInput):
 
     input_type = "date"
 
-    def __init__(self, attrs: dict | None = None) -> None:
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format="%Y-%m-%d")
 
 
@@ -53,10 +55,10 @@ class RoundForm(forms.Form):
         widget=forms.CheckboxSelectMultiple, error_messages={"required": "Choose at least one table."}
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["countries"].choices = list(Country.objects.values_list("iso3", "name"))
-        self.fields["tables"].choices = [
+        cast(forms.ChoiceField, self.fields["countries"]).choices = list(Country.objects.values_list("iso3", "name"))
+        cast(forms.ChoiceField, self.fields["tables"]).choices = [
             (indicator, f"{title} ({indicator})")
             for indicator, title in TableDefinition.objects.values_list("indicator", "title")
         ]
@@ -71,7 +73,7 @@ class RoundForm(forms.Form):
         return _numbers(self.cleaned_data["reminder_days"], "14, 3")
 
 
-def round_form_initial(values: dict | None = None) -> dict:
+def round_form_initial(values: dict[str, Any] | None = None) -> dict[str, Any]:
     """The form's starting values: every country and table ticked and the usual reminders, unless `values`
     (a round's, or a copy's from `rounds.round_copy_defaults`) say otherwise. Lists become '2025, 2026'."""
     initial = {
@@ -86,10 +88,12 @@ def round_form_initial(values: dict | None = None) -> dict:
     return initial
 
 
-def round_form_reselect(post) -> dict:
+def round_form_reselect(post: QueryDict) -> dict[str, str | list[str]]:
     """The form as posted, with every country or table ticked or none: `select` is e.g. 'tables-all'."""
     field, _, choice = post.get("select", "").partition("-")
-    values = {name: post.get(name, "") for name in ("name", "reference_years", "opens_on", "deadline", "reminder_days")}
+    values: dict[str, str | list[str]] = {
+        name: post.get(name, "") for name in ("name", "reference_years", "opens_on", "deadline", "reminder_days")
+    }
     values["countries"] = post.getlist("countries")
     values["tables"] = post.getlist("tables")
     if field in ("countries", "tables"):
@@ -103,9 +107,12 @@ class ExtendForm(forms.Form):
     deadline = forms.DateField(label="New deadline", widget=DateInput)
     country = forms.ChoiceField(label="For", required=False)
 
-    def __init__(self, *args, round_: Round, **kwargs) -> None:
+    def __init__(self, *args: Any, round_: Round, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", "All countries"), *round_.countries.values_list("iso3", "name")]
+        cast(forms.ChoiceField, self.fields["country"]).choices = [
+            ("", "All countries"),
+            *round_.countries.values_list("iso3", "name"),
+        ]
 
 
 class CountryTermsForm(forms.Form):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 
 from collection import access
+from collection.lib.users import RequestUser
 from collection.models import Country, DataSource, Round
 from collection.rounds.lifecycle import rounds_accepting
 
@@ -23,11 +26,11 @@ class UploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.ods,.csv,.txt,text/csv"}),
     )
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args: Any, user: RequestUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         countries = access.upload_countries(user)
-        self.fields["country"].queryset = countries
-        self.fields["round"].queryset = rounds_accepting(countries)
+        cast(forms.ModelChoiceField, self.fields["country"]).queryset = countries
+        cast(forms.ModelChoiceField, self.fields["round"]).queryset = rounds_accepting(countries)
 
 
 class ReturnForm(forms.Form):
