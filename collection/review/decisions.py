@@ -18,7 +18,7 @@ S = Submission.Status
 
 def submission_submit(*, user, submission: Submission) -> Submission:
     """A focal point sends a valid submission to the ILO for review."""
-    if not access.upload_countries(user).filter(pk=submission.country_id).exists():
+    if not access.may_upload(user, submission.country_id):
         raise NotAllowed("Only a focal point of this country can submit it.")
     round_upload_check(submission.round, submission.country)
     pending = Submission.objects.filter(

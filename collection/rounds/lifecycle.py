@@ -5,6 +5,7 @@ Every change is recorded in the audit log, and whether a country may upload is d
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from collection import access
 from collection.audit.record import audit_record
-from collection.lib.errors import NotAllowed, PortalError, WrongState
+from collection.lib.errors import PortalError, WrongState
 from collection.lib.moves import Move
 from collection.models import AuditAction, Country, Round, RoundCountry, TableDefinition
 from collection.rounds.signals import round_opened
@@ -28,15 +29,21 @@ MOVES: dict[str, Move] = {
     "archive": Move(frozenset({R.CLOSED}), R.ARCHIVED, AuditAction.ROUND_ARCHIVED),
 }
 DONE = {"open": "opened", "close": "closed", "reopen": "reopened", "archive": "archived"}
+# Each move's button, and what the admin is told before confirming it (the round page and the API's docs).
+MOVE_BUTTONS = {
+    "open": ("Open the round", "Focal points are e-mailed and can upload from now on."),
+    "close": ("Close the round", "No more uploads. You can still reopen it for one country afterwards."),
+    "reopen": ("Reopen the round", "Every country of the round can upload again until you close it."),
+    "archive": ("Archive the round", "Final: an archived round no longer changes and never takes uploads again."),
+}
 
 
 def _a(word: str) -> str:
     return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
-def _admin_only(user) -> None:
-    if not access.is_admin(user):
-        raise NotAllowed("Only admins run consultation rounds.")
+# The guard of every service below that changes a round.
+_admin_only = partial(access.require_admin, message="Only admins run consultation rounds.")
 
 
 def round_deadline(round_: Round, country: Country | str) -> dt.date:

@@ -68,7 +68,7 @@ def explanation_save(
     indicator: str = "",
 ) -> WarningExplanation:
     """Answer one warning (`issue`) or every warning of `rule` (in `indicator`, or in every table)."""
-    if not access.upload_countries(user).filter(pk=submission.country_id).exists():
+    if not access.may_upload(user, submission.country_id):
         raise NotAllowed("Only a focal point of this country can explain its warnings.")
     if submission.status not in Submission.Status.explainable():
         raise PortalError("Warnings can be explained while the submission is valid and not yet sent for review.")

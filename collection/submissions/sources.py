@@ -12,7 +12,7 @@ from collection.models import DataSource, Submission
 @transaction.atomic
 def datasource_save(*, user, submission: Submission, indicator: str, **fields) -> DataSource:
     """Describe (or re-describe) the source of one indicator, until the submission is sent for review."""
-    if not access.upload_countries(user).filter(pk=submission.country_id).exists():
+    if not access.may_upload(user, submission.country_id):
         raise NotAllowed("Only a focal point of this country can describe its sources.")
     if submission.status not in Submission.Status.editable():
         raise PortalError("The sources of a submission can no longer change once it has been sent for review.")

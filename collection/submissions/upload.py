@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 def submission_upload(*, user, round: Round, country: Country, uploaded_file: UploadedFile) -> Submission:
     """Keep the file, record it as received and queue its validation; answers at once."""
-    if not access.upload_countries(user).filter(pk=country.pk).exists():
+    if not access.may_upload(user, country):
         raise NotAllowed(f"You cannot upload for {country.name}.")
     round_upload_check(round, country)
     if uploaded_file.size > settings.MAX_UPLOAD_SIZE:

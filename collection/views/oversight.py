@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from collection import access
+from collection.lib import downloads
 from collection.models import Submission
 from collection.rounds.completeness import (
     EXPORT_FORMATS,
@@ -52,6 +53,4 @@ def round_dashboard_export(request: HttpRequest, round_id: int, fmt: str) -> Htt
     if fmt not in EXPORT_FORMATS:
         raise Http404("Download as xlsx or csv.")
     content, content_type, filename = completeness_export(board, fmt)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return downloads.file_response(content, content_type=content_type, filename=filename)
