@@ -84,7 +84,7 @@ def _table_rows(
             }
         )
         return
-    columns = {i: ValueColumn.from_key(v) for i, v in enumerate(rows[codes_row]) if ValueColumn.from_key(v)}
+    columns = {i: column for i, v in enumerate(rows[codes_row]) if (column := ValueColumn.from_key(v)) is not None}
     for r in range(codes_row + 1, len(rows)):
         row = rows[r]
         code = str(row[0]).strip().upper() if row and row[0] is not None else ""
