@@ -45,7 +45,8 @@ class ValueColumn:
         return f"{self.time}|{self.classif2}|{self.sex}"
 
     @classmethod
-    def from_key(cls, key: str) -> ValueColumn | None:
+    def from_key(cls, key: object) -> ValueColumn | None:
+        """The column a codes-row cell names, whatever type Excel left in it; None for any other cell."""
         parts = str(key).split("|")
         return cls(*parts) if len(parts) == 3 else None
 

@@ -30,7 +30,7 @@ from collection.submissions.machine import submission_move
 from collection.submissions.sources import datasource_carry_forward
 from collection.validation import checks, kinds
 from collection.validation.checks import CheckContext, RuleDef
-from collection.validation.readers.base import ROW, LongTable
+from collection.validation.readers.base import ROW, LongTable, SourceRow
 from collection.validation.readers.upload import read_upload
 
 logger = logging.getLogger(__name__)
@@ -188,7 +188,7 @@ def _store_issues(submission: Submission, issues: pl.DataFrame) -> None:
     )
 
 
-def _store_sources(submission: Submission, sources: list[dict]) -> None:
+def _store_sources(submission: Submission, sources: list[SourceRow]) -> None:
     """A workbook's Sources sheet becomes the submission's source metadata (lines with a known type)."""
     known = set(SourceType.objects.values_list("code", flat=True))
     for source in sources:
