@@ -85,7 +85,10 @@ class ValidationRuleResource(resources.ModelResource):
         clean_model_instances = True
 
     def validate_instance(
-        self, instance: ValidationRule, import_validation_errors: dict | None = None, validate_unique: bool = True
+        self,
+        instance: ValidationRule,
+        import_validation_errors: dict[str, Any] | None = None,
+        validate_unique: bool = True,
     ) -> None:
         """The model's own checks and, on top, what the rule's kind says of its parameters and message."""
         errors = dict(import_validation_errors or {})
