@@ -76,7 +76,7 @@ def table_layout(spec: TableSpec, years: list[int], country: str, labels: dict[s
     year every code of classif2 (if any) × total, male, female."""
     classif1 = spec.dimensions["classif1"]
     codes = list(classif1.codes)
-    if classif1.kind == "partner" and classif1.total is not None:  # the loader gives every partner list a TOTAL
+    if classif1.kind == "partner" and classif1.total is not None:  # an admin may have deleted its TOTAL
         own = classif1.total.rsplit("_", 1)[0] + "_" + country
         codes = [c for c in codes if c != own]
     classif2 = spec.dimensions.get("classif2")
