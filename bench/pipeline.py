@@ -244,7 +244,7 @@ def _run(folder: Path) -> list[Row]:
 
     _progress("publishing")
     # Straight to review: source metadata and warning explanations are the focal point's work, not measured here.
-    submission_move(submission=submission, to=Submission.Status.SUBMITTED, actor=focal_point)
+    submission_move(submission=submission, move="submit", actor=focal_point)
     submission_approve(user=reviewer, submission=submission)
     revised = Observation.objects.filter(ref_area=COUNTRY, is_current=True).count()  # all of them are revised
     publish_seconds, published = timed(lambda: observations_publish(submission_id=submission.pk))

@@ -1,14 +1,27 @@
-"""Who may see and do what: every view and endpoint asks here, so the per-country rule has one home."""
+"""Who may see and do what: every view, endpoint and service asks here, so each rule has one home.
+
+The questions (`may_upload`, `may_comment`, `submission_rights`), the guards of services (`require_admin`) and
+of web pages (`staff_required`, `admin_required`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
+from collection.lib.errors import NotAllowed
 from collection.models import Country, Role, Round, Submission
 
 User = AbstractBaseUser | AnonymousUser
+View = Callable[..., HttpResponseBase]
+S = Submission.Status
 
 
 def user_role(user: User) -> Role | None:
@@ -52,6 +65,87 @@ def upload_countries(user: User) -> QuerySet[Country]:
     if role == Role.ADMIN:
         return Country.objects.all()
     return Country.objects.none()
+
+
+def may_upload(user: User, country: Country | str) -> bool:
+    """Whether the user may send data for the country (a Country or its ISO3): upload, enter, describe, submit."""
+    return upload_countries(user).filter(pk=getattr(country, "pk", country)).exists()
+
+
+def may_upload_any(user: User) -> bool:
+    """Whether the user uploads for some country at all (the upload page and the home page's rounds)."""
+    return upload_countries(user).exists()
+
+
+def may_comment(user: User, submission: Submission) -> bool:
+    """Reviewers (and admins) and the country's focal points talk about a submission's tables."""
+    if is_reviewer(user):
+        return True
+    return is_focal_point(user) and user_countries(user).filter(pk=submission.country_id).exists()
+
+
+@dataclass(frozen=True)
+class SubmissionRights:
+    """What the viewer may do on a submission's page now; the page offers a control only where it says yes
+    (the services still decide). Named as the page's template reads them."""
+
+    can_upload: bool  # for the submission's country: the rest of a focal point's actions follow from it
+    upload_again: bool  # an invalid or returned file is corrected and uploaded again
+    can_explain: bool
+    can_submit: bool
+    can_review: bool
+    is_reviewer: bool
+    can_comment: bool
+    can_describe_sources: bool
+
+
+def submission_rights(user: User, submission: Submission) -> SubmissionRights:
+    """The permission matrix of a submission's page: the viewer's role and country against its status."""
+    uploads = may_upload(user, submission.country_id)
+    reviewer = is_reviewer(user)
+    status = submission.status
+    return SubmissionRights(
+        can_upload=uploads,
+        upload_again=uploads and status in (S.INVALID, S.RETURNED),
+        can_explain=uploads and status in S.explainable(),
+        can_submit=uploads and status == S.VALID,
+        can_review=reviewer and status == S.SUBMITTED,
+        is_reviewer=reviewer,
+        can_comment=may_comment(user, submission),
+        can_describe_sources=uploads and status in S.editable(),
+    )
+
+
+def require_admin(user: User, message: str) -> None:
+    """The guard of an admin-only service: NotAllowed with the service's own words for anyone else."""
+    if not is_admin(user):
+        raise NotAllowed(message)
+
+
+def _page_guard(allowed: Callable[[User], bool], message: str) -> Callable[[View], View]:
+    """Sign-in first (anonymous visitors go to the login page), then a 404 that confirms nothing to whoever
+    `allowed` refuses, before the view runs (and before any check of the method it is wrapped in)."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not allowed(request.user):
+                raise Http404(message) if message else Http404
+            return view(request, *args, **kwargs)
+
+        return login_required(guarded)
+
+    return decorator
+
+
+def staff_required(message: str = "") -> Callable[[View], View]:
+    """A page for ILO staff (reviewers and admins): the one guard of every such web view."""
+    return _page_guard(is_reviewer, message)
+
+
+def admin_required(message: str = "") -> Callable[[View], View]:
+    """A page for portal admins: the one guard of every such web view."""
+    return _page_guard(is_admin, message)
 
 
 def visible_submissions(user: User) -> QuerySet[Submission]:

@@ -43,8 +43,8 @@ def resume_unfinished_work(**kwargs) -> None:
     on start, re-send the work of every submission still waiting for the worker (both services are
     idempotent, so a duplicate message does no harm)."""
     pending = {
-        validate_submission: [Submission.Status.RECEIVED, Submission.Status.VALIDATING],
-        publish_submission: [Submission.Status.APPROVED],
+        validate_submission: Submission.Status.awaiting_validation(),
+        publish_submission: Submission.Status.awaiting_publication(),
     }
     for task, statuses in pending.items():
         for submission_id in Submission.objects.filter(status__in=statuses).values_list("pk", flat=True):

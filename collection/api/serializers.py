@@ -293,16 +293,7 @@ class DataSourceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DataSource
-        fields = [
-            "indicator",
-            "source_type",
-            "name",
-            "agency",
-            "reference_period",
-            "coverage",
-            "migrant_definition",
-            "notes",
-        ]
+        fields = ["indicator", *DataSource.DESCRIPTION_FIELDS]
 
 
 class ExactNumberField(serializers.DecimalField):

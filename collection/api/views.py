@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
+from itertools import chain
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -20,16 +20,23 @@ from collection import access
 from collection.api import serializers as s
 from collection.api.filters import ObservationFilter
 from collection.api.permissions import IsAdminOrReadOnly
+from collection.lib import downloads
 from collection.lib.errors import PortalError, WrongState
 from collection.models import LAYOUT_COLUMNS, Code, Observation, Round, TableDefinition, TableDimension
 from collection.review.decisions import submission_approve, submission_return, submission_submit
-from collection.rounds.lifecycle import round_country_reopen, round_extend, round_move, round_moves_between, round_save
+from collection.rounds.lifecycle import (
+    MOVE_BUTTONS,
+    round_country_reopen,
+    round_extend,
+    round_move,
+    round_moves_between,
+    round_save,
+)
 from collection.submissions.explanations import explanation_save, explanations_by_issue
 from collection.submissions.sources import datasource_save
 from collection.submissions.upload import submission_upload
-from collection.views.reporting import XLSX, workbook_response
-from collection.views.rounds import MOVE_BUTTONS
-from collection.views.submissions import annotated_response
+from collection.workbook.annotate import annotated_filename, annotated_workbook
+from collection.workbook.build import workbook_build, workbook_filename
 
 ISSUE_FILTERS = ("severity", "rule", "indicator", "source", "sex", "classif1", "classif2", "time")
 
@@ -150,13 +157,15 @@ class RoundViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
 
     @extend_schema(
         parameters=[OpenApiParameter("country", str, required=True, description="ISO3 of the reporting country")],
-        responses={(200, XLSX): OpenApiTypes.BINARY},
+        responses={(200, downloads.XLSX): OpenApiTypes.BINARY},
     )
     @action(detail=True)
     def workbook(self, request, pk=None):
         """The standard workbook for a country of this round, pre-filled with the published values."""
         round_, country = access.round_country(request.user, pk, request.query_params.get("country", ""))
-        return workbook_response(round_, country)
+        return downloads.xlsx_response(
+            workbook_build(round_=round_, country=country), workbook_filename(round_, country)
+        )
 
 
 class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -213,7 +222,7 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         answers = submission.explanations.select_related("author")
         return Response(s.WarningExplanationSerializer(answers, many=True).data)
 
-    @extend_schema(responses={(200, XLSX): OpenApiTypes.BINARY, 409: OpenApiTypes.OBJECT})
+    @extend_schema(responses={(200, downloads.XLSX): OpenApiTypes.BINARY, 409: OpenApiTypes.OBJECT})
     @action(detail=True)
     def annotated(self, request, pk=None):
         """The uploaded file with every issue highlighted on its cell and listed on a first sheet, as XLSX also
@@ -221,7 +230,7 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         submission = self.get_object()
         if submission.validated_at is None:
             raise WrongState("The file is still being checked; the annotated copy follows the report.")
-        return annotated_response(submission)
+        return downloads.xlsx_response(annotated_workbook(submission), annotated_filename(submission))
 
     @extend_schema(request=None, responses=s.SubmissionSerializer)
     @action(detail=True, methods=["post"])
@@ -262,11 +271,6 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(s.DataSourceSerializer(submission.sources.all(), many=True).data)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 class CSVRenderer(JSONRenderer):
     """Selects the CSV download (`?format=csv` or `Accept: text/csv`); errors still come out as JSON."""
 
@@ -300,15 +304,8 @@ class ObservationViewSet(viewsets.ReadOnlyModelViewSet):
             return self._csv(self.filter_queryset(self.get_queryset()))
         return super().list(request, *args, **kwargs)
 
-    def _csv(self, queryset) -> StreamingHttpResponse:
-        writer = csv.writer(_Echo())
-        rows = queryset.values_list(*LAYOUT_COLUMNS).iterator(chunk_size=5000)
-
-        def stream():
-            yield writer.writerow(LAYOUT_COLUMNS)
-            for row in rows:
-                yield writer.writerow(row)
-
-        response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="ilms_observations.csv"'
-        return response
+    def _csv(self, queryset: QuerySet[Observation]) -> StreamingHttpResponse:
+        # As published since the first release: no BOM and no formula guard (values are codes and numbers, but
+        # the guard is still owed to the public file: a later issue).
+        rows = chain([LAYOUT_COLUMNS], queryset.values_list(*LAYOUT_COLUMNS).iterator(chunk_size=5000))
+        return downloads.csv_streamed(rows, "ilms_observations.csv", guard=False, bom=False)

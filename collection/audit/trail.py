@@ -4,7 +4,6 @@ Recording entries is `audit.audit_record`; this module only reads them, so the l
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import re
@@ -20,10 +19,9 @@ from django.utils import timezone
 from import_export import fields, resources
 from import_export.widgets import JSONWidget
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from collection import access
+from collection.lib.downloads import text_only_cell
 from collection.models import (
     AuditAction,
     AuditEntry,
@@ -253,38 +251,13 @@ def audit_export_rows(entries: QuerySet[AuditEntry]) -> Iterator[list]:
         yield resource.export_resource(entry)
 
 
-FORMULA_START = ("=", "+", "-", "@")
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def audit_csv_lines(entries: QuerySet[AuditEntry]) -> Iterator[str]:
-    """CSV text line by line, for a streaming response; a cell that a spreadsheet would run as a formula
-    (a file name, a comment) is prefixed with an apostrophe."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # so that spreadsheet programs read UTF-8
-    for row in audit_export_rows(entries):
-        yield writer.writerow(
-            ["'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_START) else cell for cell in row]
-        )
-
-
 def audit_xlsx_file(entries: QuerySet[AuditEntry]) -> tempfile.SpooledTemporaryFile:
     """An XLSX workbook written row by row (openpyxl's write-only mode), spilling to disk when large; every
     cell is text, so nothing in the log is ever read as a formula."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Audit log")
     for row in audit_export_rows(entries):
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value)) if value else None)
-            if value:
-                cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([text_only_cell(sheet, value) for value in row])
     out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
     book.save(out)
     out.seek(0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from collection.catalogue.specs import TableSpec
+from collection.models import DataSource
 
 TEMPLATE_VERSION = 1
 COVER_SHEET = "Cover"
@@ -17,17 +18,9 @@ TEMPLATE_SEXES = ("SEX_T", "SEX_M", "SEX_F")
 FIRST_DATA_ROW = 7  # rows 1-2 title and notes, 3-5 headers, 6 the hidden codes row
 CODES_ROW = 6
 FIRST_VALUE_COLUMN = 3  # A code, B label
-SOURCE_COLUMNS = (
-    "indicator",
-    "title",
-    "source_type",
-    "name",
-    "agency",
-    "reference_period",
-    "coverage",
-    "migrant_definition",
-    "notes",
-)
+# The Sources sheet: a table's code and title, then its source's description (a contract of TEMPLATE_VERSION:
+# tests/workbook pins these columns, so a change to the model's list shows up as a new template version).
+SOURCE_COLUMNS = ("indicator", "title", *DataSource.DESCRIPTION_FIELDS)
 MIGRANT_DEFINITIONS = {"place of birth": "place_of_birth", "citizenship": "citizenship"}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from collection.catalogue.specs import table_specs
@@ -95,8 +96,6 @@ def demo_history() -> int:
     """Published years for every country (a closed earlier round), so that the reviewer's workspace, the
     public pages and the pre-filled workbook have a history to show. Runs once, in-process, on the real path:
     open the round, upload, validate, describe, submit, approve, publish, close the round."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     if Observation.objects.exists():
         return 0
     round_ = _demo_round(HISTORY_ROUND, HISTORY_YEARS, dt.date(2025, 12, 31))

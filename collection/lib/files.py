@@ -39,6 +39,12 @@ def decode_text(data: bytes) -> tuple[bytes, list[str]]:
         ]
 
 
+def csv_delimiter(first_line: str) -> str:
+    """The separator of a CSV by its header line: comma, semicolon (Excel where the decimal mark is a comma) or
+    tab, whichever it holds most; a comma when it holds none."""
+    return max((",", ";", "\t"), key=first_line.count)
+
+
 def unsupported_format(head: bytes) -> str | None:
     """Why a file that is neither CSV, XLSX nor ODS cannot be read, saying what to save it as instead."""
     if head.startswith(OLE2_MAGIC):

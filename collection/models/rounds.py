@@ -14,14 +14,34 @@ def default_reminder_days() -> list[int]:
     return [14, 3]
 
 
+class RoundStatus(models.TextChoices):
+    """Where a round is in its year; what each status means is asked here (the moves are in rounds/lifecycle.py)."""
+
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+    ARCHIVED = "archived", "Archived"
+
+    @classmethod
+    def changeable(cls) -> frozenset[RoundStatus]:
+        """Its terms (name, years, deadlines, countries, tables) may still change: an archived round may not."""
+        return frozenset({cls.DRAFT, cls.OPEN, cls.CLOSED})
+
+    @classmethod
+    def ended(cls) -> frozenset[RoundStatus]:
+        """It no longer takes uploads from every country (its progress stops at its closing)."""
+        return frozenset({cls.CLOSED, cls.ARCHIVED})
+
+    @classmethod
+    def display_order(cls) -> tuple[RoundStatus, ...]:
+        """The order in which lists show rounds: those at work first."""
+        return (cls.OPEN, cls.DRAFT, cls.CLOSED, cls.ARCHIVED)
+
+
 class Round(models.Model):
     """One yearly consultation round."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
-        ARCHIVED = "archived", "Archived"
+    Status = RoundStatus
 
     name = models.CharField(max_length=100, unique=True)
     reference_years = models.JSONField(help_text="The years asked for, e.g. [2024, 2025].")
@@ -44,9 +64,7 @@ class Round(models.Model):
     class Meta:
         ordering = ["-deadline", "name"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status__in=["draft", "open", "closed", "archived"]), name="round_status_valid"
-            )
+            models.CheckConstraint(condition=models.Q(status__in=RoundStatus.values), name="round_status_valid")
         ]
 
     def __str__(self) -> str:
@@ -66,6 +84,11 @@ class Round(models.Model):
             self.reminder_days = sorted(set(days), reverse=True)
         if self.opens_on and self.deadline and self.opens_on > self.deadline:
             raise ValidationError({"deadline": "The deadline must fall on or after the opening day."})
+
+    @property
+    def is_changeable(self) -> bool:
+        """False once archived: nothing about the round changes any more."""
+        return self.status in self.Status.changeable()
 
     @property
     def years_label(self) -> str:

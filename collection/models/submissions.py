@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
+from django.utils.text import capfirst
 
 from collection.models.catalogue import Country, SourceType
 from collection.models.layout import LongLayoutRow
@@ -28,6 +29,74 @@ class SubmissionStatus(models.TextChoices):
     RETURNED = "returned", "Returned"
     APPROVED = "approved", "Approved"
     PUBLISHED = "published", "Published"
+
+    # What each status means, asked here by every page, service and task (the moves are in
+    # submissions/machine.py).
+
+    @classmethod
+    def editable(cls) -> frozenset[SubmissionStatus]:
+        """Its sources may still be described or changed: until it is sent for review."""
+        return frozenset({cls.RECEIVED, cls.VALIDATING, cls.VALID, cls.INVALID})
+
+    @classmethod
+    def explainable(cls) -> frozenset[SubmissionStatus]:
+        """Its warnings may be answered: it is valid and not yet sent for review."""
+        return frozenset({cls.VALID})
+
+    @classmethod
+    def awaiting_validation(cls) -> frozenset[SubmissionStatus]:
+        """The worker has yet to say what the file holds (validation is queued or running)."""
+        return frozenset({cls.RECEIVED, cls.VALIDATING})
+
+    @classmethod
+    def awaiting_publication(cls) -> frozenset[SubmissionStatus]:
+        """Approved: the worker has yet to copy its rows into the master table."""
+        return frozenset({cls.APPROVED})
+
+    @classmethod
+    def pending(cls) -> frozenset[SubmissionStatus]:
+        """Waiting for the worker, to validate or to publish; every other status is settled."""
+        return cls.awaiting_validation() | cls.awaiting_publication()
+
+    @classmethod
+    def with_ilo(cls) -> frozenset[SubmissionStatus]:
+        """Sent to the ILO: the country has done its part (no longer overdue, no more reminders)."""
+        return frozenset({cls.SUBMITTED, cls.APPROVED, cls.PUBLISHED})
+
+    @classmethod
+    def table_statuses(cls) -> tuple[str, ...]:
+        """Every status a requested table of a round can show, in the order a table travels (so that a
+        summary reads left to right): none yet, a file the worker has not read, then its submission's."""
+        return (
+            NOT_STARTED,
+            UPLOADED,
+            *(s.value for s in (cls.INVALID, cls.VALID, cls.RETURNED, cls.SUBMITTED, cls.APPROVED, cls.PUBLISHED)),
+        )
+
+    @property
+    def table_status(self) -> str:
+        """What a requested table shows while this is the status of the latest file carrying it."""
+        return UPLOADED if self in self.awaiting_validation() else self.value
+
+    @property
+    def note(self) -> str:
+        """What the status means for the person looking at the submission, and what comes next."""
+        s = type(self)
+        return {
+            s.RECEIVED: "Waiting for the worker…",
+            s.VALIDATING: "Checking the file…",
+            s.VALID: "No errors: you can send it to the ILO.",
+            s.INVALID: "Fix the errors below and upload the corrected file.",
+            s.SUBMITTED: "Waiting for an ILO reviewer.",
+            s.RETURNED: "The reviewer returned it: read the comment and upload a new version.",
+            s.APPROVED: "Publishing into the master table…",
+            s.PUBLISHED: "Published in the master tables.",
+        }[self]
+
+
+# The table statuses a round's table has before (or beside) any submission status of its own.
+NOT_STARTED = "not_started"
+UPLOADED = "uploaded"
 
 
 class Submission(models.Model):
@@ -79,7 +148,12 @@ class Submission(models.Model):
     @property
     def is_settled(self) -> bool:
         """True once the worker has finished with it (the page stops polling)."""
-        return self.status not in {self.Status.RECEIVED, self.Status.VALIDATING, self.Status.APPROVED}
+        return self.status not in self.Status.pending()
+
+    @property
+    def status_note(self) -> str:
+        """The status in a sentence for its page (see `SubmissionStatus.note`)."""
+        return self.Status(self.status).note
 
 
 class ValidationIssue(models.Model):
@@ -174,12 +248,30 @@ class DataSource(models.Model):
     migrant_definition = models.CharField(max_length=20, choices=MigrantDefinition.choices, blank=True)
     notes = models.TextField(blank=True)
 
+    # The fields that describe a source, in the order people read them: the form, the API, the reviewer's
+    # comparison, the carried-forward description and the workbook's Sources sheet all read this list.
+    DESCRIPTION_FIELDS = (
+        "source_type",
+        "name",
+        "agency",
+        "reference_period",
+        "coverage",
+        "migrant_definition",
+        "notes",
+    )
+
     class Meta:
         ordering = ["submission", "indicator"]
         constraints = [models.UniqueConstraint(fields=["submission", "indicator"], name="one_source_per_indicator")]
 
     def __str__(self) -> str:
         return f"{self.indicator}: {self.source_type_id} {self.name}"
+
+    @classmethod
+    def description_labels(cls) -> dict[str, str]:
+        """Each describing field with its label, in reading order ("reference_period" → "Reference period")."""
+        fields = {f.name: f for f in cls._meta.concrete_fields}
+        return {name: str(capfirst(fields[name].verbose_name)) for name in cls.DESCRIPTION_FIELDS}
 
 
 class StagedObservation(LongLayoutRow):

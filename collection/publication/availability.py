@@ -11,8 +11,9 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, PatternFill
 
+from collection.lib.downloads import text_cell
 from collection.models import Country, Observation, Release, SourceType, TableDefinition
-from collection.workbook.build import BOLD, CENTER, HEADER_FILL, MUTED, TITLE, text_cell
+from collection.workbook.build import BOLD, CENTER, HEADER_FILL, MUTED, TITLE
 
 BREAK = "B"  # obs_status: break in series
 # Tables are read in the collection's three families, named by the indicator's prefix.

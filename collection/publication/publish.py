@@ -56,7 +56,7 @@ def observations_publish(*, submission_id: int) -> Release | None:
         )
         submission_move(  # done by the worker; the audit entry names the release and who approved it
             submission=submission,
-            to=Submission.Status.PUBLISHED,
+            move="publish",
             detail={"release": release.pk, "approved_by": approval.reviewer.username},
         )
         with connection.cursor() as cursor:

@@ -17,16 +17,9 @@ def table_comments(*, submission: Submission, indicator: str):
     return ReviewComment.objects.filter(submission=submission, indicator=indicator).select_related("author")
 
 
-def comment_can_post(user, submission: Submission) -> bool:
-    """Reviewers (and admins) and the country's focal points talk about a submission's tables."""
-    if access.is_reviewer(user):
-        return True
-    return access.is_focal_point(user) and access.user_countries(user).filter(pk=submission.country_id).exists()
-
-
 def comment_add(*, user, submission: Submission, indicator: str, text: str) -> ReviewComment:
     """Add a message to the thread of one table of the submission."""
-    if not comment_can_post(user, submission):
+    if not access.may_comment(user, submission):
         raise NotAllowed("Only ILO reviewers and the country's focal points can comment on this submission.")
     text = (text or "").strip()
     if not text:

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from collection import access
 from collection.lib.errors import NotAllowed, PortalError, WrongState
-from collection.lib.queue import PUBLISH_SUBMISSION, enqueue
 from collection.models import Review, Submission
 from collection.rounds.lifecycle import round_upload_check
 from collection.submissions.explanations import warnings_unanswered
@@ -19,7 +18,7 @@ S = Submission.Status
 
 def submission_submit(*, user, submission: Submission) -> Submission:
     """A focal point sends a valid submission to the ILO for review."""
-    if not access.upload_countries(user).filter(pk=submission.country_id).exists():
+    if not access.may_upload(user, submission.country_id):
         raise NotAllowed("Only a focal point of this country can submit it.")
     round_upload_check(submission.round, submission.country)
     pending = Submission.objects.filter(
@@ -32,7 +31,7 @@ def submission_submit(*, user, submission: Submission) -> Submission:
         )
     if submission.status == S.VALID:  # other states are refused by the move below, with their own message
         submission_readiness_check(submission)
-    return submission_move(submission=submission, to=S.SUBMITTED, actor=user, extra={"submitted_at": timezone.now()})
+    return submission_move(submission=submission, move="submit", actor=user, extra={"submitted_at": timezone.now()})
 
 
 def submission_readiness(submission: Submission) -> list[str]:
@@ -54,12 +53,11 @@ def submission_readiness_check(submission: Submission) -> None:
 
 
 def submission_approve(*, user, submission: Submission, comment: str = "") -> Submission:
-    """A reviewer approves; publication into the master table follows in the worker."""
+    """A reviewer approves; publication into the master table follows in the worker (the move sends it)."""
     if not access.is_reviewer(user):
         raise NotAllowed("Only ILO reviewers can approve a submission.")
     with transaction.atomic():
-        submission_move(submission=submission, to=S.APPROVED, actor=user, detail={"comment": comment})
-        enqueue(PUBLISH_SUBMISSION, submission.pk)
+        submission_move(submission=submission, move="approve", actor=user, detail={"comment": comment})
         Review.objects.create(submission=submission, decision=Review.Decision.APPROVE, comment=comment, reviewer=user)
     return submission
 
@@ -71,7 +69,7 @@ def submission_return(*, user, submission: Submission, comment: str) -> Submissi
     if not comment or not comment.strip():
         raise PortalError("Say what the focal point should change: a comment is required to return a submission.")
     with transaction.atomic():
-        submission_move(submission=submission, to=S.RETURNED, actor=user, detail={"comment": comment.strip()})
+        submission_move(submission=submission, move="return", actor=user, detail={"comment": comment.strip()})
         Review.objects.create(
             submission=submission, decision=Review.Decision.RETURN, comment=comment.strip(), reviewer=user
         )

@@ -40,15 +40,6 @@ KEY = [c for c in KEY_COLUMNS if c != "ref_area"]  # a value's key within the su
 SERIES_COLUMNS = tuple(c for c in KEY if c not in ("indicator", "time"))  # a table's series: the key minus time
 SERIES_SEPARATOR = "|"
 MAX_SERIES = 6  # charts on one page
-SOURCE_FIELDS = (
-    ("source_type", "Source type"),
-    ("name", "Name"),
-    ("agency", "Agency"),
-    ("reference_period", "Reference period"),
-    ("coverage", "Coverage"),
-    ("migrant_definition", "Migrant definition"),
-    ("notes", "Notes"),
-)
 
 
 class Basis:
@@ -454,7 +445,7 @@ def datasource_compare(*, submission: Submission, indicator: str) -> dict:
         return getattr(source, name)
 
     fields = []
-    for name, label in SOURCE_FIELDS:
+    for name, label in DataSource.description_labels().items():
         now, before = shown(current, name), shown(previous, name)
         fields.append({"name": name, "label": label, "current": now, "previous": before, "changed": now != before})
     return {"current": current, "previous": previous, "fields": fields if current or previous else []}

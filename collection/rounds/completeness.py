@@ -18,8 +18,6 @@ from collection.models import Round, Submission, SubmissionEvent
 from collection.rounds.lifecycle import round_deadlines
 from collection.rounds.progress import TableState, round_table_states, table_status_label
 
-# In the order a table travels, so the summary reads left to right.
-STATUSES = ["not_started", "uploaded", "invalid", "valid", "returned", "submitted", "approved", "published"]
 EXPORT_FORMATS = {"xlsx": XLSX, "csv": CSV}
 
 
@@ -45,7 +43,7 @@ class DashboardFilter:
         status = params.get("status", "")
         country = params.get("country", "").upper()
         return cls(
-            status=status if status in STATUSES else "",
+            status=status if status in Submission.Status.table_statuses() else "",
             country=country if country in countries else "",
             overdue=params.get("overdue") == "1",
         )
@@ -141,7 +139,7 @@ class Completeness:
     today: dt.date
     rows: list[Row]  # the countries shown (those with a cell that matches the filters)
     columns: list[Column]
-    counts: dict[str, int]  # cells per status over the whole round, in STATUSES order
+    counts: dict[str, int]  # cells per status over the whole round, in the order a table travels
     published: int  # cells of the whole round published in it (their latest file may be a newer one)
     overdue: int  # overdue cells over the whole round
     total: int  # cells of the whole round
@@ -236,7 +234,7 @@ def round_completeness(
         today=today,
         rows=rows,
         columns=list(columns.values()),
-        counts={status: counts[status] for status in STATUSES},
+        counts={status: counts[status] for status in Submission.Status.table_statuses()},
         published=published,
         overdue=overdue,
         total=len(countries) * len(columns),
@@ -321,7 +319,7 @@ def round_progress(round_: Round, *, today: dt.date | None = None) -> list[Week]
     (or its closing); a later republication of the same table does not count again."""
     today = today or timezone.localdate()
     start = timezone.localdate(round_.opened_at or round_.created_at)
-    ended = round_.status in (Round.Status.CLOSED, Round.Status.ARCHIVED) and round_.closed_at
+    ended = round_.status in Round.Status.ended() and round_.closed_at
     end = max(timezone.localdate(round_.closed_at) if ended else today, start)
     tables = set(round_.tables.values_list("indicator", flat=True))
     countries = set(round_.countries.values_list("iso3", flat=True))

@@ -5,6 +5,7 @@ Every change is recorded in the audit log, and whether a country may upload is d
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,29 +14,36 @@ from django.utils import timezone
 
 from collection import access
 from collection.audit.record import audit_record
-from collection.lib.errors import NotAllowed, PortalError, WrongState
+from collection.lib.errors import PortalError, WrongState
+from collection.lib.moves import Move
 from collection.models import AuditAction, Country, Round, RoundCountry, TableDefinition
 from collection.rounds.signals import round_opened
 
 R = Round.Status
 
 # Which status each action may start from, where it leads, and what the audit log calls it.
-MOVES: dict[str, tuple[set[str], str, AuditAction]] = {
-    "open": ({R.DRAFT}, R.OPEN, AuditAction.ROUND_OPENED),
-    "close": ({R.OPEN}, R.CLOSED, AuditAction.ROUND_CLOSED),
-    "reopen": ({R.CLOSED}, R.OPEN, AuditAction.ROUND_REOPENED),
-    "archive": ({R.CLOSED}, R.ARCHIVED, AuditAction.ROUND_ARCHIVED),
+MOVES: dict[str, Move] = {
+    "open": Move(frozenset({R.DRAFT}), R.OPEN, AuditAction.ROUND_OPENED),
+    "close": Move(frozenset({R.OPEN}), R.CLOSED, AuditAction.ROUND_CLOSED),
+    "reopen": Move(frozenset({R.CLOSED}), R.OPEN, AuditAction.ROUND_REOPENED),
+    "archive": Move(frozenset({R.CLOSED}), R.ARCHIVED, AuditAction.ROUND_ARCHIVED),
 }
 DONE = {"open": "opened", "close": "closed", "reopen": "reopened", "archive": "archived"}
+# Each move's button, and what the admin is told before confirming it (the round page and the API's docs).
+MOVE_BUTTONS = {
+    "open": ("Open the round", "Focal points are e-mailed and can upload from now on."),
+    "close": ("Close the round", "No more uploads. You can still reopen it for one country afterwards."),
+    "reopen": ("Reopen the round", "Every country of the round can upload again until you close it."),
+    "archive": ("Archive the round", "Final: an archived round no longer changes and never takes uploads again."),
+}
 
 
 def _a(word: str) -> str:
     return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
-def _admin_only(user) -> None:
-    if not access.is_admin(user):
-        raise NotAllowed("Only admins run consultation rounds.")
+# The guard of every service below that changes a round.
+_admin_only = partial(access.require_admin, message="Only admins run consultation rounds.")
 
 
 def round_deadline(round_: Round, country: Country | str) -> dt.date:
@@ -136,8 +144,8 @@ def round_save(
     """Create a round, or change one that is not archived; its name must be unused."""
     _admin_only(user)
     creating = round_ is None
-    round_ = round_ or Round(status=R.DRAFT)
-    if round_.status == R.ARCHIVED:
+    round_ = round_ or Round()
+    if not round_.is_changeable:
         raise WrongState(f"Round {round_.name} is archived and can no longer change.")
     before = {} if creating else _snapshot(round_)
     if Round.objects.filter(name__iexact=name.strip()).exclude(pk=round_.pk).exists():
@@ -155,7 +163,10 @@ def round_save(
         round_.full_clean(exclude=["countries", "tables"], validate_unique=False)
     except ValidationError as error:
         raise PortalError(" ".join(m for messages in error.message_dict.values() for m in messages)) from error
-    round_.save()
+    if creating:  # a new round is a draft (the model's default); from then on only round_move writes its status
+        round_.save()
+    else:
+        round_.save(update_fields=["name", "reference_years", "deadline", "opens_on", "reminder_days"])
     round_.countries.set(Country.objects.filter(iso3__in=countries))
     round_.tables.set(TableDefinition.objects.filter(indicator__in=tables))
     after = _snapshot(round_)
@@ -233,10 +244,10 @@ def round_moves_between(current: str, target: str) -> list[str] | None:
     frontier = [current]
     while frontier:
         status = frontier.pop(0)
-        for action, (allowed, to, _) in MOVES.items():
-            if status in allowed and to not in paths:
-                paths[to] = [*paths[status], action]
-                frontier.append(to)
+        for action, move in MOVES.items():
+            if status in move.sources and move.target not in paths:
+                paths[move.target] = [*paths[status], action]
+                frontier.append(move.target)
     return paths.get(target)
 
 
@@ -246,7 +257,7 @@ def round_move(*, user, round_: Round, action: str, actor_required: bool = True)
         _admin_only(user)
     if action not in MOVES:
         raise PortalError(f"Unknown action '{action}'.")
-    allowed, target, audit_action = MOVES[action]
+    allowed, target, audit_action, _ = MOVES[action]
     now = timezone.now()
     fields: dict = {"status": target}
     if target == R.OPEN and round_.opened_at is None:
@@ -283,7 +294,7 @@ def round_move(*, user, round_: Round, action: str, actor_required: bool = True)
 def round_extend(*, user, round_: Round, deadline: dt.date, country: Country | None = None) -> Round:
     """A later deadline for the whole round, or for one country of it."""
     _admin_only(user)
-    if round_.status not in (R.DRAFT, R.OPEN, R.CLOSED):
+    if not round_.is_changeable:
         raise WrongState(f"Round {round_.name} is archived; its deadline no longer changes.")
     if country is not None and not round_.countries.filter(pk=country.pk).exists():
         raise PortalError(f"{country.name} is not part of round {round_.name}.")
@@ -350,13 +361,10 @@ def rounds_due_to_open(today: dt.date | None = None) -> list[Round]:
 
 # What the round pages read.
 
-# The order in which the list shows the rounds: those at work first.
-STATUS_ORDER = [R.OPEN, R.DRAFT, R.CLOSED, R.ARCHIVED]
-
 
 def round_moves_allowed(round_: Round) -> list[str]:
     """The whole-round actions the round's status allows now, in MOVES order."""
-    return [action for action, (allowed, _, _) in MOVES.items() if round_.status in allowed]
+    return [action for action, move in MOVES.items() if round_.status in move.sources]
 
 
 def rounds_by_status(rounds: QuerySet[Round], today: dt.date | None = None) -> list[dict]:
@@ -366,7 +374,7 @@ def rounds_by_status(rounds: QuerySet[Round], today: dt.date | None = None) -> l
     rows = rounds.annotate(
         n_countries=Count("countries", distinct=True), n_tables=Count("tables", distinct=True)
     ).order_by("-deadline", "name")
-    groups: dict[str, list[Round]] = {status: [] for status in STATUS_ORDER}
+    groups: dict[str, list[Round]] = {status: [] for status in R.display_order()}
     for round_ in rows:
         round_.days_left = (round_.deadline - today).days
         round_.days_overdue = -round_.days_left

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from collection import access
 from collection.models import Round, Submission
+from collection.models.submissions import NOT_STARTED, UPLOADED
 from collection.rounds.lifecycle import round_deadline, rounds_accepting
 
 
@@ -34,23 +35,6 @@ def focal_point_rounds(user) -> list[dict]:
     return out
 
 
-TABLE_STATUS = {
-    Submission.Status.RECEIVED: "uploaded",
-    Submission.Status.VALIDATING: "uploaded",
-    Submission.Status.VALID: "valid",
-    Submission.Status.INVALID: "invalid",
-    Submission.Status.SUBMITTED: "submitted",
-    Submission.Status.RETURNED: "returned",
-    Submission.Status.APPROVED: "approved",
-    Submission.Status.PUBLISHED: "published",
-}
-
-
-PENDING = (Submission.Status.RECEIVED, Submission.Status.VALIDATING)
-# Once submitted a table is with the ILO: the country has done its part (no longer overdue, no more reminders).
-WITH_ILO = {"submitted", "approved", "published"}
-
-
 def table_status_label(status: str) -> str:
     """A table status in words: not_started → Not started."""
     return status.replace("_", " ").capitalize()
@@ -60,7 +44,7 @@ def table_status_label(status: str) -> str:
 class TableState:
     """Where one table of one country stands in a round."""
 
-    status: str  # a TABLE_STATUS value, or "not_started"
+    status: str  # one of Submission.Status.table_statuses()
     submission_id: int | None  # the submission that gives the status
     changed_at: dt.datetime | None  # when that submission last changed status
     published_in_round: bool = False  # a file of this round carrying the table was published (maybe an older one)
@@ -71,7 +55,7 @@ class TableState:
 
     @property
     def with_ilo(self) -> bool:
-        return self.status in WITH_ILO
+        return self.status in Submission.Status.with_ilo()
 
 
 def round_table_states(round_: Round, countries=None) -> dict[tuple[str, str], TableState]:
@@ -90,7 +74,7 @@ def round_table_states(round_: Round, countries=None) -> dict[tuple[str, str], T
     pending: dict[str, dict] = {}
     published: set[tuple[str, str]] = set()
     for row in rows:
-        if row["status"] in PENDING:
+        if row["status"] in Submission.Status.awaiting_validation():
             pending[row["country_id"]] = row
         for indicator in row["indicators"] or []:
             latest[(row["country_id"], indicator)] = row
@@ -105,9 +89,9 @@ def round_table_states(round_: Round, countries=None) -> dict[tuple[str, str], T
             if waiting is not None and (
                 row is None or (waiting["uploaded_at"], waiting["id"]) > (row["uploaded_at"], row["id"])
             ):
-                row, status = waiting, "uploaded"
+                row, status = waiting, UPLOADED
             else:
-                status = TABLE_STATUS[row["status"]] if row else "not_started"
+                status = Submission.Status(row["status"]).table_status if row else NOT_STARTED
             states[(iso3, indicator)] = TableState(
                 status=status,
                 submission_id=row["id"] if row else None,

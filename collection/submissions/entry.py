@@ -53,7 +53,7 @@ def entry_values(round_: Round, country: Country, layout: TableLayout) -> tuple[
 
 
 def _check(user, round_: Round, country: Country) -> None:
-    if not access.upload_countries(user).filter(pk=country.pk).exists():
+    if not access.may_upload(user, country):
         raise NotAllowed(f"You cannot enter data for {country.name}.")
     round_upload_check(round_, country)
 

@@ -10,8 +10,6 @@ from collection import access
 from collection.lib.errors import NotAllowed, PortalError
 from collection.models import Submission, ValidationIssue, WarningExplanation
 
-EXPLAINABLE_STATUSES = {Submission.Status.VALID}
-
 
 def _rule_answers(submission: Submission) -> Q | None:
     """Warnings covered by a rule-level answer (for one table, or for every table when none is named)."""
@@ -70,9 +68,9 @@ def explanation_save(
     indicator: str = "",
 ) -> WarningExplanation:
     """Answer one warning (`issue`) or every warning of `rule` (in `indicator`, or in every table)."""
-    if not access.upload_countries(user).filter(pk=submission.country_id).exists():
+    if not access.may_upload(user, submission.country_id):
         raise NotAllowed("Only a focal point of this country can explain its warnings.")
-    if submission.status not in EXPLAINABLE_STATUSES:
+    if submission.status not in Submission.Status.explainable():
         raise PortalError("Warnings can be explained while the submission is valid and not yet sent for review.")
     text = (text or "").strip()
     if not text:

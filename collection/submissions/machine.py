@@ -8,49 +8,69 @@ from django.db import transaction
 from django.utils import timezone
 
 from collection.audit.record import audit_record
-from collection.lib.errors import WrongState
+from collection.lib.errors import PortalError, WrongState
+from collection.lib.moves import Move
+from collection.lib.queue import PUBLISH_SUBMISSION, VALIDATE_SUBMISSION, enqueue
+from collection.lib.users import User
 from collection.models import AuditAction, Submission, SubmissionEvent
 from collection.submissions.signals import submission_moved
 
 logger = logging.getLogger(__name__)
 S = Submission.Status
 
-TRANSITIONS: dict[str, set[str]] = {
-    S.RECEIVED: {S.VALIDATING},
-    S.VALIDATING: {S.VALID, S.INVALID},
-    S.VALID: {S.SUBMITTED},
-    S.INVALID: set(),
-    S.SUBMITTED: {S.APPROVED, S.RETURNED},
-    S.RETURNED: set(),
-    S.APPROVED: {S.PUBLISHED},
-    S.PUBLISHED: set(),
+# A submission is created received (the model's default) when its file is kept, and its validation is queued:
+# a creation, not a move, so it starts from no status and tells nobody.
+RECEIVE = Move(frozenset(), S.RECEIVED, AuditAction.SUBMISSION_UPLOADED, VALIDATE_SUBMISSION)
+
+# Which status each move may start from, where it leads, what the audit log calls it, and the worker's
+# follow-up; a move without an audit action of its own is a plain status change.
+MOVES: dict[str, Move] = {
+    "validate": Move(frozenset({S.RECEIVED}), S.VALIDATING, AuditAction.SUBMISSION_STATUS),
+    "pass": Move(frozenset({S.VALIDATING}), S.VALID, AuditAction.SUBMISSION_STATUS),
+    "fail": Move(frozenset({S.VALIDATING}), S.INVALID, AuditAction.SUBMISSION_STATUS),
+    "submit": Move(frozenset({S.VALID}), S.SUBMITTED, AuditAction.SUBMISSION_SUBMITTED),
+    "approve": Move(frozenset({S.SUBMITTED}), S.APPROVED, AuditAction.SUBMISSION_APPROVED, PUBLISH_SUBMISSION),
+    "return": Move(frozenset({S.SUBMITTED}), S.RETURNED, AuditAction.SUBMISSION_RETURNED),
+    "publish": Move(frozenset({S.APPROVED}), S.PUBLISHED, AuditAction.SUBMISSION_PUBLISHED),
 }
 
-# The audit entry each move records; every other move is a plain status change.
-AUDIT_ACTIONS = {
-    S.SUBMITTED: AuditAction.SUBMISSION_SUBMITTED,
-    S.APPROVED: AuditAction.SUBMISSION_APPROVED,
-    S.RETURNED: AuditAction.SUBMISSION_RETURNED,
-    S.PUBLISHED: AuditAction.SUBMISSION_PUBLISHED,
-}
+
+def submission_received(*, submission: Submission, actor: User, summary: str, detail: dict) -> None:
+    """Record a new submission's first status: its event, the upload's audit entry, and its validation queued
+    once the upload commits."""
+    SubmissionEvent.objects.create(submission=submission, from_status="", to_status=RECEIVE.target, actor=actor)
+    audit_record(
+        RECEIVE.audit,
+        obj=submission,
+        actor=actor,
+        label=f"Submission #{submission.pk} ({submission.original_filename})",
+        country=submission.country_id,
+        round_name=str(submission.round),
+        summary=summary,
+        detail=detail,
+    )
+    if RECEIVE.then:
+        enqueue(RECEIVE.then, submission.pk)
 
 
 def submission_move(
     *,
     submission: Submission,
-    to: str,
-    actor=None,
+    move: str,
+    actor: User | None = None,
     extra: dict | None = None,
     detail: dict | None = None,
 ) -> Submission:
-    """Move a submission from its current status to `to` with a conditional UPDATE, so that exactly one
-    of two simultaneous requests wins; record the event and the audit entry (with `detail`, e.g. the
-    reviewer's comment), and tell the people concerned once the move has committed."""
-    allowed_from = [src for src, targets in TRANSITIONS.items() if to in targets]
+    """Make one of MOVES with a conditional UPDATE, so that exactly one of two simultaneous requests wins;
+    record the event and the audit entry (with `detail`, e.g. the reviewer's comment), and once the move has
+    committed tell the people concerned and send the worker its follow-up."""
+    if move not in MOVES:
+        raise PortalError(f"Unknown move '{move}'.")
+    allowed, to, audit_action, then = MOVES[move]
     now = timezone.now()
     fields = {"status": to, "status_changed_at": now, **(extra or {})}
     with transaction.atomic():
-        moved = Submission.objects.filter(pk=submission.pk, status__in=allowed_from).update(**fields)
+        moved = Submission.objects.filter(pk=submission.pk, status__in=allowed).update(**fields)
         if not moved:
             current = Submission.objects.filter(pk=submission.pk).values_list("status", flat=True).first()
             label = S(current).label.lower() if current else "deleted"
@@ -59,7 +79,7 @@ def submission_move(
             submission_id=submission.pk, from_status=submission.status, to_status=to, actor=actor
         )
         audit_record(
-            AUDIT_ACTIONS.get(to, AuditAction.SUBMISSION_STATUS),
+            audit_action,
             obj=submission,
             actor=actor,
             label=f"Submission #{submission.pk} ({submission.original_filename})",
@@ -71,6 +91,8 @@ def submission_move(
         transaction.on_commit(
             lambda: submission_moved.send(sender=Submission, submission_id=submission.pk, status=to), robust=True
         )
+        if then:
+            enqueue(then, submission.pk)
     for name, value in fields.items():
         setattr(submission, name, value)
     return submission

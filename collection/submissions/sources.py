@@ -8,21 +8,13 @@ from collection import access
 from collection.lib.errors import NotAllowed, PortalError
 from collection.models import DataSource, Submission
 
-CARRIED_FIELDS = [f for f in DataSource._meta.concrete_fields if f.name not in ("id", "submission")]
-EDITABLE_STATUSES = {
-    Submission.Status.RECEIVED,
-    Submission.Status.VALIDATING,
-    Submission.Status.VALID,
-    Submission.Status.INVALID,
-}
-
 
 @transaction.atomic
 def datasource_save(*, user, submission: Submission, indicator: str, **fields) -> DataSource:
     """Describe (or re-describe) the source of one indicator, until the submission is sent for review."""
-    if not access.upload_countries(user).filter(pk=submission.country_id).exists():
+    if not access.may_upload(user, submission.country_id):
         raise NotAllowed("Only a focal point of this country can describe its sources.")
-    if submission.status not in EDITABLE_STATUSES:
+    if submission.status not in Submission.Status.editable():
         raise PortalError("The sources of a submission can no longer change once it has been sent for review.")
     if not submission.round.tables.filter(indicator=indicator).exists():
         raise PortalError(f"Indicator {indicator} is not requested in round {submission.round.name}.")
@@ -45,7 +37,7 @@ def datasource_carry_forward(submission: Submission) -> int:
     described = set(submission.sources.values_list("indicator", flat=True))
     wanted = [i for i in submission.indicators or [] if i not in described]
     carried = [
-        DataSource(submission=submission, **{f.name: getattr(old, f.name) for f in CARRIED_FIELDS})
+        DataSource(submission=submission, **{f: getattr(old, f) for f in ("indicator", *DataSource.DESCRIPTION_FIELDS)})
         for old in sources_latest(submission.country_id, wanted, exclude=submission.pk).values()
     ]
     DataSource.objects.bulk_create(carried)

@@ -1,4 +1,4 @@
-"""An upload: the file kept as it came, recorded as received, its validation queued."""
+"""An upload: the file kept as it came, recorded as received, its validation queued (by the machine)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,18 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from collection import access
-from collection.audit.record import audit_record
 from collection.lib.errors import NotAllowed, PortalError
 from collection.lib.files import upload_format
-from collection.lib.queue import VALIDATE_SUBMISSION, enqueue
-from collection.models import AuditAction, Country, Round, Submission, SubmissionEvent
+from collection.models import Country, Round, Submission
 from collection.rounds.lifecycle import round_upload_check
+from collection.submissions.machine import submission_received
 
 logger = logging.getLogger(__name__)
-S = Submission.Status
 
 
 def submission_upload(*, user, round: Round, country: Country, uploaded_file: UploadedFile) -> Submission:
     """Keep the file, record it as received and queue its validation; answers at once."""
-    if not access.upload_countries(user).filter(pk=country.pk).exists():
+    if not access.may_upload(user, country):
         raise NotAllowed(f"You cannot upload for {country.name}.")
     round_upload_check(round, country)
     if uploaded_file.size > settings.MAX_UPLOAD_SIZE:
@@ -47,17 +45,11 @@ def submission_upload(*, user, round: Round, country: Country, uploaded_file: Up
         )
         submission.file.save(name, uploaded_file, save=False)
         submission.save()
-        SubmissionEvent.objects.create(submission=submission, from_status="", to_status=S.RECEIVED, actor=user)
-        audit_record(
-            AuditAction.SUBMISSION_UPLOADED,
-            obj=submission,
+        submission_received(
+            submission=submission,
             actor=user,
-            label=f"Submission #{submission.pk} ({name})",
-            country=country.iso3,
-            round_name=round.name,
             summary=f"Uploaded {name} ({submission.size:,} bytes) for {country.name}, round {round.name}.",
             detail={"file": name, "sha256": submission.sha256, "size": submission.size},
         )
-        enqueue(VALIDATE_SUBMISSION, submission.pk)
     logger.info("submission %s received from %s for %s", submission.pk, user, country.iso3)
     return submission

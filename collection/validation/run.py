@@ -248,7 +248,7 @@ def submission_validate(*, submission_id: int) -> Submission | None:
         logger.warning("submission %s no longer exists; nothing to validate", submission_id)
         return None
     if submission.status == Submission.Status.RECEIVED:
-        submission_move(submission=submission, to=Submission.Status.VALIDATING)
+        submission_move(submission=submission, move="validate")
     elif submission.status != Submission.Status.VALIDATING:  # a repeated message: the work is done already
         logger.info("submission %s is %s; validation skipped", submission_id, submission.status)
         return submission
@@ -284,7 +284,7 @@ def submission_validate(*, submission_id: int) -> Submission | None:
             datasource_carry_forward(submission)
         submission_move(
             submission=submission,
-            to=Submission.Status.VALID if valid else Submission.Status.INVALID,
+            move="pass" if valid else "fail",
             extra={
                 "file_format": table.file_format if table is not None else submission.file_format,
                 "indicators": result.indicators,

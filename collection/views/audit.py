@@ -4,26 +4,24 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
 from collection import access
-from collection.audit.trail import AuditFilterForm, actor_names, audit_csv_lines, audit_rows, audit_xlsx_file
+from collection.audit.trail import AuditFilterForm, actor_names, audit_export_rows, audit_rows, audit_xlsx_file
+from collection.lib import downloads
 from collection.publication.history import observation_versions
-from collection.views.reporting import XLSX
 
 PER_PAGE = 50
 
 
-def _staff_only(request: HttpRequest) -> None:
-    if not access.is_reviewer(request.user):
-        raise Http404("The audit log is for ILO staff.")
+staff_only = access.staff_required("The audit log is for ILO staff.")
 
 
-@login_required
+@staff_only
 def audit_log(request: HttpRequest) -> HttpResponse:
-    _staff_only(request)
     form = AuditFilterForm(request.GET)
     page = Paginator(form.entries(), PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -41,19 +39,16 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def audit_export(request: HttpRequest, fmt: str) -> HttpResponse:
+@staff_only
+def audit_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The entries the current filters select, as CSV (streamed) or XLSX."""
-    _staff_only(request)
     if fmt not in ("csv", "xlsx"):
         raise Http404("Export as csv or xlsx.")
     entries = AuditFilterForm(request.GET).entries()
     filename = f"ilms-audit-log-{timezone.localdate():%Y-%m-%d}.{fmt}"
     if fmt == "xlsx":
-        return FileResponse(audit_xlsx_file(entries), as_attachment=True, filename=filename, content_type=XLSX)
-    response = StreamingHttpResponse(audit_csv_lines(entries), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+        return downloads.xlsx_file_response(audit_xlsx_file(entries), filename)
+    return downloads.csv_streamed(audit_export_rows(entries), filename)
 
 
 @login_required

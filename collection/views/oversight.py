@@ -7,10 +7,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from collection import access
-from collection.models import Round
+from collection.lib import downloads
+from collection.models import Submission
 from collection.rounds.completeness import (
     EXPORT_FORMATS,
-    STATUSES,
     DashboardFilter,
     completeness_export,
     progress_chart,
@@ -33,8 +33,8 @@ def round_dashboard(request: HttpRequest, round_id: int) -> HttpResponse:
     context = {
         "board": board,
         "round": board.round,
-        "live": board.round.status != Round.Status.ARCHIVED,
-        "statuses": [(s, table_status_label(s)) for s in STATUSES],
+        "live": board.round.is_changeable,
+        "statuses": [(s, table_status_label(s)) for s in Submission.Status.table_statuses()],
     }
     if request.headers.get("HX-Request"):  # the matrix polling itself: only the part that changes
         return render(request, "collection/_dashboard_matrix.html", {**context, "refresh": True})
@@ -53,6 +53,4 @@ def round_dashboard_export(request: HttpRequest, round_id: int, fmt: str) -> Htt
     if fmt not in EXPORT_FORMATS:
         raise Http404("Download as xlsx or csv.")
     content, content_type, filename = completeness_export(board, fmt)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return downloads.file_response(content, content_type=content_type, filename=filename)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,17 +19,8 @@ from collection.views.forms.people import InviteForm, RoleCountriesForm
 User = get_user_model()
 
 
-def admin_only(view):
-    """People pages are for admins only: anonymous users go to the login page, to anyone else the pages do not
-    exist (a 404 before any check of the method)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not access.is_admin(request.user):
-            raise Http404("No such page.")
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+# People pages are for admins only: anonymous users go to the login page, to anyone else the pages do not exist.
+admin_only = access.admin_required("No such page.")
 
 
 @admin_only

@@ -23,7 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
             )
         context["rounds"] = rounds
         context["recent"] = access.visible_submissions(request.user).select_related("round", "country")[:10]
-    elif access.upload_countries(request.user).exists():
+    elif access.may_upload_any(request.user):
         context["rounds"] = focal_point_rounds(request.user)
         context["recent"] = access.visible_submissions(request.user).select_related("round", "country")[:10]
     if access.is_reviewer(request.user):

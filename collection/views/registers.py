@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from collection.lib import downloads
 from collection.models import Country
 from collection.publication.availability import (
     availability_filename,
@@ -13,7 +14,6 @@ from collection.publication.availability import (
     country_availability,
 )
 from collection.publication.register import source_register as register_for
-from collection.views.reporting import XLSX
 
 
 def country_of(iso3: str) -> Country:
@@ -32,9 +32,7 @@ def data_availability(request: HttpRequest, iso3: str) -> HttpResponse:
 
 def data_availability_xlsx(request: HttpRequest, iso3: str) -> HttpResponse:
     report = country_availability(country_of(iso3))
-    response = HttpResponse(availability_xlsx(report), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{availability_filename(report.country)}"'
-    return response
+    return downloads.xlsx_response(availability_xlsx(report), availability_filename(report.country))
 
 
 def source_register(request: HttpRequest, iso3: str) -> HttpResponse:

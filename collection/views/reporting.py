@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from collection import access
+from collection.lib import downloads
 from collection.lib.errors import PortalError
 from collection.models import DraftTable, Review, SourceType, Submission
 from collection.rounds.lifecycle import round_upload_refusal
@@ -15,20 +16,12 @@ from collection.rounds.progress import country_round_overview
 from collection.submissions.entry import cell_key, draft_save, drafts_submit, entry_layout, entry_values, year_to_fill
 from collection.workbook.build import workbook_build, workbook_filename
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def workbook_response(round_, country) -> HttpResponse:
-    response = HttpResponse(workbook_build(round_=round_, country=country), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{workbook_filename(round_, country)}"'
-    return response
-
 
 @login_required
 def country_round(request: HttpRequest, round_id: int, iso3: str) -> HttpResponse:
     round_, country = access.round_country(request.user, round_id, iso3)
     context = country_round_overview(round_, country)
-    context["can_upload"] = access.upload_countries(request.user).filter(pk=country.pk).exists()
+    context["can_upload"] = access.may_upload(request.user, country)
     context["refusal"] = round_upload_refusal(round_, country)
     context["returned"] = returned_latest(context["latest"])
     return render(request, "collection/country_round.html", context)
@@ -45,14 +38,15 @@ def returned_latest(latest: Submission | None) -> Review | None:
 @login_required
 def workbook_download(request: HttpRequest, round_id: int, iso3: str) -> HttpResponse:
     round_, country = access.round_country(request.user, round_id, iso3)
-    return workbook_response(round_, country)
+    content = workbook_build(round_=round_, country=country)
+    return downloads.xlsx_response(content, workbook_filename(round_, country))
 
 
 @login_required
 def table_entry(request: HttpRequest, round_id: int, iso3: str, indicator: str) -> HttpResponse:
     """The browser grid of one table: type or paste values, save a draft, send every draft for validation."""
     round_, country = access.round_country(request.user, round_id, iso3)
-    if not access.upload_countries(request.user).filter(pk=country.pk).exists():
+    if not access.may_upload(request.user, country):
         raise Http404
     try:
         layout = entry_layout(round_, country, indicator)

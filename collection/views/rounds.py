@@ -14,6 +14,7 @@ from collection import access
 from collection.lib.errors import PortalError
 from collection.models import AuditAction, AuditEntry, Country, Round
 from collection.rounds.lifecycle import (
+    MOVE_BUTTONS,
     MOVES,
     round_copy_defaults,
     round_country_reopen,
@@ -34,13 +35,6 @@ from collection.views.forms.rounds import (
     round_form_reselect,
 )
 
-# The button, and what the admin is told before confirming it.
-MOVE_BUTTONS = {
-    "open": ("Open the round", "Focal points are e-mailed and can upload from now on."),
-    "close": ("Close the round", "No more uploads. You can still reopen it for one country afterwards."),
-    "reopen": ("Reopen the round", "Every country of the round can upload again until you close it."),
-    "archive": ("Archive the round", "Final: an archived round no longer changes and never takes uploads again."),
-}
 MOVE_DONE = {
     "open": "Round {name} is open: its focal points can upload now.",
     "close": "Round {name} is closed: uploads are no longer accepted.",
@@ -49,15 +43,8 @@ MOVE_DONE = {
 }
 
 
-def _admin_only(request: HttpRequest) -> None:
-    if not access.is_admin(request.user):
-        raise Http404
-
-
-@login_required
+@access.staff_required()
 def round_list(request: HttpRequest) -> HttpResponse:
-    if not access.is_reviewer(request.user):
-        raise Http404
     rounds = Round.objects.filter(pk__in=access.visible_rounds(request.user).values("pk"))
     can_manage = access.is_admin(request.user)
     return render(
@@ -90,20 +77,18 @@ def _form_page(request: HttpRequest, *, round_: Round | None, initial: dict, hea
     return render(request, "collection/round_form.html", {"form": form, "round": round_, "heading": heading})
 
 
-@login_required
+@access.admin_required()
 def round_create(request: HttpRequest) -> HttpResponse:
     """A new round; `?copy=<id>` starts from that round, its years and dates a year later."""
-    _admin_only(request)
     source = get_object_or_404(Round, pk=request.GET["copy"]) if request.GET.get("copy", "").isdigit() else None
     heading = f"Copy of {source.name}" if source else "New round"
     return _form_page(request, round_=None, initial=round_form_initial(round_copy_defaults(source)), heading=heading)
 
 
-@login_required
+@access.admin_required()
 def round_edit(request: HttpRequest, round_id: int) -> HttpResponse:
-    _admin_only(request)
     round_ = get_object_or_404(Round, pk=round_id)
-    if round_.status == Round.Status.ARCHIVED:
+    if not round_.is_changeable:
         messages.error(request, f"Round {round_.name} is archived and can no longer change.")
         return redirect("round_manage", round_id=round_.pk)
     return _form_page(
@@ -136,17 +121,16 @@ def round_manage(request: HttpRequest, round_id: int) -> HttpResponse:
                 ("Archived", archived),
             ],
             "moves": [(a, *MOVE_BUTTONS[a]) for a in round_moves_allowed(round_)] if can_manage else [],
-            "extend_form": ExtendForm(round_=round_) if can_manage and round_.status != Round.Status.ARCHIVED else None,
+            "extend_form": ExtendForm(round_=round_) if can_manage and round_.is_changeable else None,
             "audit": audit[:30],
         },
     )
 
 
 @require_POST
-@login_required
+@access.admin_required()
 def round_action(request: HttpRequest, round_id: int, action: str) -> HttpResponse:
     """Every button of the control room posts here; the service says yes or why not."""
-    _admin_only(request)
     round_ = get_object_or_404(Round, pk=round_id)
     try:
         if action in MOVES:

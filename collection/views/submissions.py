@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,34 +14,24 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from collection import access
+from collection.lib import downloads
 from collection.lib.errors import PortalError
 from collection.models import Submission
-from collection.review.comments import comment_add, comment_can_post, comment_threads
+from collection.review.comments import comment_add, comment_threads
 from collection.review.decisions import submission_approve, submission_readiness, submission_return, submission_submit
 from collection.review.queue import submissions_to_review
 from collection.rounds.lifecycle import round_upload_refusal
 from collection.submissions.explanations import (
-    EXPLAINABLE_STATUSES,
     explanation_for,
     explanation_lookup,
     explanation_save,
     explanations_by_issue,
 )
-from collection.submissions.sources import EDITABLE_STATUSES, datasource_save
+from collection.submissions.sources import datasource_save
 from collection.submissions.upload import submission_upload
 from collection.validation.summary import issue_summary
 from collection.views.forms.submissions import ApproveForm, DataSourceForm, ExplanationForm, ReturnForm, UploadForm
-from collection.views.reporting import XLSX
 from collection.workbook.annotate import NoAnnotatedCopy, annotated_filename, annotated_workbook
-
-
-def annotated_response(submission: Submission) -> HttpResponse:
-    response = HttpResponse(
-        annotated_workbook(submission),
-        content_type=XLSX,
-    )
-    response["Content-Disposition"] = f'attachment; filename="{annotated_filename(submission)}"'
-    return response
 
 
 def _visible(request: HttpRequest, pk: int) -> Submission:
@@ -63,7 +55,7 @@ def submission_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def submission_new(request: HttpRequest) -> HttpResponse:
-    if not access.upload_countries(request.user).exists():
+    if not access.may_upload_any(request.user):
         raise Http404("Only focal points upload submissions.")
     initial = {k: request.GET[k] for k in ("round", "country") if k in request.GET}  # from a country's page
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
@@ -103,7 +95,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filters = {name: request.GET.get(name) for name in ("severity", "rule", "indicator") if request.GET.get(name)}
     issues = issues.filter(**filters)
     summary = issue_summary(submission)
-    can_edit = access.upload_countries(request.user).filter(pk=submission.country_id).exists()
+    rights = access.submission_rights(request.user, submission)
     sources = {s.indicator: s for s in submission.sources.select_related("source_type")}
     issues_page = Paginator(issues, 100).get_page(request.GET.get("page"))
     answers = explanation_lookup(submission)
@@ -111,9 +103,6 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if row["severity"] == "warning":
             row["answer"] = explanation_for(answers, rule=row["rule"], indicator=row["indicator"])
     ready = submission_readiness(submission) if submission.status == Submission.Status.VALID else []
-    # An invalid or returned file is corrected and uploaded again: the page offers the form, set to this round
-    # and country, or says why the round no longer takes the file.
-    upload_again = can_edit and submission.status in (Submission.Status.INVALID, Submission.Status.RETURNED)
     return render(
         request,
         "collection/submission_detail.html",
@@ -121,7 +110,6 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "submission": submission,
             "issues_page": issues_page,
             "explanations": explanations_by_issue(submission, list(issues_page)),
-            "can_explain": can_edit and submission.status in EXPLAINABLE_STATUSES,
             "missing_before_submit": ready,
             "summary": summary,
             "filters": filters,
@@ -129,18 +117,15 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "indicators": sorted({row["indicator"] for row in summary if row["indicator"]}),
             "events": submission.events.select_related("actor"),
             "reviews": submission.reviews.select_related("reviewer"),
-            "can_submit": can_edit and submission.status == Submission.Status.VALID,
-            "can_review": access.is_reviewer(request.user) and submission.status == Submission.Status.SUBMITTED,
-            "is_reviewer": access.is_reviewer(request.user),
             "threads": comment_threads(submission),
-            "can_comment": comment_can_post(request.user, submission),
-            "can_describe_sources": can_edit and submission.status in EDITABLE_STATUSES,
             "tables": submission.round.tables.all(),
             "sources": sources,
             "return_form": ReturnForm(),
             "approve_form": ApproveForm(),
-            "upload_again": upload_again,
-            "refusal": round_upload_refusal(submission.round, submission.country) if upload_again else None,
+            **asdict(rights),
+            # An invalid or returned file is corrected and uploaded again: the page offers the form, set to this
+            # round and country, or says why the round no longer takes the file.
+            "refusal": round_upload_refusal(submission.round, submission.country) if rights.upload_again else None,
         },
     )
 
@@ -168,7 +153,7 @@ def submission_annotated(request: HttpRequest, pk: int) -> HttpResponse:
     if submission.validated_at is None:
         raise Http404("The file is still being checked.")
     try:
-        return annotated_response(submission)
+        return downloads.xlsx_response(annotated_workbook(submission), annotated_filename(submission))
     except NoAnnotatedCopy as exc:
         messages.error(request, exc.message)
         return redirect(reverse("submission_detail", args=[submission.pk]) + "#report")
@@ -254,8 +239,6 @@ def submission_source(request: HttpRequest, pk: int, indicator: str) -> HttpResp
     )
 
 
-@login_required
+@access.staff_required()
 def review_queue(request: HttpRequest) -> HttpResponse:
-    if not access.is_reviewer(request.user):
-        raise Http404
     return render(request, "collection/review_queue.html", {"queue": submissions_to_review()})

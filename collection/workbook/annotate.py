@@ -17,10 +17,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
+from collection.lib.downloads import text_cell
 from collection.lib.errors import WrongState
-from collection.lib.files import decode_text, upload_format
+from collection.lib.files import csv_delimiter, decode_text, upload_format
 from collection.models import Submission, ValidationIssue
-from collection.workbook.build import link_to, text_cell
+from collection.workbook.build import link_to
 
 logger = logging.getLogger(__name__)
 FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
@@ -28,6 +29,7 @@ ISSUES_SHEET = "Issues"
 
 
 WORKBOOKS = {Submission.Format.WORKBOOK, Submission.Format.WORKBOOK_ODS}  # issues placed by sheet and cell
+ODS_FORMATS = {Submission.Format.ODS, Submission.Format.WORKBOOK_ODS}  # openpyxl cannot open them: converted
 NOT_READ = ("file.unreadable", "file.macro", "file.too_large", "file.internal_error")  # the file as a whole
 
 
@@ -66,9 +68,11 @@ def _book(submission: Submission) -> tuple[Workbook, str]:
         file_format = upload_format(io.BytesIO(content))
         if file_format == Submission.Format.CSV:
             return _csv_book(content), file_format
+        if file_format in ODS_FORMATS:
+            return _converted(content), file_format
         try:  # a file object skips openpyxl's check of the name
             return load_workbook(io.BytesIO(content)), file_format
-        except Exception:  # an ODS, or an XLSX that openpyxl refuses but calamine read
+        except Exception:  # an XLSX that openpyxl refuses but calamine read
             return _converted(content), file_format
     except Exception as exc:
         logger.exception("annotated copy of submission %s could not be built", submission.pk)
@@ -81,7 +85,7 @@ def _csv_book(content: bytes) -> Workbook:
     """A long-layout CSV as a workbook, laid into a sheet cell for cell."""
     text, _ = decode_text(content)
     lines = text.decode("utf-8").splitlines()
-    delimiter = max((",", ";", "\t"), key=lines[0].count) if lines else ","
+    delimiter = csv_delimiter(lines[0] if lines else "")
     book = Workbook()
     sheet = book.active
     sheet.title = "Data"

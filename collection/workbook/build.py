@@ -26,6 +26,7 @@ from collection.catalogue.layout import (
     table_layout,
 )
 from collection.catalogue.specs import table_specs
+from collection.lib.downloads import text_cell
 from collection.lib.files import IDENTITY_SHEET
 from collection.models import Code, Country, DataSource, Observation, Round, SourceType
 from collection.submissions.sources import sources_latest
@@ -52,14 +53,6 @@ INSTRUCTIONS = [
     "Upload the saved file (.xlsx) on the portal's Upload page. The report shows every problem, and you can "
     "download this file back with each problem highlighted on its cell.",
 ]
-
-
-def text_cell(sheet: Worksheet, row: int, column: int, value: object):
-    """Write a value; text that people typed stays text even when it starts with '=' (no formula injection)."""
-    cell = sheet.cell(row, column, value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    return cell
 
 
 def link_to(cell, sheet: str, ref: str = "A1") -> None:

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from openpyxl.utils import get_column_letter
 
+from collection.lib.downloads import XLSX
 from collection.lib.files import IDENTITY_SHEET
 from collection.models import StagedObservation, Submission
 from collection.publication.publish import observations_publish
 from collection.review.decisions import submission_approve
 from collection.validation.run import submission_validate
-from collection.views.reporting import XLSX
 from collection.workbook.annotate import FILLS
 from tests import factories
 from tests.validation.test_validation_formats import as_xlsx

@@ -15,7 +15,7 @@ import polars as pl
 from python_calamine import CalamineWorkbook
 
 from collection.lib.cells import cell_text
-from collection.lib.files import HEAD_BYTES, UnreadableFile, decode_text, unsupported_format
+from collection.lib.files import HEAD_BYTES, UnreadableFile, csv_delimiter, decode_text, unsupported_format
 from collection.validation.readers.base import ROW, LongTable, damaged_file, frame_from_columns
 
 
@@ -29,7 +29,7 @@ def read_csv(path: Path) -> LongTable:
     if not data.strip():
         raise UnreadableFile("The file is empty. It needs a header row and one row per observation.")
     first_line = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
-    delimiter = max((",", ";", "\t"), key=first_line.count)
+    delimiter = csv_delimiter(first_line)
     header = next(csv.reader([first_line], delimiter=delimiter))
     if len(header) < 2:
         raise UnreadableFile(

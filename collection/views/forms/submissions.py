@@ -47,7 +47,7 @@ class ApproveForm(forms.Form):
 class DataSourceForm(forms.ModelForm):
     class Meta:
         model = DataSource
-        fields = ["source_type", "name", "agency", "reference_period", "coverage", "migrant_definition", "notes"]
+        fields = DataSource.DESCRIPTION_FIELDS
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
 

@@ -1,0 +1,92 @@
+"""Every file the portal hands out (workbook, annotated copy, audit log, availability, dashboard, observations)
+leaves through here: one content type per format, one `Content-Disposition`, one formula guard for cells."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.http import content_disposition_header
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.worksheet.worksheet import Worksheet
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+# What a spreadsheet program takes for the start of a formula when it opens a CSV file.
+FORMULA_START = ("=", "+", "-", "@")
+
+R = TypeVar("R", bound=HttpResponseBase)
+
+
+def attachment(response: R, filename: str) -> R:
+    """Mark a response as a download named `filename` (quoted, or RFC 6266 encoded when it is not ASCII)."""
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def file_response(content: bytes | str, *, content_type: str, filename: str) -> HttpResponse:
+    """A whole file made in memory, as a download."""
+    return attachment(HttpResponse(content, content_type=content_type), filename)
+
+
+def xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    return file_response(content, content_type=XLSX, filename=filename)
+
+
+def xlsx_file_response(fh: IO[bytes], filename: str) -> FileResponse:
+    """An XLSX written to a (spooled) file, sent in chunks; the response closes the file."""
+    return FileResponse(fh, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+def formula_safe(value: Any) -> Any:
+    """A CSV cell that a spreadsheet would run as a formula (a file name, a comment) gets a leading apostrophe."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def text_cell(sheet: Worksheet, row: int, column: int, value: object) -> Cell:
+    """Write an XLSX cell; text that people typed stays text even when it starts with '=' (no formula injection:
+    openpyxl stores any other text as a string, which no spreadsheet runs)."""
+    cell = sheet.cell(row, column, value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    return cell
+
+
+def text_only_cell(sheet: WriteOnlyWorksheet, value: object) -> WriteOnlyCell:
+    """A cell of a streamed (write-only) workbook holding `value` as text, so that nothing in it is ever read as
+    a formula or a number; characters an XLSX cannot hold become U+FFFD. Empty values stay empty."""
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", str(value)) if value else None)
+    if value:
+        cell.data_type = "s"
+    return cell
+
+
+class _Echo:
+    """A file that hands back what is written to it, so that csv.writer yields lines instead of storing them."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[Iterable[Any]], *, guard: bool = True, bom: bool = True) -> Iterator[str]:
+    """CSV text line by line, for a streamed response: a BOM first so that spreadsheet programs read UTF-8, and
+    cells guarded against formulas, unless asked otherwise."""
+    writer = csv.writer(_Echo())
+    if bom:
+        yield "\ufeff"
+    for row in rows:
+        yield writer.writerow([formula_safe(cell) for cell in row] if guard else row)
+
+
+def csv_streamed(
+    rows: Iterable[Iterable[Any]], filename: str, *, guard: bool = True, bom: bool = True
+) -> StreamingHttpResponse:
+    """A CSV download written while it is sent, for exports too long to hold in memory."""
+    return attachment(StreamingHttpResponse(csv_lines(rows, guard=guard, bom=bom), content_type=CSV), filename)
