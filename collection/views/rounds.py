@@ -59,7 +59,9 @@ def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _form_page(request: AuthenticatedHttpRequest, *, round_: Round | None, initial: dict, heading: str) -> HttpResponse:
+def _form_page(
+    request: AuthenticatedHttpRequest, *, round_: Round | None, initial: dict[str, object], heading: str
+) -> HttpResponse:
     """The round form, for a new round, a copy or a change; what the admin typed survives every refusal."""
     if request.method == "POST" and request.POST.get("select"):  # the select all / none buttons
         form = RoundForm(initial=round_form_reselect(request.POST))
