@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpRequest
 from import_export import fields, resources
 from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget, JSONWidget
@@ -83,7 +85,10 @@ class ValidationRuleResource(resources.ModelResource):
         clean_model_instances = True
 
     def validate_instance(
-        self, instance: ValidationRule, import_validation_errors: dict | None = None, validate_unique: bool = True
+        self,
+        instance: ValidationRule,
+        import_validation_errors: dict[str, Any] | None = None,
+        validate_unique: bool = True,
     ) -> None:
         """The model's own checks and, on top, what the rule's kind says of its parameters and message."""
         errors = dict(import_validation_errors or {})
@@ -102,7 +107,8 @@ class ValidationRuleForm(forms.ModelForm):
         fields = ["code", "kind", "table", "round", "params", "severity", "message", "description", "active"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()  # a ModelForm's clean always returns its cleaned_data
+        data = self.cleaned_data
         if all(name in data for name in ("kind", "params", "message", "table")):
             rule = ValidationRule(
                 kind=data["kind"], params=data["params"], message=data["message"], table=data["table"]
@@ -123,7 +129,9 @@ class ValidationRuleAdmin(ImportExportModelAdmin):
     search_fields = ["code", "message", "description"]
     list_editable = ["severity", "active"]
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: ValidationRule | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[ValidationRule]]:
         """Each kind's parameters and placeholders beside the fields that use them."""
         form = super().get_form(request, obj, change, **kwargs)
         lines = [
@@ -190,13 +198,13 @@ class ProfileAdmin(admin.ModelAdmin):
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Submissions and their trail change only through the portal's actions, never by hand."""
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 

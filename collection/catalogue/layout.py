@@ -38,7 +38,8 @@ class ValueColumn:
         return f"{self.time}|{self.classif2}|{self.sex}"
 
     @classmethod
-    def from_key(cls, key: str) -> ValueColumn | None:
+    def from_key(cls, key: object) -> ValueColumn | None:
+        """The column a codes-row cell names, whatever type Excel left in it; None for any other cell."""
         parts = str(key).split("|")
         return cls(*parts) if len(parts) == 3 else None
 
@@ -68,7 +69,7 @@ def table_layout(spec: TableSpec, years: list[int], country: str, labels: dict[s
     year every code of classif2 (if any) × total, male, female."""
     classif1 = spec.dimensions["classif1"]
     codes = list(classif1.codes)
-    if classif1.kind == "partner":
+    if classif1.kind == "partner" and classif1.total is not None:  # an admin may have deleted its TOTAL
         own = classif1.total.rsplit("_", 1)[0] + "_" + country
         codes = [c for c in codes if c != own]
     classif2 = spec.dimensions.get("classif2")

@@ -52,16 +52,17 @@ def catalogue_load() -> dict[str, int]:
             id=key, defaults={"label": label, "prefix": prefix, "kind": kind}
         )
         existing = {c.code: c for c in codelist.codes.all()}
-        new, changed = [], []
+        new: list[Code] = []
+        changed: list[Code] = []
         for order, (suffix, code_label, is_total, optional) in enumerate(codes):
             values = {"label": code_label, "is_total": is_total, "optional": optional, "sort_order": order}
-            code = existing.get(prefix + suffix)
-            if code is None:
+            stored = existing.get(prefix + suffix)
+            if stored is None:
                 new.append(Code(codelist=codelist, code=prefix + suffix, **values))
-            elif any(getattr(code, k) != v for k, v in values.items()):
+            elif any(getattr(stored, k) != v for k, v in values.items()):
                 for k, v in values.items():
-                    setattr(code, k, v)
-                changed.append(code)
+                    setattr(stored, k, v)
+                changed.append(stored)
         Code.objects.bulk_create(new)
         Code.objects.bulk_update(changed, ["label", "is_total", "optional", "sort_order"])
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from collection.catalogue.data import STANDARD_TABLES
 from collection.models import RuleKind, Severity
 
@@ -21,7 +23,7 @@ YOUTH, ADULTS_15 = "AGE_YTHADULT_Y15-24", "AGE_YTHADULT_YGE15"
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 # The message a starting rule of each kind gets; admins edit it (the kind lists the placeholders it may use).
-DEFAULT_MESSAGES = {
+DEFAULT_MESSAGES: dict[str, str] = {
     RuleKind.ADDITIVITY: "Along {dimension}, the total {total_code} is {total} but {parts} add up to {sum} "
     "(difference {difference}) for {cell}; that is more than {allowance}.",
     RuleKind.IDENTITY: "{total_table} is {total} for {cell} but {parts_tables} add up to {sum} "
@@ -42,7 +44,19 @@ DEFAULT_MESSAGES = {
 }
 
 
-def rule(code: str, kind: str, table: str | None, severity: str, description: str, **params: object) -> dict:
+class StartingRule(TypedDict):
+    """A starting rule as the seed writes it into ValidationRule."""
+
+    code: str
+    kind: str
+    table: str | None
+    severity: str
+    description: str
+    params: dict[str, object]
+    message: str
+
+
+def rule(code: str, kind: str, table: str | None, severity: str, description: str, **params: object) -> StartingRule:
     """One starting rule as the seed writes it, with its kind's default message."""
     return {
         "code": code,
@@ -55,9 +69,9 @@ def rule(code: str, kind: str, table: str | None, severity: str, description: st
     }
 
 
-def starting_rules() -> list[dict]:
+def starting_rules() -> list[StartingRule]:
     """Every rule of the starting catalogue, each with its kind's default message."""
-    rules = []
+    rules: list[StartingRule] = []
     for indicator, (_title, measure, _c1, _c2) in STANDARD_TABLES.items():
         rules.append(
             rule("additivity", "additivity", indicator, ERROR, "A total equals the sum of its parts (DOMAIN 5.1).")

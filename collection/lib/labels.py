@@ -57,23 +57,23 @@ def code_label(code: str | None) -> str:
     return catalogue_labels().get(code, code)
 
 
-def _part(key: Any, name: str) -> str:
+def _part(key: object, name: str) -> str:
     """One column of a key given as an object (a row, an issue, an observation) or a mapping; '' if absent."""
     value = key.get(name) if isinstance(key, dict) else getattr(key, name, None)
     return str(value) if value not in (None, "") else ""
 
 
-def key_codes(key: Any) -> list[str]:
+def key_codes(key: object) -> list[str]:
     """The key's codes in reading order, the empty ones left out."""
     return [value for value in (_part(key, name) for name in KEY_PARTS) if value]
 
 
-def key_label(key: Any) -> str:
+def key_label(key: object) -> str:
     """The cell a key points at, in words: "15+ · Foreign-born · Female · 2025" (years read as they are)."""
     labels = catalogue_labels()
     return SEPARATOR.join(labels.get(code, code) for code in key_codes(key))
 
 
-def key_code_text(key: Any) -> str:
+def key_code_text(key: object) -> str:
     """The same cell in codes: "AGE_YTHADULT_YGE15 · CBR_BIR_FOREIGN · SEX_F · 2025"."""
     return SEPARATOR.join(key_codes(key))

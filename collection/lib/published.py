@@ -34,10 +34,15 @@ def published_values(
     the attributes asked for."""
     attributes, times = list(attributes), sorted(set(times))
     indicators = None if indicators is None else sorted(set(indicators))
-    schema = {**dict.fromkeys(KEY_COLUMNS, pl.String), "value": pl.Float64, **dict.fromkeys(attributes, pl.String)}
+    schema: dict[str, type[pl.DataType] | pl.DataType] = {
+        **dict.fromkeys(KEY_COLUMNS, pl.String),
+        "value": pl.Float64,
+        **dict.fromkeys(attributes, pl.String),
+    }
     if not times or indicators == []:
         return pl.DataFrame(schema=schema)
-    where, params = ["ref_area = %s", "is_current" if before_release is None else "release_id < %s"], [country]
+    where = ["ref_area = %s", "is_current" if before_release is None else "release_id < %s"]
+    params: list[str | int] = [country]
     params += [] if before_release is None else [before_release]
     where.append(f"time IN ({', '.join(['%s'] * len(times))})")
     params += times

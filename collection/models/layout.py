@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.expressions import Expression
 
 DIMENSIONS = ("sex", "classif1", "classif2")  # the breakdowns of a table
 # What identifies a value; every other list of key columns (an issue's, a series', a cell read aloud) is derived
@@ -20,12 +23,14 @@ class ExactValueField(models.DecimalField):
     A float turns 750.664 into 750.6640000000001 as soon as it is added to or subtracted from. Ten decimals of a
     thousand persons are far below one person; 18 digits before the point are more than any count."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 28)
         kwargs.setdefault("decimal_places", 10)
         super().__init__(*args, **kwargs)
 
-    def from_db_value(self, value, expression, connection) -> Decimal | None:
+    def from_db_value(
+        self, value: Decimal | float | None, expression: Expression, connection: BaseDatabaseWrapper
+    ) -> Decimal | None:
         return value_exact(value)
 
 

@@ -7,6 +7,7 @@ stable: the API, the report page and later rule-as-data work all key on them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -43,7 +44,7 @@ class RuleDef:
     code: str
     kind: str
     table: str | None
-    params: dict
+    params: dict[str, Any]  # the rule's JSON parameters
     severity: str
     message: str
 

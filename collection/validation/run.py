@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 from django.db import transaction
@@ -29,7 +30,7 @@ from collection.submissions.machine import submission_move
 from collection.submissions.sources import datasource_carry_forward
 from collection.validation import checks, kinds
 from collection.validation.checks import CheckContext, RuleDef
-from collection.validation.readers.base import ROW, LongTable
+from collection.validation.readers.base import ROW, LongTable, SourceRow
 from collection.validation.readers.upload import read_upload
 
 logger = logging.getLogger(__name__)
@@ -187,7 +188,7 @@ def _store_issues(submission: Submission, issues: pl.DataFrame) -> None:
     )
 
 
-def _store_sources(submission: Submission, sources: list[dict]) -> None:
+def _store_sources(submission: Submission, sources: list[SourceRow]) -> None:
     """A workbook's Sources sheet becomes the submission's source metadata (lines with a known type)."""
     known = set(SourceType.objects.values_list("code", flat=True))
     for source in sources:
@@ -252,9 +253,9 @@ def submission_validate(*, submission_id: int) -> Submission | None:
         logger.info("submission %s is %s; validation skipped", submission_id, submission.status)
         return submission
 
-    table = None
+    table: LongTable | None = None
     try:
-        table = read_upload(submission.file.path)
+        table = read_upload(Path(submission.file.path))
         check_identity(table, submission)
         result = validate_table(table, check_context(submission))
     except UnreadableFile as exc:
@@ -273,10 +274,9 @@ def submission_validate(*, submission_id: int) -> Submission | None:
         )
 
     valid = result.error_count == 0
-    is_workbook = table is not None and table.kind == "workbook"
     with transaction.atomic():
         _store_issues(submission, result.issues)
-        if is_workbook:
+        if table is not None and table.kind == "workbook":
             _store_sources(submission, table.sources)
         if valid:
             _stage(submission, result.rows)

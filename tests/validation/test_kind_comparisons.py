@@ -84,3 +84,10 @@ def test_the_same_total_in_two_tables_agrees_cell_by_cell(labels):
         f"{TEAP} ({ADULTS}) gives 410.3 for Female · 2025 (SEX_F, 2025) but {TEMP} ({ADULTS}) gives 402.3 "
         "(difference 8); that is more than "
     )
+
+
+def test_a_bound_without_its_part_or_a_table_finds_nothing_instead_of_failing(labels):
+    # rule_problems refuses such a rule; a stored one from before the check stays harmless.
+    tableless = RuleDef("bound.test", "bound", None, {"total": TPOP}, "error", DEFAULT_MESSAGES["bound"])
+    frame = rows(cell(TPOP, "100.0"), cell(TEAP, "200.0"))
+    assert apply(tableless, frame, context(*TABLES)) == []

@@ -22,6 +22,8 @@ def run_additivity(rule: RuleDef, params: Params, data: RuleInput) -> pl.DataFra
 
     Closed lists are checked when all their required parts are present; partner lists over the countries
     present plus X. One grouping per dimension; the parts are spelled out only for the totals that fail."""
+    if rule.table is None:  # rule_problems refuses a one-table rule without its table
+        return empty_issues()
     spec = data.ctx.specs.get(rule.table)
     frame = data.new(rule.table)
     if spec is None or frame.is_empty():

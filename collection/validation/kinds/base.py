@@ -7,7 +7,7 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypedDict
 
 import polars as pl
 
@@ -125,7 +125,14 @@ class Kind:
         return any(indicator in present for indicator in named)
 
 
-def selection(value: str | dict) -> dict:
+class Side(TypedDict):
+    """One side of a comparison: a table and the codes it is narrowed to."""
+
+    indicator: str
+    where: dict[str, str]
+
+
+def selection(value: str | Side) -> Side:
     """A side of a comparison: an indicator, optionally narrowed to fixed codes ({"classif1": "..."})."""
     if isinstance(value, str):
         return {"indicator": value, "where": {}}

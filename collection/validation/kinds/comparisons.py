@@ -8,7 +8,7 @@ from collections.abc import Callable
 import polars as pl
 
 from collection.validation.checks import RuleDef, empty_issues, fmt, row_issues
-from collection.validation.kinds.base import ANCHOR, CELL, Kind, Params, RuleInput, describe, render, selection
+from collection.validation.kinds.base import ANCHOR, CELL, Kind, Params, RuleInput, Side, describe, render, selection
 from collection.validation.kinds.tolerance import (
     ALLOWANCE,
     ROUNDING_HELP,
@@ -19,13 +19,13 @@ from collection.validation.kinds.tolerance import (
 )
 
 
-def match_columns(*sides: dict) -> list[str]:
+def match_columns(*sides: Side) -> list[str]:
     """Cells are matched on every key column that no side fixes."""
     fixed = {column for side in sides for column in side["where"]}
     return [c for c in CELL if c not in fixed]
 
 
-def side_cells(data: RuleInput, side: dict, match: list[str], name: str) -> pl.DataFrame:
+def side_cells(data: RuleInput, side: Side, match: list[str], name: str) -> pl.DataFrame:
     """The side's cells: the match columns, its value, and where it sits in the file and which key it has when
     it is new."""
     frame = data.table(side["indicator"])
@@ -55,8 +55,8 @@ def compare(
     rule: RuleDef,
     params: Params,
     data: RuleInput,
-    left: dict,
-    rights: list[dict],
+    left: Side,
+    rights: list[Side],
     *,
     fields: Callable[[list[str]], dict[str, pl.Expr]],
     relative_to: str = "left.value",
@@ -89,7 +89,7 @@ def compare(
     )
 
 
-def label(side: dict) -> str:
+def label(side: Side) -> str:
     """A side as the message names it: the indicator and its fixed codes."""
     where = ", ".join(side["where"].values())
     return f"{side['indicator']} ({where})" if where else side["indicator"]
@@ -97,7 +97,10 @@ def label(side: dict) -> str:
 
 def run_identity(rule: RuleDef, params: Params, data: RuleInput) -> pl.DataFrame:
     """The total table's cell equals the sum of the part tables' same cells (TEAP = TEMP + TUNE)."""
-    total = selection(params["total"] or rule.table)
+    total_side = params["total"] or rule.table
+    if total_side is None:  # rule_problems refuses a one-table rule without its table
+        return empty_issues()
+    total = selection(total_side)
     parts = [selection(p) for p in params["parts"]]
     return compare(
         rule,
@@ -118,7 +121,10 @@ def run_identity(rule: RuleDef, params: Params, data: RuleInput) -> pl.DataFrame
 
 def run_bound(rule: RuleDef, params: Params, data: RuleInput) -> pl.DataFrame:
     """A part never exceeds its total (TEAP ≤ TPOP, youth ≤ 15+), beyond what rounding explains."""
-    part = selection(params["part"] or rule.table)
+    part_side = params["part"] or rule.table
+    if part_side is None:  # rule_problems refuses a one-table rule without its table
+        return empty_issues()
+    part = selection(part_side)
     total = selection(params["total"])
     return compare(
         rule,
@@ -139,6 +145,22 @@ def run_bound(rule: RuleDef, params: Params, data: RuleInput) -> pl.DataFrame:
     )
 
 
+def equal_totals_fields(other: Side, reference: Side) -> Callable[[list[str]], dict[str, pl.Expr]]:
+    """The message's fields for one of the other tables, bound to it (not to the loop's last one)."""
+
+    def fields(match: list[str]) -> dict[str, pl.Expr]:
+        return {
+            "table": pl.lit(label(other)),
+            "value": fmt(pl.col("left.value")),
+            "reference_table": pl.lit(label(reference)),
+            "reference": fmt(pl.col("_right")),
+            "difference": fmt(pl.col("left.value") - pl.col("_right")),
+            "cell": describe(match),
+        }
+
+    return fields
+
+
 def run_equal_totals(rule: RuleDef, params: Params, data: RuleInput) -> pl.DataFrame:
     """The same total reported in several tables agrees with the reference table's, cell by cell."""
     reference = selection(params["reference"])
@@ -150,14 +172,7 @@ def run_equal_totals(rule: RuleDef, params: Params, data: RuleInput) -> pl.DataF
             other,
             [reference],
             relative_to="_right",
-            fields=lambda match, other=other: {
-                "table": pl.lit(label(other)),
-                "value": fmt(pl.col("left.value")),
-                "reference_table": pl.lit(label(reference)),
-                "reference": fmt(pl.col("_right")),
-                "difference": fmt(pl.col("left.value") - pl.col("_right")),
-                "cell": describe(match),
-            },
+            fields=equal_totals_fields(other, reference),
         )
         for other in (selection(o) for o in params["others"])
     ]

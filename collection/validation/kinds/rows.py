@@ -10,6 +10,8 @@ from collection.validation.kinds.base import CELL, Kind, Params, RuleInput, desc
 
 def run_break_without_note(rule: RuleDef, params: Params, data: RuleInput) -> pl.DataFrame:
     """A break in series (B) says nothing to the reader without a note on what changed."""
+    if rule.table is None:  # rule_problems refuses a one-table rule without its table
+        return empty_issues()
     frame = data.new(rule.table)
     no_note = pl.col("note").fill_null("").str.strip_chars() == ""
     return row_issues(
@@ -24,6 +26,8 @@ def run_break_without_note(rule: RuleDef, params: Params, data: RuleInput) -> pl
 
 def run_own_country_partner(rule: RuleDef, params: Params, data: RuleInput) -> pl.DataFrame:
     """The reporting country cannot be its own partner country (foreign-born, foreign citizens, abroad)."""
+    if rule.table is None:  # rule_problems refuses a one-table rule without its table
+        return empty_issues()
     column = params["column"]
     spec = data.ctx.specs.get(rule.table)
     dim = spec.dimensions.get(column) if spec else None

@@ -12,6 +12,8 @@ from collection.validation.kinds.base import MARGIN, Kind, Params, RuleInput, de
 def run_year_on_year(rule: RuleDef, params: Params, data: RuleInput) -> pl.DataFrame:
     """A change from the year before (this file's value if it has one, else the published one) beyond the
     table's threshold, ignoring tiny cells and rows flagged B with a note (a declared break)."""
+    if rule.table is None:  # rule_problems refuses a one-table rule without its table
+        return empty_issues()
     new = data.new(rule.table)
     if new.is_empty():
         return empty_issues()

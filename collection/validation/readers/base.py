@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NotRequired, TypedDict
 
 import polars as pl
 
@@ -14,6 +15,31 @@ REQUIRED_COLUMNS = ("ref_area", "indicator", "source", "sex", "classif1", "time"
 
 
 ROW = "_row"
+
+
+class ReadProblem(TypedDict):
+    """What a reader found wrong with the file's shape, where it is, before any check ran."""
+
+    rule: str
+    message: str
+    sheet: NotRequired[str | None]
+    cell: NotRequired[str | None]
+    indicator: NotRequired[str]
+    first_value: NotRequired[str]  # the first value of a row without a code
+
+
+class SourceRow(TypedDict):
+    """One table's line of a workbook's Sources sheet, as text, and the sheet row it came from."""
+
+    indicator: str
+    source_type: str
+    name: str
+    agency: str
+    reference_period: str
+    coverage: str
+    migrant_definition: str
+    notes: str
+    _row: int
 
 
 @dataclass
@@ -29,9 +55,9 @@ class LongTable:
     notes: list[str] = field(default_factory=list)
     decimal_comma: bool = False
     kind: str = "long"
-    problems: list[dict] = field(default_factory=list)  # issues found while reading (rule, message, sheet, cell)
-    sources: list[dict] = field(default_factory=list)  # source metadata read from a workbook's Sources sheet
-    identity: dict = field(default_factory=dict)  # a workbook's template version, round and country
+    problems: list[ReadProblem] = field(default_factory=list)  # issues found while reading (rule, message, sheet, cell)
+    sources: list[SourceRow] = field(default_factory=list)  # source metadata read from a workbook's Sources sheet
+    identity: dict[str, str | None] = field(default_factory=dict)  # a workbook's template version, round and country
     file_format: str = ""  # the Submission.Format the file was read as
 
 

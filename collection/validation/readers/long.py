@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
@@ -76,7 +77,7 @@ def read_xlsx(path: Path) -> LongTable:
         raise UnreadableFile("The first sheet is empty: row 1 must hold the column names of the long layout.")
     header = [cell_text(v) or "" for v in rows[0]]
     width = len(header)
-    body = rows[1:]
+    body: Sequence[Sequence[object]] = rows[1:]
     if any(len(row) != width for row in body):  # calamine gives a rectangle; pad or cut anything else
         body = [(list(row) + [None] * width)[:width] for row in body]
     # Column by column with map: a few times faster than appending cell by cell on 200,000-row sheets.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from collection.lib.files import F, check_archive, upload_format
@@ -23,7 +24,12 @@ def read_upload(path: Path) -> LongTable:
                     check_archive(archive)
             except zipfile.BadZipFile as exc:
                 raise damaged_file(exc) from exc
-    readers = {F.WORKBOOK: read_workbook, F.WORKBOOK_ODS: read_workbook, F.XLSX: read_xlsx, F.ODS: read_xlsx}
+    readers: dict[str, Callable[[Path], LongTable]] = {
+        F.WORKBOOK: read_workbook,
+        F.WORKBOOK_ODS: read_workbook,
+        F.XLSX: read_xlsx,
+        F.ODS: read_xlsx,
+    }
     table = readers.get(file_format, read_csv)(path)  # read_csv refuses the other kinds, each in its words
     table.file_format = file_format
     return table

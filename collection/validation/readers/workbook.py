@@ -9,6 +9,7 @@ are ignored.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
@@ -19,15 +20,17 @@ from collection.catalogue.layout import CODES_ROW, MIGRANT_DEFINITIONS, SOURCE_C
 from collection.lib.cells import cell_text, cell_value
 from collection.lib.files import IDENTITY_SHEET, UnreadableFile
 from collection.models.layout import LAYOUT_COLUMNS
-from collection.validation.readers.base import ROW, LongTable
+from collection.validation.readers.base import ROW, LongTable, ReadProblem, SourceRow
 
 
-def _identity(workbook: CalamineWorkbook) -> dict:
+def _identity(workbook: CalamineWorkbook) -> dict[str, str | None]:
     rows = workbook.get_sheet_by_name(IDENTITY_SHEET).to_python()
     return {str(r[0]): cell_text(r[1]) for r in rows if len(r) >= 2 and r[0]}
 
 
-def _sources(workbook: CalamineWorkbook, indicators: set[str]) -> tuple[list[dict], dict[str, str], list[dict]]:
+def _sources(
+    workbook: CalamineWorkbook, indicators: set[str]
+) -> tuple[list[SourceRow], dict[str, str], list[ReadProblem]]:
     """The Sources sheet: one description per table; also where each table's source-type cell is."""
     if SOURCES_SHEET not in workbook.sheet_names:
         return (
@@ -44,7 +47,8 @@ def _sources(workbook: CalamineWorkbook, indicators: set[str]) -> tuple[list[dic
             ],
         )
     rows = workbook.get_sheet_by_name(SOURCES_SHEET).to_python(skip_empty_area=False)
-    sources, cells = [], {}
+    sources: list[SourceRow] = []
+    cells: dict[str, str] = {}
     for number, row in enumerate(rows, start=1):
         indicator = str(row[0]).strip().upper() if row else ""
         if indicator not in indicators:
@@ -69,7 +73,12 @@ def _sources(workbook: CalamineWorkbook, indicators: set[str]) -> tuple[list[dic
 
 
 def _table_rows(
-    name: str, rows: list[list], country: str, source: str | None, out: dict[str, list], problems: list[dict]
+    name: str,
+    rows: Sequence[Sequence[object]],
+    country: str | None,
+    source: str | None,
+    out: dict[str, list[object]],
+    problems: list[ReadProblem],
 ) -> None:
     """Append one table sheet's values to the columns of `out` (the long layout plus positions)."""
     codes_row = next((i for i, r in enumerate(rows[: CODES_ROW + 20]) if r and str(r[0]).strip() == "code"), None)
@@ -84,7 +93,7 @@ def _table_rows(
             }
         )
         return
-    columns = {i: ValueColumn.from_key(v) for i, v in enumerate(rows[codes_row]) if ValueColumn.from_key(v)}
+    columns = {i: column for i, v in enumerate(rows[codes_row]) if (column := ValueColumn.from_key(v)) is not None}
     for r in range(codes_row + 1, len(rows)):
         row = rows[r]
         code = str(row[0]).strip().upper() if row and row[0] is not None else ""
@@ -132,7 +141,7 @@ def read_workbook(path: Path) -> LongTable:
         indicators = {n for n in workbook.sheet_names if re.fullmatch(r"M[A-Z]{2}_[A-Z0-9_]+", n)}
         sources, source_cells, problems = _sources(workbook, indicators)
         source_of = {s["indicator"]: s["source_type"] or None for s in sources}
-        out: dict[str, list] = {c: [] for c in (ROW, "_sheet", "_cell", *LAYOUT_COLUMNS)}
+        out: dict[str, list[object]] = {c: [] for c in (ROW, "_sheet", "_cell", *LAYOUT_COLUMNS)}
         for name in sorted(indicators, key=workbook.sheet_names.index):
             before = len(out[ROW])
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
