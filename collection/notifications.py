@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+from typing import Any, TypedDict
 
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from collection.lib.labels import code_label
 from collection.lib.links import portal_link
-from collection.models import NotificationPreference, ReminderSent, Review, Role, Round, Submission
+from collection.lib.users import User
+from collection.models import Country, NotificationPreference, ReminderSent, Review, Role, Round, Submission
 from collection.rounds.lifecycle import round_deadlines
 from collection.rounds.progress import round_table_states
 from collection.rounds.signals import round_opened
@@ -49,22 +50,20 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def focal_points(iso3: str) -> QuerySet:
+def focal_points(iso3: str) -> QuerySet[User]:
     """The active focal points of a country who have an e-mail address."""
     return (
-        get_user_model()
-        .objects.filter(is_active=True, profile__role=Role.FOCAL_POINT, profile__countries=iso3)
+        User.objects.filter(is_active=True, profile__role=Role.FOCAL_POINT, profile__countries=iso3)
         .exclude(email="")
         .order_by("pk")
     )
 
 
-def _concerned(submission: Submission) -> QuerySet:
+def _concerned(submission: Submission) -> QuerySet[User]:
     """The uploader (a focal point, or an admin uploading on a country's behalf) and the country's active
     focal points."""
     return (
-        get_user_model()
-        .objects.filter(is_active=True)
+        User.objects.filter(is_active=True)
         .exclude(email="")
         .filter(
             Q(pk=submission.uploaded_by_id)
@@ -75,24 +74,24 @@ def _concerned(submission: Submission) -> QuerySet:
     )
 
 
-def _wanting(users: QuerySet, preference: str) -> list:
+def _wanting(users: QuerySet[User], preference: str) -> list[User]:
     """Those of `users` who have not turned this mail off (no settings saved: every mail is on)."""
     return list(users.exclude(**{f"notification_prefs__{preference}": False}))
 
 
-def greeting_name(user) -> str:
+def greeting_name(user: User) -> str:
     """How a mail greets its reader: their name as they gave it ("Dear Somchai,"), else their username."""
     return user.get_full_name() or user.username
 
 
-def most_frequent_problems(submission: Submission, limit: int = 5) -> list[dict]:
+def most_frequent_problems(submission: Submission, limit: int = 5) -> list[dict[str, Any]]:
     """The problems a validation mail lists: the commonest first (errors first among equals), each with its
     table's title."""
     problems = sorted(issue_summary(submission), key=lambda p: (-p["n"], p["severity"], p["rule"]))[:limit]
     return [{**p, "title": code_label(p["indicator"])} for p in problems]
 
 
-def _mail(user, subject: str, template: str, context: dict) -> None:
+def _mail(user: User, subject: str, template: str, context: dict[str, Any]) -> None:
     """Render and send one mail to one person; raises what the mail backend raises."""
     body = render_to_string(
         template,
@@ -101,7 +100,7 @@ def _mail(user, subject: str, template: str, context: dict) -> None:
     EmailMessage(subject=f"[ILMS] {subject}", body=body, to=[user.email]).send()
 
 
-def _mail_each(users: list, subject: str, template: str, context: dict) -> int:
+def _mail_each(users: list[User], subject: str, template: str, context: dict[str, Any]) -> int:
     """Mail each person on their own; one failure is logged and the others still get theirs."""
     sent = 0
     for user in users:
@@ -117,13 +116,14 @@ def _mail_each(users: list, subject: str, template: str, context: dict) -> int:
 def _status_subject(submission: Submission, status: str) -> str:
     where = f"#{submission.pk} for {submission.country.name}"
     counts = f"{_count(submission.error_count, 'error')}, {_count(submission.warning_count, 'warning')}"
-    return {
+    subjects: dict[str, str] = {
         S.VALID: f"Upload {where} is valid ({counts})",
         S.INVALID: f"Upload {where} needs corrections ({counts})",
         S.RETURNED: f"Submission {where} was returned with comments",
         S.APPROVED: f"Submission {where} was approved",
         S.PUBLISHED: f"Submission {where} is published",
-    }[status]
+    }
+    return subjects[status]
 
 
 def submission_status_notify(submission_id: int, status: str) -> None:
@@ -135,7 +135,7 @@ def submission_status_notify(submission_id: int, status: str) -> None:
     if submission is None:
         return
     preference, template = STATUS_MAILS[status]
-    context = {
+    context: dict[str, Any] = {
         "submission": submission,
         "status": status,
         "valid": status == S.VALID,
@@ -193,7 +193,18 @@ def reminder_due(round_: Round, deadline: dt.date, today: dt.date) -> tuple[str,
     return (ReminderSent.Kind.BEFORE, min(reached)) if reached else None
 
 
-def _reminder_send(*, key: dict, subject: str, template: str, context: dict) -> bool:
+class ReminderKey(TypedDict):
+    """What makes a reminder unique (ReminderSent's fields): it goes out once per key."""
+
+    round: Round
+    country: Country
+    user: User
+    kind: str
+    days: int
+    deadline: dt.date
+
+
+def _reminder_send(*, key: ReminderKey, subject: str, template: str, context: dict[str, Any]) -> bool:
     """Record the reminder, then send it, in one transaction: the unique key lets each reminder out once
     (even with two runs at the same time), and a mail server that fails rolls the record back so that the
     next run tries again."""
@@ -211,7 +222,9 @@ def _reminder_send(*, key: dict, subject: str, template: str, context: dict) -> 
     return True
 
 
-def _country_remind(*, round_: Round, country, deadline: dt.date, missing: list[dict], today: dt.date) -> int:
+def _country_remind(
+    *, round_: Round, country: Country, deadline: dt.date, missing: list[dict[str, str]], today: dt.date
+) -> int:
     """Send one country's reminder due today, if any, to each of its focal points who wants it."""
     due = reminder_due(round_, deadline, today)
     if due is None:
@@ -235,7 +248,14 @@ def _country_remind(*, round_: Round, country, deadline: dt.date, missing: list[
     }
     sent = 0
     for user in _wanting(focal_points(country.iso3), f"reminder_{kind}"):
-        key = {"round": round_, "country": country, "user": user, "kind": kind, "days": days, "deadline": deadline}
+        key: ReminderKey = {
+            "round": round_,
+            "country": country,
+            "user": user,
+            "kind": kind,
+            "days": days,
+            "deadline": deadline,
+        }
         sent += _reminder_send(key=key, subject=subject, template=f"email/reminder_{kind}.txt", context=context)
     return sent
 
@@ -265,7 +285,7 @@ def reminders_send(today: dt.date | None = None) -> int:
     return sent
 
 
-def notification_preferences(user) -> NotificationPreference:
+def notification_preferences(user: User) -> NotificationPreference:
     """The user's e-mail settings; an unsaved row with every mail on when they never changed them."""
     return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
 

@@ -38,7 +38,7 @@ def daily_round_duties() -> None:
 
 
 @worker_ready.connect
-def resume_unfinished_work(**kwargs) -> None:
+def resume_unfinished_work(**kwargs: object) -> None:
     """A message lost while the broker or the worker was down must not leave a submission waiting for ever:
     on start, re-send the work of every submission still waiting for the worker (both services are
     idempotent, so a duplicate message does no harm)."""

@@ -10,9 +10,9 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from openpyxl import Workbook
 
 from collection import access
 from collection.lib.downloads import text_only_cell
+from collection.lib.users import RequestUser, User
 from collection.models import (
     AuditAction,
     AuditEntry,
@@ -34,7 +35,7 @@ ACTION_GROUPS = {"submission": "Submissions", "round": "Rounds", "user": "Users 
 OBJECT_PATTERN = re.compile(r"^\s*(?:(submission|round|user)s?\s*)?#?\s*(\d+)?\s*$", re.IGNORECASE)
 
 
-def action_choices() -> list:
+def action_choices() -> list[tuple[str, str | list[tuple[str, str]]]]:
     """The actions grouped as the filter shows them: submissions, rounds, users."""
     groups = [
         (label, [(value, text) for value, text in AuditAction.choices if value.split(".")[0] == prefix])
@@ -61,10 +62,13 @@ class AuditFilterForm(forms.Form):
     )
     text = forms.CharField(required=False, label="Summary contains")
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", "Any country"), *Country.objects.values_list("iso3", "name")]
-        self.fields["round"].choices = [
+        cast(forms.ChoiceField, self.fields["country"]).choices = [
+            ("", "Any country"),
+            *Country.objects.values_list("iso3", "name"),
+        ]
+        cast(forms.ChoiceField, self.fields["round"]).choices = [
             ("", "Any round"),
             *((n, n) for n in Round.objects.values_list("name", flat=True)),
         ]
@@ -75,8 +79,9 @@ class AuditFilterForm(forms.Form):
             raise forms.ValidationError("Write the kind and the number, e.g. submission 12.")
         return (match.group(1) or "").lower(), match.group(2) or ""
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", "The end date is before the start date.")
         return data
@@ -144,13 +149,13 @@ def audit_entry_list(
 
 def actor_names() -> list[str]:
     """Usernames offered while typing in the 'who' filter."""
-    return ["system", *get_user_model().objects.order_by("username").values_list("username", flat=True)]
+    return ["system", *User.objects.order_by("username").values_list("username", flat=True)]
 
 
 # Reading one entry
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, list):
@@ -160,10 +165,10 @@ def _text(value) -> str:
     return str(value)
 
 
-def audit_detail_lines(detail: dict) -> list[tuple[str, str]]:
+def audit_detail_lines(detail: dict[str, Any] | None) -> list[tuple[str, str]]:
     """The detail JSON as (what, value) lines: a status or field change as 'from → to', comments in full."""
     detail = dict(detail or {})
-    lines = []
+    lines: list[tuple[str, str]] = []
     if "from" in detail and "to" in detail:
         lines.append(("Change", f"{_text(detail.pop('from'))} → {_text(detail.pop('to'))}"))
     comment = detail.pop("comment", None)
@@ -178,7 +183,7 @@ def audit_detail_lines(detail: dict) -> list[tuple[str, str]]:
     return lines
 
 
-def audit_object_url(entry: AuditEntry, user) -> str | None:
+def audit_object_url(entry: AuditEntry, user: RequestUser) -> str | None:
     """Where the entry's object is shown to this user: a submission, a round's page, or a person (admins)."""
     if not entry.object_id.isdigit():
         return None
@@ -200,7 +205,7 @@ class EntryRow:
     lines: list[tuple[str, str]]
 
 
-def audit_rows(entries: Iterable[AuditEntry], user) -> list[EntryRow]:
+def audit_rows(entries: Iterable[AuditEntry], user: RequestUser) -> list[EntryRow]:
     return [EntryRow(e, audit_object_url(e, user), audit_detail_lines(e.detail)) for e in entries]
 
 
@@ -210,7 +215,7 @@ def audit_rows(entries: Iterable[AuditEntry], user) -> list[EntryRow]:
 class ReadableJSONWidget(JSONWidget):
     """JSON with its letters as written (a comment in Thai stays Thai, an arrow stays an arrow)."""
 
-    def render(self, value, obj=None, **kwargs) -> str | None:
+    def render(self, value: object, obj: object = None, **kwargs: object) -> str | None:
         return json.dumps(value, ensure_ascii=False) if value else None
 
 
@@ -243,7 +248,7 @@ class AuditEntryResource(resources.ModelResource):
         return entry.get_action_display()
 
 
-def audit_export_rows(entries: QuerySet[AuditEntry]) -> Iterator[list]:
+def audit_export_rows(entries: QuerySet[AuditEntry]) -> Iterator[list[Any]]:
     """The header, then one row per entry, read in chunks (the log can be long), as the Resource renders them."""
     resource = AuditEntryResource()
     yield resource.get_export_headers()
@@ -251,7 +256,7 @@ def audit_export_rows(entries: QuerySet[AuditEntry]) -> Iterator[list]:
         yield resource.export_resource(entry)
 
 
-def audit_xlsx_file(entries: QuerySet[AuditEntry]) -> tempfile.SpooledTemporaryFile:
+def audit_xlsx_file(entries: QuerySet[AuditEntry]) -> tempfile.SpooledTemporaryFile[bytes]:
     """An XLSX workbook written row by row (openpyxl's write-only mode), spilling to disk when large; every
     cell is text, so nothing in the log is ever read as a formula."""
     book = Workbook(write_only=True)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from collection.catalogue.specs import table_specs
 from collection.demo.samples import sample_rows
 from collection.lib.longlayout import rows_to_csv
-from collection.models import Country, DataSource, Observation, Role, Round, TableDefinition
+from collection.lib.users import User
+from collection.models import Country, DataSource, Observation, Role, Round, Submission, TableDefinition
 from collection.people.accounts import user_create_or_update
 from collection.publication.publish import observations_publish
 from collection.review.decisions import submission_approve, submission_submit
@@ -72,7 +72,7 @@ def demo_users() -> list[tuple[str, str, str]]:
 def _demo_round(name: str, years: list[int], deadline: dt.date, opens_on: dt.date | None = None) -> Round:
     """A round of every country and table, created and opened by the demo admin through the round service, so
     that its page and the audit log tell its history as for a round an admin ran."""
-    admin = get_user_model().objects.get(username="admin")
+    admin = User.objects.get(username="admin")
     round_ = Round.objects.filter(name=name).first() or round_save(
         user=admin,
         name=name,
@@ -100,7 +100,7 @@ def demo_history() -> int:
         return 0
     round_ = _demo_round(HISTORY_ROUND, HISTORY_YEARS, dt.date(2025, 12, 31))
     specs = table_specs().values()
-    users = get_user_model().objects
+    users = User.objects
     ilo = users.get(username="reviewer")
     published = 0
     for country in Country.objects.order_by("iso3"):
@@ -117,12 +117,15 @@ def demo_history() -> int:
         demo_describe_sources(submission)
         submission_submit(user=focal_point, submission=submission)
         submission_approve(user=ilo, submission=submission, comment="Consistent with last year's series.")
-        published += observations_publish(submission_id=submission.pk).observation_count
+        release = observations_publish(submission_id=submission.pk)
+        if release is None:  # cannot happen: approved just above
+            raise RuntimeError(f"Demo submission #{submission.pk} was approved but not published.")
+        published += release.observation_count
     round_move(user=users.get(username="admin"), round_=round_, action="close")
     return published
 
 
-def demo_describe_sources(submission) -> None:
+def demo_describe_sources(submission: Submission) -> None:
     """A complete source description for every indicator of a submission: a labour force survey for the stock
     tables, the labour ministry's register for the flows and nationals abroad."""
     for indicator in submission.indicators:

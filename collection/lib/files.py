@@ -4,7 +4,7 @@ refused (old .xls, macros, ZIP bombs). The upload, the readers and the annotated
 from __future__ import annotations
 
 import zipfile
-from typing import BinaryIO
+from typing import IO
 
 from collection.models import Submission
 
@@ -85,7 +85,7 @@ def archive_format(archive: zipfile.ZipFile) -> str:
     return spreadsheet[1] if is_standard_workbook(archive) else spreadsheet[0]
 
 
-def upload_format(fh: BinaryIO) -> str:
+def upload_format(fh: IO[bytes]) -> str:
     """What an upload is by its content (a Submission.Format value): the name may say anything. A ZIP that
     cannot be opened counts as XLSX, so that reading it says it is damaged."""
     fh.seek(0)

@@ -136,16 +136,19 @@ def countries_summary() -> list[dict]:
         .values_list("submission__country_id", "last")
         .order_by()
     )
-    return [
-        {
-            "country": country,
-            "tables": published.get(country.iso3, {}).get("tables", 0),
-            "first": published.get(country.iso3, {}).get("first"),
-            "last": published.get(country.iso3, {}).get("last"),
-            "last_published": released.get(country.iso3),
-        }
-        for country in Country.objects.all()
-    ]
+    lines = []
+    for country in Country.objects.all():
+        row = published.get(country.iso3)
+        lines.append(
+            {
+                "country": country,
+                "tables": row["tables"] if row else 0,
+                "first": row["first"] if row else None,
+                "last": row["last"] if row else None,
+                "last_published": released.get(country.iso3),
+            }
+        )
+    return lines
 
 
 def availability_filename(country: Country) -> str:

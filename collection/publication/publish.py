@@ -6,6 +6,7 @@ import logging
 
 from django.db import connection, transaction
 
+from collection.lib.errors import WrongState
 from collection.models import KEY_COLUMNS, VALUE_COLUMNS, Observation, Release, Review, StagedObservation, Submission
 from collection.submissions.machine import submission_move
 
@@ -32,6 +33,8 @@ def observations_publish(*, submission_id: int) -> Release | None:
         logger.info("submission %s is not approved; nothing to publish", submission_id)
         return None
     approval = submission.reviews.filter(decision=Review.Decision.APPROVE).order_by("-created_at", "-id").first()
+    if approval is None:  # cannot happen: the approval is recorded with the move that approves
+        raise WrongState(f"Submission #{submission_id} is approved, but no approval of it is recorded.")
     q = connection.ops.quote_name
     master = q(Observation._meta.db_table)
     staged = q(StagedObservation._meta.db_table)

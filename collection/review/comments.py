@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
+
 from collection import access
 from collection.lib.errors import NotAllowed, PortalError
+from collection.lib.users import User
 from collection.models import (
     ReviewComment,
     Submission,
@@ -13,11 +18,11 @@ from collection.review.workspace import submission_tables
 COMMENT_MAX_LENGTH = 5000
 
 
-def table_comments(*, submission: Submission, indicator: str):
+def table_comments(*, submission: Submission, indicator: str) -> QuerySet[ReviewComment]:
     return ReviewComment.objects.filter(submission=submission, indicator=indicator).select_related("author")
 
 
-def comment_add(*, user, submission: Submission, indicator: str, text: str) -> ReviewComment:
+def comment_add(*, user: User, submission: Submission, indicator: str, text: str) -> ReviewComment:
     """Add a message to the thread of one table of the submission."""
     if not access.may_comment(user, submission):
         raise NotAllowed("Only ILO reviewers and the country's focal points can comment on this submission.")
@@ -31,7 +36,7 @@ def comment_add(*, user, submission: Submission, indicator: str, text: str) -> R
     return ReviewComment.objects.create(submission=submission, indicator=indicator, author=user, text=text)
 
 
-def comment_threads(submission: Submission) -> list[dict]:
+def comment_threads(submission: Submission) -> list[dict[str, Any]]:
     """The comments of each table that has any, oldest first: what the focal point reads and answers."""
     threads: dict[str, list[ReviewComment]] = {}
     for comment in submission.comments.select_related("author"):

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from collection import access
 from collection.lib.errors import NotAllowed, PortalError, WrongState
+from collection.lib.users import User
 from collection.models import Review, Submission
 from collection.rounds.lifecycle import round_upload_check
 from collection.submissions.explanations import warnings_unanswered
@@ -16,7 +17,7 @@ from collection.validation.kinds.submission import source_gaps
 S = Submission.Status
 
 
-def submission_submit(*, user, submission: Submission) -> Submission:
+def submission_submit(*, user: User, submission: Submission) -> Submission:
     """A focal point sends a valid submission to the ILO for review."""
     if not access.may_upload(user, submission.country_id):
         raise NotAllowed("Only a focal point of this country can submit it.")
@@ -24,9 +25,9 @@ def submission_submit(*, user, submission: Submission) -> Submission:
     pending = Submission.objects.filter(
         round_id=submission.round_id, country_id=submission.country_id, status=S.SUBMITTED
     ).exclude(pk=submission.pk)
-    if pending.exists():
+    if (waiting := pending.first()) is not None:
         raise WrongState(
-            f"Submission #{pending.first().pk} for this country and round is already awaiting review; "
+            f"Submission #{waiting.pk} for this country and round is already awaiting review; "
             "wait for the reviewer's decision before submitting another."
         )
     if submission.status == S.VALID:  # other states are refused by the move below, with their own message
@@ -52,7 +53,7 @@ def submission_readiness_check(submission: Submission) -> None:
         raise PortalError("Not ready to submit: " + " ".join(missing))
 
 
-def submission_approve(*, user, submission: Submission, comment: str = "") -> Submission:
+def submission_approve(*, user: User, submission: Submission, comment: str = "") -> Submission:
     """A reviewer approves; publication into the master table follows in the worker (the move sends it)."""
     if not access.is_reviewer(user):
         raise NotAllowed("Only ILO reviewers can approve a submission.")
@@ -62,7 +63,7 @@ def submission_approve(*, user, submission: Submission, comment: str = "") -> Su
     return submission
 
 
-def submission_return(*, user, submission: Submission, comment: str) -> Submission:
+def submission_return(*, user: User, submission: Submission, comment: str) -> Submission:
     """A reviewer sends a submission back with a comment; the focal point uploads a new version."""
     if not access.is_reviewer(user):
         raise NotAllowed("Only ILO reviewers can return a submission.")

@@ -9,7 +9,7 @@ year of hundreds of thousands of cells stays quick. Python objects are made only
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -90,7 +90,10 @@ class ComparedRow:
 
     def __post_init__(self) -> None:
         # The frame holds doubles; the row shows the digits the values were given in, and exact changes.
-        self.value, self.published = value_exact(self.value), value_exact(self.published)
+        exact = value_exact(self.value)
+        if exact is not None:  # always: only None gives None
+            self.value = exact
+        self.published = value_exact(self.published)
 
     @property
     def series(self) -> str:
@@ -174,7 +177,9 @@ def series_id(values: tuple[str, ...]) -> str:
 
 def series_parse(value: str) -> tuple[str, str, str, str] | None:
     parts = value.split(SERIES_SEPARATOR)
-    return tuple(parts) if len(parts) == len(SERIES_COLUMNS) else None
+    if len(parts) != len(SERIES_COLUMNS):
+        return None
+    return parts[0], parts[1], parts[2], parts[3]  # the four SERIES_COLUMNS, as Series takes them
 
 
 def submission_tables(submission: Submission) -> list[TableDefinition]:
@@ -388,7 +393,7 @@ class Series:
         return " · ".join(v for v in (self.sex, self.classif1, self.classif2, self.source) if v)
 
 
-def _series_filter(keys: list[tuple[str, ...]]) -> Q:
+def _series_filter(keys: Sequence[tuple[str, ...]]) -> Q:
     query = Q(pk__in=[])
     for key in keys:
         query |= Q(**dict(zip(SERIES_COLUMNS, key, strict=True)))
@@ -419,7 +424,7 @@ def series_history(*, submission: Submission, indicator: str, series: list[str])
         .values_list(*SERIES_COLUMNS, "time", "obs_value")
     ):
         points[tuple(key)]["new"].append((time, value))
-    return [Series(series_id(k), *k, **points[k]) for k in keys]
+    return [Series(series_id(k), *k, published=points[k]["published"], new=points[k]["new"]) for k in keys]
 
 
 def datasource_compare(*, submission: Submission, indicator: str) -> dict:

@@ -202,7 +202,7 @@ def round_completeness(
         indicator: Column(indicator=indicator, title=title, short=short)
         for (indicator, title), short in zip(tables, shorts, strict=True)
     }
-    counts = Counter()
+    counts: Counter[str] = Counter()
     overdue = published = 0
     rows = []
     for iso3, name in countries:

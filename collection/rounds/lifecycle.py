@@ -5,8 +5,11 @@ Every change is recorded in the audit log, and whether a country may upload is d
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import partial
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -16,6 +19,7 @@ from collection import access
 from collection.audit.record import audit_record
 from collection.lib.errors import PortalError, WrongState
 from collection.lib.moves import Move
+from collection.lib.users import User
 from collection.models import AuditAction, Country, Round, RoundCountry, TableDefinition
 from collection.rounds.signals import round_opened
 
@@ -55,9 +59,11 @@ def round_deadline(round_: Round, country: Country | str) -> dt.date:
 
 def round_deadlines(round_: Round) -> dict[str, dt.date]:
     """Every country's deadline in one query (for dashboards and reminders)."""
-    extended = dict(
-        RoundCountry.objects.filter(round=round_, deadline__isnull=False).values_list("country_id", "deadline")
-    )
+    extended = {
+        iso3: day
+        for iso3, day in RoundCountry.objects.filter(round=round_).values_list("country_id", "deadline")
+        if day is not None
+    }
     return {
         iso3: max(round_.deadline, extended[iso3]) if iso3 in extended else round_.deadline
         for iso3 in round_.countries.values_list("iso3", flat=True)
@@ -92,7 +98,7 @@ def round_upload_check(round_: Round, country: Country) -> None:
         raise PortalError(refusal)
 
 
-def rounds_accepting(countries) -> QuerySet[Round]:
+def rounds_accepting(countries: Iterable[Country] | QuerySet[Country]) -> QuerySet[Round]:
     """Rounds that take uploads from any of these countries: open ones, and closed ones reopened for one."""
     reopened = RoundCountry.objects.filter(country__in=countries, reopened=True).values("round_id")
     return (
@@ -102,11 +108,11 @@ def rounds_accepting(countries) -> QuerySet[Round]:
     )
 
 
-def _changes(before: dict, after: dict) -> dict:
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {k: {"from": before.get(k), "to": v} for k, v in after.items() if before.get(k) != v}
 
 
-def round_values(round_: Round) -> dict:
+def round_values(round_: Round) -> dict[str, Any]:
     """What an admin sets on a round, as `round_save` takes it (the edit form starts from this)."""
     saved = round_.pk is not None
     return {
@@ -120,7 +126,7 @@ def round_values(round_: Round) -> dict:
     }
 
 
-def _snapshot(round_: Round) -> dict:
+def _snapshot(round_: Round) -> dict[str, Any]:
     """The round's values for the audit log's before/after (dates as text)."""
     values = round_values(round_)
     for key in ("opens_on", "deadline"):
@@ -131,7 +137,7 @@ def _snapshot(round_: Round) -> dict:
 @transaction.atomic
 def round_save(
     *,
-    user,
+    user: User,
     round_: Round | None = None,
     name: str,
     reference_years: list[int],
@@ -210,7 +216,7 @@ def round_free_name(name: str) -> str:
     return candidate
 
 
-def round_copy_defaults(source: Round | None, shift: int = 1) -> dict:
+def round_copy_defaults(source: Round | None, shift: int = 1) -> dict[str, Any]:
     """What a copy of `source` proposes: the next free name, its years and dates moved on by `shift` years,
     and the same countries, tables and reminder days."""
     if source is None:
@@ -226,7 +232,7 @@ def round_copy_defaults(source: Round | None, shift: int = 1) -> dict:
     }
 
 
-def round_copy(*, user, source: Round, name: str, shift: int = 1) -> Round:
+def round_copy(*, user: User, source: Round, name: str, shift: int = 1) -> Round:
     """A new draft round like `source`, with its reference years and dates moved on by `shift` years."""
     return round_save(user=user, **{**round_copy_defaults(source, shift), "name": name})
 
@@ -251,15 +257,15 @@ def round_moves_between(current: str, target: str) -> list[str] | None:
     return paths.get(target)
 
 
-def round_move(*, user, round_: Round, action: str, actor_required: bool = True) -> Round:
+def round_move(*, user: User | None, round_: Round, action: str, actor_required: bool = True) -> Round:
     """Open, close, reopen or archive the whole round (a conditional UPDATE, so two clicks move it once)."""
-    if actor_required:
-        _admin_only(user)
+    if actor_required:  # nobody (None) is refused like an anonymous visitor; only the schedule moves without anyone
+        _admin_only(user if user is not None else AnonymousUser())
     if action not in MOVES:
         raise PortalError(f"Unknown action '{action}'.")
     allowed, target, audit_action, _ = MOVES[action]
     now = timezone.now()
-    fields: dict = {"status": target}
+    fields: dict[str, object] = {"status": target}
     if target == R.OPEN and round_.opened_at is None:
         fields["opened_at"] = now
     if target == R.CLOSED:
@@ -291,7 +297,7 @@ def round_move(*, user, round_: Round, action: str, actor_required: bool = True)
 
 
 @transaction.atomic
-def round_extend(*, user, round_: Round, deadline: dt.date, country: Country | None = None) -> Round:
+def round_extend(*, user: User, round_: Round, deadline: dt.date, country: Country | None = None) -> Round:
     """A later deadline for the whole round, or for one country of it."""
     _admin_only(user)
     if not round_.is_changeable:
@@ -321,7 +327,7 @@ def round_extend(*, user, round_: Round, deadline: dt.date, country: Country | N
 
 @transaction.atomic
 def round_country_reopen(
-    *, user, round_: Round, country: Country, reopen: bool = True, deadline: dt.date | None = None
+    *, user: User, round_: Round, country: Country, reopen: bool = True, deadline: dt.date | None = None
 ) -> RoundCountry:
     """Let one country upload again to a closed round (with a deadline of its own), or stop it again."""
     _admin_only(user)
@@ -329,7 +335,7 @@ def round_country_reopen(
         raise WrongState(f"Round {round_.name} is {round_.status}: only a closed round is reopened for one country.")
     if not round_.countries.filter(pk=country.pk).exists():
         raise PortalError(f"{country.name} is not part of round {round_.name}.")
-    defaults: dict = {"reopened": reopen}
+    defaults: dict[str, object] = {"reopened": reopen}
     if deadline is not None:
         defaults["deadline"] = deadline
     terms, _ = RoundCountry.objects.update_or_create(round=round_, country=country, defaults=defaults)
@@ -350,7 +356,7 @@ def round_country_reopen(
 def rounds_due_to_open(today: dt.date | None = None) -> list[Round]:
     """Open the draft rounds whose opening day has come (the daily schedule calls this)."""
     today = today or timezone.localdate()
-    opened = []
+    opened: list[Round] = []
     for round_ in Round.objects.filter(status=R.DRAFT, opens_on__lte=today):
         try:
             opened.append(round_move(user=None, round_=round_, action="open", actor_required=False))
@@ -367,7 +373,7 @@ def round_moves_allowed(round_: Round) -> list[str]:
     return [action for action, move in MOVES.items() if round_.status in move.sources]
 
 
-def rounds_by_status(rounds: QuerySet[Round], today: dt.date | None = None) -> list[dict]:
+def rounds_by_status(rounds: QuerySet[Round], today: dt.date | None = None) -> list[dict[str, Any]]:
     """Rounds grouped by status (open, draft, closed, archived), each with its country and table counts
     and the days left until its deadline (negative when past); empty groups are left out."""
     today = today or timezone.localdate()
@@ -376,15 +382,16 @@ def rounds_by_status(rounds: QuerySet[Round], today: dt.date | None = None) -> l
     ).order_by("-deadline", "name")
     groups: dict[str, list[Round]] = {status: [] for status in R.display_order()}
     for round_ in rows:
-        round_.days_left = (round_.deadline - today).days
-        round_.days_overdue = -round_.days_left
+        # the list's template reads the round itself, and these two beside its fields
+        days_left = (round_.deadline - today).days
+        round_.__dict__.update(days_left=days_left, days_overdue=-days_left)
         groups[round_.status].append(round_)
     return [
         {"status": status, "label": R(status).label, "rounds": members} for status, members in groups.items() if members
     ]
 
 
-def round_country_terms(round_: Round) -> list[dict]:
+def round_country_terms(round_: Round) -> list[dict[str, Any]]:
     """One row per country of the round: its deadline in force, whether it was extended, and whether an
     admin reopened the closed round for it."""
     deadlines = round_deadlines(round_)

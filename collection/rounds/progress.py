@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from django.utils import timezone
 
 from collection import access
-from collection.models import Round, Submission
+from collection.lib.users import RequestUser
+from collection.models import Country, Round, Submission
 from collection.models.submissions import NOT_STARTED, UPLOADED
 from collection.rounds.lifecycle import round_deadline, rounds_accepting
 
 
-def focal_point_rounds(user) -> list[dict]:
+def focal_point_rounds(user: RequestUser) -> list[dict[str, Any]]:
     """For each open round of the user's countries: the deadline and, per country, the latest submission."""
     countries = list(access.upload_countries(user))
     rounds = rounds_accepting(countries).order_by("deadline")
     today = timezone.localdate()
-    out = []
+    out: list[dict[str, Any]] = []
     for round_ in rounds:
         in_round = [c for c in countries if round_.countries.filter(pk=c.pk).exists()]
-        latest = {}
+        latest: dict[str, Submission] = {}
         for submission in Submission.objects.filter(round=round_, country__in=in_round).order_by("-uploaded_at"):
             latest.setdefault(submission.country_id, submission)
         out.append(
@@ -58,7 +61,20 @@ class TableState:
         return self.status in Submission.Status.with_ilo()
 
 
-def round_table_states(round_: Round, countries=None) -> dict[tuple[str, str], TableState]:
+class _SubmissionRow(TypedDict):
+    """The fields of a submission the table states are worked out from."""
+
+    id: int
+    country_id: str
+    status: str
+    indicators: list[str] | None
+    status_changed_at: dt.datetime
+    uploaded_at: dt.datetime
+
+
+def round_table_states(
+    round_: Round, countries: Iterable[Country | str] | None = None
+) -> dict[tuple[str, str], TableState]:
     """The status of each (country, table) of the round: that of the latest submission carrying the table,
     or "uploaded" while a newer file waits for the worker to say what it holds. One query for the round."""
     submissions = Submission.objects.filter(round=round_)
@@ -70,18 +86,18 @@ def round_table_states(round_: Round, countries=None) -> dict[tuple[str, str], T
     rows = submissions.order_by("uploaded_at", "id").values(
         "id", "country_id", "status", "indicators", "status_changed_at", "uploaded_at"
     )
-    latest: dict[tuple[str, str], dict] = {}
-    pending: dict[str, dict] = {}
+    latest: dict[tuple[str, str], _SubmissionRow] = {}
+    pending: dict[str, _SubmissionRow] = {}
     published: set[tuple[str, str]] = set()
-    for row in rows:
-        if row["status"] in Submission.Status.awaiting_validation():
-            pending[row["country_id"]] = row
-        for indicator in row["indicators"] or []:
-            latest[(row["country_id"], indicator)] = row
-            if row["status"] == Submission.Status.PUBLISHED:
-                published.add((row["country_id"], indicator))
+    for each in rows:
+        if each["status"] in Submission.Status.awaiting_validation():
+            pending[each["country_id"]] = each
+        for indicator in each["indicators"] or []:
+            latest[(each["country_id"], indicator)] = each
+            if each["status"] == Submission.Status.PUBLISHED:
+                published.add((each["country_id"], indicator))
     indicators = list(round_.tables.values_list("indicator", flat=True))
-    states = {}
+    states: dict[tuple[str, str], TableState] = {}
     for iso3 in in_round.values_list("iso3", flat=True):
         for indicator in indicators:
             row = latest.get((iso3, indicator))
@@ -101,7 +117,7 @@ def round_table_states(round_: Round, countries=None) -> dict[tuple[str, str], T
     return states
 
 
-def country_round_overview(round_: Round, country) -> dict:
+def country_round_overview(round_: Round, country: Country) -> dict[str, Any]:
     """A country's page for a round: deadline, each requested table's status, the submissions' history."""
     submissions = list(
         Submission.objects.filter(round=round_, country=country)
@@ -110,7 +126,7 @@ def country_round_overview(round_: Round, country) -> dict:
         .order_by("-uploaded_at", "-id")
     )
     states = round_table_states(round_, countries=[country])
-    tables = []
+    tables: list[dict[str, Any]] = []
     for table in round_.tables.order_by("sort_order", "indicator"):
         latest = next((s for s in submissions if table.indicator in (s.indicators or [])), None)
         status = states[(country.iso3, table.indicator)].status

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +15,7 @@ from collection.lib.cells import cell_value
 from collection.lib.errors import NotAllowed, PortalError
 from collection.lib.labels import catalogue_labels
 from collection.lib.longlayout import rows_to_csv
+from collection.lib.users import User
 from collection.models import Country, DraftTable, Observation, Round, Submission
 from collection.rounds.lifecycle import round_upload_check
 from collection.submissions.upload import submission_upload
@@ -45,14 +48,15 @@ def entry_values(round_: Round, country: Country, layout: TableLayout) -> tuple[
     published = Observation.objects.filter(
         is_current=True, ref_area=country.iso3, indicator=layout.indicator, time__in=[str(y) for y in layout.years]
     ).values_list("classif1", "time", "classif2", "sex", "obs_value", "source")
-    values, sources = {}, {}
+    values: dict[str, str] = {}
+    sources: Counter[str] = Counter()
     for c1, time, c2, sex, value, source in published:
         values[f"{c1}|{time}|{c2}|{sex}"] = f"{value:g}"
-        sources[source] = sources.get(source, 0) + 1
-    return values, max(sources, key=sources.get) if sources else "", None
+        sources[source] += 1
+    return values, max(sources, key=sources.__getitem__) if sources else "", None
 
 
-def _check(user, round_: Round, country: Country) -> None:
+def _check(user: User, round_: Round, country: Country) -> None:
     if not access.may_upload(user, country):
         raise NotAllowed(f"You cannot enter data for {country.name}.")
     round_upload_check(round_, country)
@@ -60,7 +64,7 @@ def _check(user, round_: Round, country: Country) -> None:
 
 @transaction.atomic
 def draft_save(
-    *, user, round_: Round, country: Country, layout: TableLayout, values: dict[str, str], source: str
+    *, user: User, round_: Round, country: Country, layout: TableLayout, values: dict[str, str], source: str
 ) -> DraftTable:
     """Keep what was typed (the text, as typed; empty cells dropped) for the table's known cells only."""
     _check(user, round_, country)
@@ -75,7 +79,7 @@ def draft_save(
     return draft
 
 
-def drafts_submit(*, user, round_: Round, country: Country) -> Submission:
+def drafts_submit(*, user: User, round_: Round, country: Country) -> Submission:
     """Every draft of the country's round as one long-layout file, uploaded and validated like any other."""
     _check(user, round_, country)
     drafts = list(DraftTable.objects.filter(round=round_, country=country).order_by("table__sort_order"))

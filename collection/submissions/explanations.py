@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from collection import access
 from collection.lib.errors import NotAllowed, PortalError
+from collection.lib.users import User
 from collection.models import Submission, ValidationIssue, WarningExplanation
 
 
@@ -60,7 +61,7 @@ def explanations_by_issue(submission: Submission, issues: list[ValidationIssue])
 @transaction.atomic
 def explanation_save(
     *,
-    user,
+    user: User,
     submission: Submission,
     text: str,
     issue: ValidationIssue | None = None,

@@ -6,11 +6,12 @@ from django.db import transaction
 
 from collection import access
 from collection.lib.errors import NotAllowed, PortalError
-from collection.models import DataSource, Submission
+from collection.lib.users import User
+from collection.models import DataSource, SourceType, Submission
 
 
 @transaction.atomic
-def datasource_save(*, user, submission: Submission, indicator: str, **fields) -> DataSource:
+def datasource_save(*, user: User, submission: Submission, indicator: str, **fields: str | SourceType) -> DataSource:
     """Describe (or re-describe) the source of one indicator, until the submission is sent for review."""
     if not access.may_upload(user, submission.country_id):
         raise NotAllowed("Only a focal point of this country can describe its sources.")
@@ -26,7 +27,9 @@ def sources_latest(country_id: str, indicators: list[str], *, exclude: int | Non
     """The country's most recent description of each indicator's source, from any earlier submission."""
     latest: dict[str, DataSource] = {}
     earlier = DataSource.objects.filter(submission__country_id=country_id, indicator__in=indicators)
-    for source in earlier.exclude(submission_id=exclude).order_by("submission__uploaded_at", "submission_id"):
+    if exclude is not None:
+        earlier = earlier.exclude(submission_id=exclude)
+    for source in earlier.order_by("submission__uploaded_at", "submission_id"):
         latest[source.indicator] = source
     return latest
 

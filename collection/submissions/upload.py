@@ -6,12 +6,13 @@ import hashlib
 import logging
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.base import File
 from django.db import transaction
 
 from collection import access
 from collection.lib.errors import NotAllowed, PortalError
 from collection.lib.files import upload_format
+from collection.lib.users import User
 from collection.models import Country, Round, Submission
 from collection.rounds.lifecycle import round_upload_check
 from collection.submissions.machine import submission_received
@@ -19,7 +20,7 @@ from collection.submissions.machine import submission_received
 logger = logging.getLogger(__name__)
 
 
-def submission_upload(*, user, round: Round, country: Country, uploaded_file: UploadedFile) -> Submission:
+def submission_upload(*, user: User, round: Round, country: Country, uploaded_file: File[bytes]) -> Submission:
     """Keep the file, record it as received and queue its validation; answers at once."""
     if not access.may_upload(user, country):
         raise NotAllowed(f"You cannot upload for {country.name}.")
@@ -32,7 +33,7 @@ def submission_upload(*, user, round: Round, country: Country, uploaded_file: Up
     for chunk in uploaded_file.chunks():
         digest.update(chunk)
     file_format = upload_format(uploaded_file)  # by content, so the waiting page already says what it is
-    name = uploaded_file.name.rsplit("/", 1)[-1][:200] or "upload"
+    name = (uploaded_file.name or "").rsplit("/", 1)[-1][:200] or "upload"
     with transaction.atomic():
         submission = Submission(
             round=round,

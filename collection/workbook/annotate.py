@@ -120,8 +120,9 @@ def annotated_workbook(submission: Submission) -> bytes:
         sheets = dict.fromkeys(cells, data.title)
     notes: dict[tuple[str, str], list[ValidationIssue]] = defaultdict(list)
     for issue in issues:
-        if issue.pk in cells and sheets[issue.pk] in book.sheetnames:
-            notes[(sheets[issue.pk], cells[issue.pk])].append(issue)
+        sheet_name = sheets.get(issue.pk)
+        if issue.pk in cells and sheet_name is not None and sheet_name in book.sheetnames:
+            notes[(sheet_name, cells[issue.pk])].append(issue)
     for (sheet_name, ref), found in notes.items():
         cell = book[sheet_name][ref]
         worst = "error" if any(i.severity == "error" for i in found) else "warning"
@@ -151,10 +152,11 @@ def annotated_workbook(submission: Submission) -> bytes:
         ):
             text_cell(listing, row, column, value)
         listing.cell(row, 1).fill = FILLS[issue.severity]
-        if issue.pk in cells and sheets[issue.pk] in book.sheetnames:
-            link_to(listing.cell(row, 3), sheets[issue.pk], cells[issue.pk])
-    for column, width in zip("ABCDE", (10, 24, 30, 26, 110), strict=True):
-        listing.column_dimensions[column].width = width
+        sheet_name = sheets.get(issue.pk)
+        if issue.pk in cells and sheet_name is not None and sheet_name in book.sheetnames:
+            link_to(listing.cell(row, 3), sheet_name, cells[issue.pk])
+    for letter, width in zip("ABCDE", (10, 24, 30, 26, 110), strict=True):
+        listing.column_dimensions[letter].width = width
     listing.freeze_panes = "A3"
     book.active = 0
     buffer = io.BytesIO()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from decimal import Decimal
 
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -55,7 +57,7 @@ INSTRUCTIONS = [
 ]
 
 
-def link_to(cell, sheet: str, ref: str = "A1") -> None:
+def link_to(cell: Cell, sheet: str, ref: str = "A1") -> None:
     """Make a cell a link to a place in the same workbook (a location, not an external target)."""
     cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"{quote_sheetname(sheet)}!{ref}")
     cell.font = Font(color=BRAND, underline="single")
@@ -171,13 +173,17 @@ def _sources(
                 cell.protection = INPUT
         type_list.add(f"C{row}")
         definitions.add(f"H{row}")
-    for col, width in zip("ABCDEFGHI", (28, 50, 28, 36, 28, 20, 28, 18, 30), strict=True):
-        sheet.column_dimensions[col].width = width
+    for letter, width in zip("ABCDEFGHI", (28, 50, 28, 36, 28, 20, 28, 18, 30), strict=True):
+        sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "C3"
     _protect(sheet)
 
 
-def _table(book: Workbook, layout: TableLayout, country: Country, values: dict[tuple, float]) -> None:
+# A published value's place in the workbook: (indicator, sex, classif1, classif2, time).
+ValueKey = tuple[str, str, str, str, str]
+
+
+def _table(book: Workbook, layout: TableLayout, country: Country, values: dict[ValueKey, Decimal]) -> None:
     sheet = book.create_sheet(layout.indicator)
     sheet["A1"] = f"{layout.indicator} — {layout.spec.title}"
     sheet["A1"].font = TITLE
@@ -244,8 +250,8 @@ def workbook_build(*, round_: Round, country: Country) -> bytes:
     published = Observation.objects.filter(
         is_current=True, ref_area=country.iso3, indicator__in=indicators, time__in=years
     )
-    values: dict[tuple, float] = {}
-    sources: dict[str, Counter] = {}
+    values: dict[ValueKey, Decimal] = {}
+    sources: dict[str, Counter[str]] = {}
     for indicator, sex, c1, c2, time, value, source in published.values_list(
         "indicator", "sex", "classif1", "classif2", "time", "obs_value", "source"
     ).iterator(chunk_size=10_000):
@@ -258,7 +264,7 @@ def workbook_build(*, round_: Round, country: Country) -> bytes:
     for layout in layouts:
         _table(book, layout, country, values)
     identity = book.create_sheet(IDENTITY_SHEET)
-    for i, (key, value) in enumerate(
+    for i, (key, setting) in enumerate(
         [
             ("template_version", TEMPLATE_VERSION),
             ("round_id", round_.pk),
@@ -268,7 +274,7 @@ def workbook_build(*, round_: Round, country: Country) -> bytes:
         start=1,
     ):
         identity.cell(i, 1, key)
-        identity.cell(i, 2, value)
+        identity.cell(i, 2, setting)
     identity.sheet_state = "veryHidden"
     buffer = io.BytesIO()
     book.save(buffer)
