@@ -11,20 +11,19 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
 from collection.lib.errors import NotAllowed
+from collection.lib.users import RequestUser
 from collection.models import Country, Role, Round, Submission
 
-User = AbstractBaseUser | AnonymousUser
 View = Callable[..., HttpResponseBase]
 S = Submission.Status
 
 
-def user_role(user: User) -> Role | None:
+def user_role(user: RequestUser) -> Role | None:
     """The portal role; a Django superuser without a profile counts as an admin."""
     if not user.is_authenticated or not user.is_active:
         return None
@@ -34,50 +33,50 @@ def user_role(user: User) -> Role | None:
     return Role.ADMIN if user.is_superuser else None
 
 
-def is_focal_point(user: User) -> bool:
+def is_focal_point(user: RequestUser) -> bool:
     return user_role(user) == Role.FOCAL_POINT
 
 
-def is_reviewer(user: User) -> bool:
+def is_reviewer(user: RequestUser) -> bool:
     """Reviewers and admins (ILO staff) review submissions."""
     return user_role(user) in {Role.REVIEWER, Role.ADMIN}
 
 
-def is_admin(user: User) -> bool:
+def is_admin(user: RequestUser) -> bool:
     return user_role(user) == Role.ADMIN
 
 
-def user_countries(user: User) -> QuerySet[Country]:
+def user_countries(user: RequestUser) -> QuerySet[Country]:
     """The countries whose work the user may see: a focal point's own, every country for ILO staff."""
     role = user_role(user)
-    if role is None:
+    if role is None or not user.is_authenticated:  # a role implies a sign-in: the second test is for mypy
         return Country.objects.none()
     if role == Role.FOCAL_POINT:
         return user.profile.countries.all()
     return Country.objects.all()
 
 
-def upload_countries(user: User) -> QuerySet[Country]:
+def upload_countries(user: RequestUser) -> QuerySet[Country]:
     """Focal points upload for their countries; admins may upload on a country's behalf; reviewers do not."""
     role = user_role(user)
-    if role == Role.FOCAL_POINT:
+    if role == Role.FOCAL_POINT and user.is_authenticated:  # a role implies a sign-in: the test is for mypy
         return user.profile.countries.all()
     if role == Role.ADMIN:
         return Country.objects.all()
     return Country.objects.none()
 
 
-def may_upload(user: User, country: Country | str) -> bool:
+def may_upload(user: RequestUser, country: Country | str) -> bool:
     """Whether the user may send data for the country (a Country or its ISO3): upload, enter, describe, submit."""
     return upload_countries(user).filter(pk=getattr(country, "pk", country)).exists()
 
 
-def may_upload_any(user: User) -> bool:
+def may_upload_any(user: RequestUser) -> bool:
     """Whether the user uploads for some country at all (the upload page and the home page's rounds)."""
     return upload_countries(user).exists()
 
 
-def may_comment(user: User, submission: Submission) -> bool:
+def may_comment(user: RequestUser, submission: Submission) -> bool:
     """Reviewers (and admins) and the country's focal points talk about a submission's tables."""
     if is_reviewer(user):
         return True
@@ -99,7 +98,7 @@ class SubmissionRights:
     can_describe_sources: bool
 
 
-def submission_rights(user: User, submission: Submission) -> SubmissionRights:
+def submission_rights(user: RequestUser, submission: Submission) -> SubmissionRights:
     """The permission matrix of a submission's page: the viewer's role and country against its status."""
     uploads = may_upload(user, submission.country_id)
     reviewer = is_reviewer(user)
@@ -116,13 +115,13 @@ def submission_rights(user: User, submission: Submission) -> SubmissionRights:
     )
 
 
-def require_admin(user: User, message: str) -> None:
+def require_admin(user: RequestUser, message: str) -> None:
     """The guard of an admin-only service: NotAllowed with the service's own words for anyone else."""
     if not is_admin(user):
         raise NotAllowed(message)
 
 
-def _page_guard(allowed: Callable[[User], bool], message: str) -> Callable[[View], View]:
+def _page_guard(allowed: Callable[[RequestUser], bool], message: str) -> Callable[[View], View]:
     """Sign-in first (anonymous visitors go to the login page), then a 404 that confirms nothing to whoever
     `allowed` refuses, before the view runs (and before any check of the method it is wrapped in)."""
 
@@ -148,12 +147,12 @@ def admin_required(message: str = "") -> Callable[[View], View]:
     return _page_guard(is_admin, message)
 
 
-def visible_submissions(user: User) -> QuerySet[Submission]:
+def visible_submissions(user: RequestUser) -> QuerySet[Submission]:
     """Submissions the user may see; anything else is a 404 to them."""
     return Submission.objects.filter(country__in=user_countries(user))
 
 
-def visible_rounds(user: User) -> QuerySet[Round]:
+def visible_rounds(user: RequestUser) -> QuerySet[Round]:
     """Admins see every round; others see the non-draft rounds that include one of their countries."""
     if is_admin(user):
         return Round.objects.all()
@@ -161,7 +160,7 @@ def visible_rounds(user: User) -> QuerySet[Round]:
     return Round.objects.exclude(status=Round.Status.DRAFT).filter(countries__in=countries).distinct()
 
 
-def upload_rounds(user: User) -> QuerySet[Round]:
+def upload_rounds(user: RequestUser) -> QuerySet[Round]:
     """Rounds an upload may name: those the user sees, and the drafts of the countries they upload for (the
     upload is then refused with the round's own reason); any other round is unknown to them."""
     if is_admin(user):
@@ -170,12 +169,12 @@ def upload_rounds(user: User) -> QuerySet[Round]:
     return Round.objects.filter(Q(pk__in=visible_rounds(user).values("pk")) | Q(pk__in=drafts.values("pk")))
 
 
-def sees_country(user: User, iso3: str) -> bool:
+def sees_country(user: RequestUser, iso3: str) -> bool:
     """Whether the user may see a country's work beyond what is public: ILO staff any, a focal point their own."""
     return user_countries(user).filter(iso3=str(iso3).upper()).exists()
 
 
-def staff_round(user: User, round_id: int) -> Round:
+def staff_round(user: RequestUser, round_id: int) -> Round:
     """A round ILO staff (reviewers, admins) may look at; focal points and unknown rounds get a 404."""
     round_ = visible_rounds(user).filter(pk=round_id).first() if is_reviewer(user) else None
     if round_ is None:
@@ -183,7 +182,7 @@ def staff_round(user: User, round_id: int) -> Round:
     return round_
 
 
-def round_country(user: User, round_id: int, iso3: str) -> tuple[Round, Country]:
+def round_country(user: RequestUser, round_id: int, iso3: str) -> tuple[Round, Country]:
     """A round and one of its countries that the user may work on or read; anything else is a 404."""
     round_ = visible_rounds(user).filter(pk=round_id).first()
     country = user_countries(user).filter(iso3=str(iso3).upper()).first()

@@ -97,7 +97,7 @@ class RoundSerializer(serializers.ModelSerializer):
     def validate_reference_years(self, value: list[int]) -> list[int]:
         return sorted(set(value))
 
-    def to_service(self) -> dict:
+    def to_service(self) -> dict[str, Any]:
         """The validated payload as `round_save` takes it; a partial update keeps the round's other values."""
         data = dict(self.validated_data)
         data.pop("status", None)
@@ -274,7 +274,7 @@ class WarningExplanationSerializer(serializers.ModelSerializer):
             field = cast("serializers.PrimaryKeyRelatedField[ValidationIssue]", self.fields["issue"])
             field.queryset = submission.issues.all()  # type: ignore[arg-type]  # as in SubmissionUploadSerializer
 
-    def validate(self, attrs: dict) -> dict:
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("issue") and not attrs.get("rule"):
             raise serializers.ValidationError("Give the warning (`issue`) or the `rule` whose warnings you explain.")
         return attrs

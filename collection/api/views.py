@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import chain
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -14,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from collection import access
@@ -22,7 +26,17 @@ from collection.api.filters import ObservationFilter
 from collection.api.permissions import IsAdminOrReadOnly
 from collection.lib import downloads
 from collection.lib.errors import PortalError, WrongState
-from collection.models import LAYOUT_COLUMNS, Code, Observation, Round, TableDefinition, TableDimension
+from collection.lib.users import AuthenticatedRequest
+from collection.models import (
+    LAYOUT_COLUMNS,
+    Code,
+    Observation,
+    Round,
+    Submission,
+    TableDefinition,
+    TableDimension,
+    ValidationIssue,
+)
 from collection.review.decisions import submission_approve, submission_return, submission_submit
 from collection.rounds.lifecycle import (
     MOVE_BUTTONS,
@@ -75,11 +89,11 @@ def _status_action(round_: Round | None, status: str | None) -> str | None:
     raise PortalError(f"Round {round_.name} is {current}: to make it {status}, call {calls}.")
 
 
-def _move_action(name: str):
+def _move_action(name: str) -> Callable[..., Response]:
     """The endpoint of one whole-round move (open, close, reopen, archive): the same service as its button."""
     label, effect = MOVE_BUTTONS[name]
 
-    def move(self, request, pk=None):
+    def move(self: RoundViewSet, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         round_ = round_move(user=request.user, round_=self.get_object(), action=name)
         return Response(self.get_serializer(round_).data)
 
@@ -93,32 +107,35 @@ class RoundViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
     run them through their lifecycle (the actions below call the services the round pages call)."""
 
     permission_classes = [IsAdminOrReadOnly]
+    request: AuthenticatedRequest
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Round]:
         return access.visible_rounds(self.request.user).prefetch_related("countries", "tables")
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[s.RoundSerializer]:
         return s.RoundSerializer if self.action == "list" else s.RoundDetailSerializer
 
-    def handle_exception(self, exc):
+    def handle_exception(self, exc: Exception) -> Response:
         # A move the round's status does not allow is a refused request that says why (400), as on the pages.
         if isinstance(exc, WrongState):
             exc = PortalError(exc.message)
         return super().handle_exception(exc)
 
-    def perform_create(self, serializer: s.RoundSerializer) -> None:
+    # DRF hands these the serializer of get_serializer_class; the stub's mixins type it as any serializer.
+    def perform_create(self, serializer: s.RoundSerializer) -> None:  # type: ignore[override]
         move = _status_action(None, serializer.validated_data.get("status"))
         with transaction.atomic():
             round_ = round_save(user=self.request.user, **serializer.to_service())
             serializer.instance = round_move(user=self.request.user, round_=round_, action=move) if move else round_
 
-    def perform_update(self, serializer: s.RoundSerializer) -> None:
+    def perform_update(self, serializer: s.RoundSerializer) -> None:  # type: ignore[override]
         move = _status_action(serializer.instance, serializer.validated_data.get("status"))
         with transaction.atomic():
             round_ = round_save(user=self.request.user, round_=serializer.instance, **serializer.to_service())
             if move:
                 round_move(user=self.request.user, round_=round_, action=move)
-        round_._prefetched_objects_cache = {}  # countries and tables were read before the change
+        # Countries and tables were read before the change (the stubs do not declare Django's prefetch cache).
+        round_._prefetched_objects_cache = {}  # type: ignore[attr-defined]
         serializer.instance = round_
 
     open = _move_action("open")
@@ -128,7 +145,7 @@ class RoundViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
 
     @extend_schema(request=s.RoundExtendSerializer, responses=s.RoundDetailSerializer)
     @action(detail=True, methods=["post"])
-    def extend(self, request, pk=None):
+    def extend(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """A later `deadline` for every country of the round, or (with `country`) for one (admins)."""
         round_ = self.get_object()
         payload = s.RoundExtendSerializer(data=request.data)
@@ -136,7 +153,7 @@ class RoundViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
         round_extend(user=request.user, round_=round_, **payload.validated_data)
         return Response(self.get_serializer(round_).data)
 
-    def _country_terms(self, request, *, reopen: bool) -> Response:
+    def _country_terms(self, request: AuthenticatedRequest, *, reopen: bool) -> Response:
         round_ = self.get_object()
         payload = s.RoundCountrySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -145,13 +162,13 @@ class RoundViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
 
     @extend_schema(request=s.RoundCountrySerializer, responses=s.RoundDetailSerializer)
     @action(detail=True, methods=["post"])
-    def reopen_country(self, request, pk=None):
+    def reopen_country(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Let one `country` upload again to the closed round, optionally until a `deadline` of its own (admins)."""
         return self._country_terms(request, reopen=True)
 
     @extend_schema(request=s.RoundCountrySerializer, responses=s.RoundDetailSerializer)
     @action(detail=True, methods=["post"])
-    def close_country(self, request, pk=None):
+    def close_country(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Stop the uploads of a `country` the closed round was reopened for (admins)."""
         return self._country_terms(request, reopen=False)
 
@@ -160,9 +177,9 @@ class RoundViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
         responses={(200, downloads.XLSX): OpenApiTypes.BINARY},
     )
     @action(detail=True)
-    def workbook(self, request, pk=None):
+    def workbook(self, request: AuthenticatedRequest, pk: str) -> HttpResponse:
         """The standard workbook for a country of this round, pre-filled with the published values."""
-        round_, country = access.round_country(request.user, pk, request.query_params.get("country", ""))
+        round_, country = access.round_country(request.user, int(pk), request.query_params.get("country", ""))
         return downloads.xlsx_response(
             workbook_build(round_=round_, country=country), workbook_filename(round_, country)
         )
@@ -174,8 +191,9 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.SubmissionSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     filterset_fields = ["status", "country", "round"]
+    request: AuthenticatedRequest
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Submission]:
         return (
             access.visible_submissions(self.request.user)
             .select_related("round", "uploaded_by")
@@ -183,11 +201,12 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
 
     @extend_schema(request=s.SubmissionUploadSerializer, responses={201: s.SubmissionSerializer})
-    def create(self, request, *args, **kwargs):
-        payload = s.SubmissionUploadSerializer(data=request.data, user=request.user)
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = self.request.user  # the same request, typed as signed in (IsAuthenticated)
+        payload = s.SubmissionUploadSerializer(data=request.data, user=user)
         payload.is_valid(raise_exception=True)
         submission = submission_upload(
-            user=request.user,
+            user=user,
             round=payload.validated_data["round"],
             country=payload.validated_data["country"],
             uploaded_file=payload.validated_data["file"],
@@ -199,20 +218,20 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         parameters=[OpenApiParameter(name, str) for name in ISSUE_FILTERS],
     )
     @action(detail=True)
-    def issues(self, request, pk=None):
+    def issues(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """The report; the key filters find the issues about one value (`sex`, `classif1`, `time`, ...)."""
         submission = self.get_object()
         issues = submission.issues.all()
         for name in ISSUE_FILTERS:
             if request.query_params.get(name):
                 issues = issues.filter(**{name: request.query_params[name]})
-        page = self.paginate_queryset(issues)
+        page: list[ValidationIssue] = self.paginate_queryset(issues) or []  # None only without a paginator
         context = {"explanations": explanations_by_issue(submission, page)}
         return self.get_paginated_response(s.ValidationIssueSerializer(page, many=True, context=context).data)
 
     @extend_schema(request=s.WarningExplanationSerializer, responses=s.WarningExplanationSerializer(many=True))
     @action(detail=True, methods=["get", "post"], pagination_class=None)
-    def explanations(self, request, pk=None):
+    def explanations(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """GET the focal point's answers to the warnings; POST one (for a warning, or for a rule at once)."""
         submission = self.get_object()
         if request.method == "POST":
@@ -224,7 +243,7 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses={(200, downloads.XLSX): OpenApiTypes.BINARY, 409: OpenApiTypes.OBJECT})
     @action(detail=True)
-    def annotated(self, request, pk=None):
+    def annotated(self, request: AuthenticatedRequest, pk: str | None = None) -> HttpResponse:
         """The uploaded file with every issue highlighted on its cell and listed on a first sheet, as XLSX also
         for an ODS or CSV upload; 409 with the reason while it is checked or when the file could not be read."""
         submission = self.get_object()
@@ -234,13 +253,13 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses=s.SubmissionSerializer)
     @action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
+    def submit(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         submission = submission_submit(user=request.user, submission=self.get_object())
         return Response(s.SubmissionSerializer(submission).data)
 
     @extend_schema(request=s.ApproveSerializer, responses=s.SubmissionSerializer)
     @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
+    def approve(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         payload = s.ApproveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         submission = submission_approve(
@@ -250,7 +269,7 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.ReturnSerializer, responses=s.SubmissionSerializer)
     @action(detail=True, methods=["post"], url_path="return")
-    def return_(self, request, pk=None):
+    def return_(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         submission = self.get_object()
         payload = s.ReturnSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -261,7 +280,7 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.DataSourceSerializer, responses=s.DataSourceSerializer(many=True))
     @action(detail=True, methods=["get", "post"], pagination_class=None)
-    def sources(self, request, pk=None):
+    def sources(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """GET the source metadata of each indicator; POST one indicator's description (replaces it)."""
         submission = self.get_object()
         if request.method == "POST":
@@ -299,7 +318,8 @@ class ObservationViewSet(viewsets.ReadOnlyModelViewSet):
             )
         ]
     )
-    def list(self, request, *args, **kwargs):
+    # DRF answers any HttpResponseBase a view returns; the stub's mixin says a Response.
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
         if request.accepted_renderer.format == "csv":
             return self._csv(self.filter_queryset(self.get_queryset()))
         return super().list(request, *args, **kwargs)

@@ -85,6 +85,8 @@ class ComparedRow:
     published_time: str | None = None
     large_change: bool = False
     issues: list[RowIssue] = field(default_factory=list)
+    chart_query = ""  # not fields: the review page sets the link that charts the row's series, and whether it is
+    charted = False
 
     def __post_init__(self) -> None:
         # The frame holds doubles; the row shows the digits the values were given in, and exact changes.
@@ -384,6 +386,7 @@ class Series:
     classif2: str
     published: list[tuple[str, float]]
     new: list[tuple[str, float]]
+    remove_query = ""  # not a field: the review page sets its link that takes the series off the charts
 
     @property
     def label(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.utils import timezone
 from collection import access
 from collection.audit.trail import AuditFilterForm, actor_names, audit_export_rows, audit_rows, audit_xlsx_file
 from collection.lib import downloads
+from collection.lib.users import AuthenticatedHttpRequest
 from collection.publication.history import observation_versions
 
 PER_PAGE = 50
@@ -21,7 +22,7 @@ staff_only = access.staff_required("The audit log is for ILO staff.")
 
 
 @staff_only
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     page = Paginator(form.entries(), PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -40,7 +41,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 @staff_only
-def audit_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
+def audit_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponseBase:
     """The entries the current filters select, as CSV (streamed) or XLSX."""
     if fmt not in ("csv", "xlsx"):
         raise Http404("Export as csv or xlsx.")
@@ -52,7 +53,7 @@ def audit_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
 
 
 @login_required
-def observation_history(request: HttpRequest, pk: int) -> HttpResponse:
+def observation_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Who changed this value, when and why: every version of its key with its provenance."""
     history = observation_versions(user=request.user, pk=pk)
     return render(

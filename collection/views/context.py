@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from django.http import HttpRequest
+
 from collection import access
+from collection.models import Role
 
 
-def portal(request) -> dict:
+def portal(request: HttpRequest) -> dict[str, Role | bool | None]:
     """The user's role for the navigation bar."""
     user = request.user
     return {

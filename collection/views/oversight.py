@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from collection import access
 from collection.lib import downloads
+from collection.lib.users import AuthenticatedHttpRequest
 from collection.models import Submission
 from collection.rounds.completeness import (
     EXPORT_FORMATS,
+    Completeness,
     DashboardFilter,
     completeness_export,
     progress_chart,
@@ -20,7 +22,7 @@ from collection.rounds.completeness import (
 from collection.rounds.progress import table_status_label
 
 
-def _dashboard(request: HttpRequest, round_id: int):
+def _dashboard(request: AuthenticatedHttpRequest, round_id: int) -> Completeness:
     """The round and its completeness as filtered by the query; ILO staff only, anyone else gets a 404."""
     round_ = access.staff_round(request.user, round_id)
     countries = set(round_.countries.values_list("iso3", flat=True))
@@ -28,7 +30,7 @@ def _dashboard(request: HttpRequest, round_id: int):
 
 
 @login_required
-def round_dashboard(request: HttpRequest, round_id: int) -> HttpResponse:
+def round_dashboard(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     board = _dashboard(request, round_id)
     context = {
         "board": board,
@@ -47,7 +49,7 @@ def round_dashboard(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @login_required
-def round_dashboard_export(request: HttpRequest, round_id: int, fmt: str) -> HttpResponse:
+def round_dashboard_export(request: AuthenticatedHttpRequest, round_id: int, fmt: str) -> HttpResponse:
     """The dashboard's cells, as filtered on the page, as an XLSX or CSV file."""
     board = _dashboard(request, round_id)
     if fmt not in EXPORT_FORMATS:

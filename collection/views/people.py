@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from collection import access
 from collection.lib.errors import PortalError
+from collection.lib.users import AuthenticatedHttpRequest
 from collection.models import AuditEntry, Country, Role
 from collection.people import invitations as people
 from collection.views.forms.people import InviteForm, RoleCountriesForm
@@ -25,7 +26,7 @@ admin_only = access.admin_required("No such page.")
 
 @admin_only
 @require_GET
-def people_list(request: HttpRequest) -> HttpResponse:
+def people_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     role = request.GET.get("role", "")
     role = role if role in Role.values else ""
     country = request.GET.get("country", "").upper()
@@ -46,7 +47,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
 
 
 @admin_only
-def people_invite(request: HttpRequest) -> HttpResponse:
+def people_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None, initial={"countries": request.GET.getlist("country")})
     existing = None
     if request.method == "POST" and form.is_valid():
@@ -78,7 +79,7 @@ def people_invite(request: HttpRequest) -> HttpResponse:
 
 
 @admin_only
-def people_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def people_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User.objects.select_related("profile"), pk=pk)
     profile = getattr(person, "profile", None)
     initial = {"role": profile.role if profile else "", "countries": profile.countries.all() if profile else []}
@@ -113,7 +114,7 @@ ACTIONS = {"deactivate", "activate", "resend"}
 
 @admin_only
 @require_POST
-def people_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def people_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise Http404("No such action.")
     person = get_object_or_404(User, pk=pk)
@@ -137,7 +138,7 @@ def people_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     """The e-mailed link: set a password, then straight in. Expired, used and forged links get a page saying so."""
     link = people.invitation_open(uidb64=uidb64, token=token)
-    if link.state != "valid":
+    if link.state != "valid" or link.user is None or link.invitation is None:  # a valid link has both
         status = 410 if link.state == "expired" else 404
         return render(request, "collection/invitation_accept.html", {"link": link}, status=status)
     form = SetPasswordForm(link.user, request.POST or None)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.forms import BoundField
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from collection import access
+from collection.lib.users import AuthenticatedHttpRequest
 from collection.models import NotificationPreference
 from collection.notifications import notification_preferences
 
@@ -46,17 +50,17 @@ class NotificationPreferenceForm(forms.ModelForm):
         ("Deadline reminders", ["reminder_before", "reminder_overdue"]),
     ]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self:  # screen readers read the explanation with the checkbox
             field.field.widget.attrs["aria-describedby"] = f"{field.auto_id}_help"
 
-    def grouped(self) -> list[tuple[str, list]]:
+    def grouped(self) -> list[tuple[str, list[BoundField]]]:
         return [(title, [self[name] for name in names]) for title, names in self.sections]
 
 
 @login_required
-def notification_settings(request: HttpRequest) -> HttpResponse:
+def notification_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Turn kinds of e-mail on or off; a user who never saved here receives them all."""
     form = NotificationPreferenceForm(
         request.POST if request.method == "POST" else None, instance=notification_preferences(request.user)

@@ -14,7 +14,7 @@ from collection.rounds.progress import focal_point_rounds
 
 def home(request: HttpRequest) -> HttpResponse:
     """Everyone's start: a focal point with one country in one open round lands on that country's page."""
-    context: dict = {"recent_releases": Release.objects.select_related("submission__country")[:5]}
+    context: dict[str, object] = {"recent_releases": Release.objects.select_related("submission__country")[:5]}
     if access.is_focal_point(request.user):
         rounds = focal_point_rounds(request.user)
         if len(rounds) == 1 and len(rounds[0]["countries"]) == 1:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from collection import access
 from collection.lib import downloads
 from collection.lib.errors import PortalError
+from collection.lib.users import AuthenticatedHttpRequest
 from collection.models import DraftTable, Review, SourceType, Submission
 from collection.rounds.lifecycle import round_upload_refusal
 from collection.rounds.progress import country_round_overview
@@ -18,7 +19,7 @@ from collection.workbook.build import workbook_build, workbook_filename
 
 
 @login_required
-def country_round(request: HttpRequest, round_id: int, iso3: str) -> HttpResponse:
+def country_round(request: AuthenticatedHttpRequest, round_id: int, iso3: str) -> HttpResponse:
     round_, country = access.round_country(request.user, round_id, iso3)
     context = country_round_overview(round_, country)
     context["can_upload"] = access.may_upload(request.user, country)
@@ -36,14 +37,14 @@ def returned_latest(latest: Submission | None) -> Review | None:
 
 
 @login_required
-def workbook_download(request: HttpRequest, round_id: int, iso3: str) -> HttpResponse:
+def workbook_download(request: AuthenticatedHttpRequest, round_id: int, iso3: str) -> HttpResponse:
     round_, country = access.round_country(request.user, round_id, iso3)
     content = workbook_build(round_=round_, country=country)
     return downloads.xlsx_response(content, workbook_filename(round_, country))
 
 
 @login_required
-def table_entry(request: HttpRequest, round_id: int, iso3: str, indicator: str) -> HttpResponse:
+def table_entry(request: AuthenticatedHttpRequest, round_id: int, iso3: str, indicator: str) -> HttpResponse:
     """The browser grid of one table: type or paste values, save a draft, send every draft for validation."""
     round_, country = access.round_country(request.user, round_id, iso3)
     if not access.may_upload(request.user, country):
@@ -53,7 +54,7 @@ def table_entry(request: HttpRequest, round_id: int, iso3: str, indicator: str) 
     except PortalError as exc:
         raise Http404(exc.message) from exc
     if request.method == "POST":
-        typed = {k[2:]: v for k, v in request.POST.items() if k.startswith("v:")}
+        typed = {k[2:]: request.POST.get(k, "") for k in request.POST if k.startswith("v:")}
         try:
             draft_save(
                 user=request.user,

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from collection import access
 from collection.lib.errors import PortalError
+from collection.lib.users import AuthenticatedHttpRequest
 from collection.models import Submission
 from collection.review.comments import comment_add, table_comments
 from collection.review.workspace import (
     MAX_SERIES,
     ROW_SORTS,
+    ComparedRow,
+    ComparedRows,
     comparison_rows,
     datasource_compare,
     issues_beside_the_rows,
@@ -28,7 +31,7 @@ from collection.review.workspace import (
 ROWS_PER_PAGE = 100
 
 
-def _reviewable(request: HttpRequest, pk: int) -> Submission:
+def _reviewable(request: AuthenticatedHttpRequest, pk: int) -> Submission:
     """The submission, for the ILO staff the page lets in, among those they may see."""
     return get_object_or_404(access.visible_submissions(request.user).select_related("round", "country"), pk=pk)
 
@@ -47,7 +50,7 @@ def _query(params: QueryDict, **changes: object) -> str:
 
 
 @access.staff_required()
-def review_workspace(request: HttpRequest, pk: int) -> HttpResponse:
+def review_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     submission = _reviewable(request, pk)
     tables = submission_compare(submission=submission)
     indicator = request.GET.get("table") or next(iter(tables), "")
@@ -55,10 +58,14 @@ def review_workspace(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such table in this submission.")
     table = tables.get(indicator)
     only_flagged = request.GET.get("flagged") == "1"
-    sort = request.GET.get("sort") if request.GET.get("sort") in ROW_SORTS else "file"
+    sort = request.GET.get("sort", "file")
+    sort = sort if sort in ROW_SORTS else "file"
     series = request.GET.getlist("series")[:MAX_SERIES]
-    rows = comparison_rows(table, only_flagged=only_flagged, sort=sort) if table else []
-    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    rows: ComparedRows | list[ComparedRow] = (
+        comparison_rows(table, only_flagged=only_flagged, sort=sort) if table else []
+    )
+    # Paginator only slices its list; the stub's protocol also asks for an int index, which ComparedRows lacks.
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
     for row in page:  # the "chart" link adds the row's series to the ones already charted
         charted = [*(s for s in series if s != row.series), row.series][-MAX_SERIES:]
         row.chart_query = _query(request.GET, series=charted)
@@ -94,7 +101,7 @@ def review_workspace(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @access.staff_required()
-def review_comment(request: HttpRequest, pk: int) -> HttpResponse:
+def review_comment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Add a message to one table's thread, then back to that table."""
     submission = _reviewable(request, pk)
     indicator = request.POST.get("indicator", "")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from collection import access
 from collection.lib.errors import PortalError
+from collection.lib.users import AuthenticatedHttpRequest
 from collection.models import AuditAction, AuditEntry, Country, Round
 from collection.rounds.lifecycle import (
     MOVE_BUTTONS,
@@ -44,7 +45,7 @@ MOVE_DONE = {
 
 
 @access.staff_required()
-def round_list(request: HttpRequest) -> HttpResponse:
+def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     rounds = Round.objects.filter(pk__in=access.visible_rounds(request.user).values("pk"))
     can_manage = access.is_admin(request.user)
     return render(
@@ -58,7 +59,9 @@ def round_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _form_page(request: HttpRequest, *, round_: Round | None, initial: dict, heading: str) -> HttpResponse:
+def _form_page(
+    request: AuthenticatedHttpRequest, *, round_: Round | None, initial: dict[str, object], heading: str
+) -> HttpResponse:
     """The round form, for a new round, a copy or a change; what the admin typed survives every refusal."""
     if request.method == "POST" and request.POST.get("select"):  # the select all / none buttons
         form = RoundForm(initial=round_form_reselect(request.POST))
@@ -78,7 +81,7 @@ def _form_page(request: HttpRequest, *, round_: Round | None, initial: dict, hea
 
 
 @access.admin_required()
-def round_create(request: HttpRequest) -> HttpResponse:
+def round_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A new round; `?copy=<id>` starts from that round, its years and dates a year later."""
     source = get_object_or_404(Round, pk=request.GET["copy"]) if request.GET.get("copy", "").isdigit() else None
     heading = f"Copy of {source.name}" if source else "New round"
@@ -86,7 +89,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
 
 
 @access.admin_required()
-def round_edit(request: HttpRequest, round_id: int) -> HttpResponse:
+def round_edit(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=round_id)
     if not round_.is_changeable:
         messages.error(request, f"Round {round_.name} is archived and can no longer change.")
@@ -97,7 +100,7 @@ def round_edit(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @login_required
-def round_manage(request: HttpRequest, round_id: int) -> HttpResponse:
+def round_manage(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     """The round's control room: its terms, status and history, and the actions its status allows."""
     round_ = access.staff_round(request.user, round_id)
     can_manage = access.is_admin(request.user)
@@ -129,7 +132,7 @@ def round_manage(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require_POST
 @access.admin_required()
-def round_action(request: HttpRequest, round_id: int, action: str) -> HttpResponse:
+def round_action(request: AuthenticatedHttpRequest, round_id: int, action: str) -> HttpResponse:
     """Every button of the control room posts here; the service says yes or why not."""
     round_ = get_object_or_404(Round, pk=round_id)
     try:
@@ -146,12 +149,12 @@ def round_action(request: HttpRequest, round_id: int, action: str) -> HttpRespon
             who = country.name if country else "every country"
             messages.success(request, f"The deadline for {who} is now {form.cleaned_data['deadline']:%d %B %Y}.")
         elif action in ("reopen_country", "close_country"):
-            form = CountryTermsForm(request.POST)
-            if not form.is_valid():
+            terms = CountryTermsForm(request.POST)
+            if not terms.is_valid():
                 raise PortalError("Give a valid date, or leave it empty.")
-            country = get_object_or_404(Country, iso3=form.cleaned_data["country"].upper())
+            country = get_object_or_404(Country, iso3=terms.cleaned_data["country"].upper())
             reopen = action == "reopen_country"
-            until = form.cleaned_data["deadline"]
+            until = terms.cleaned_data["deadline"]
             round_country_reopen(user=request.user, round_=round_, country=country, reopen=reopen, deadline=until)
             if reopen:
                 messages.success(

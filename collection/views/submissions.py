@@ -7,7 +7,7 @@ from dataclasses import asdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from collection import access
 from collection.lib import downloads
 from collection.lib.errors import PortalError
+from collection.lib.users import AuthenticatedHttpRequest
 from collection.models import Submission
 from collection.review.comments import comment_add, comment_threads
 from collection.review.decisions import submission_approve, submission_readiness, submission_return, submission_submit
@@ -34,13 +35,13 @@ from collection.views.forms.submissions import ApproveForm, DataSourceForm, Expl
 from collection.workbook.annotate import NoAnnotatedCopy, annotated_filename, annotated_workbook
 
 
-def _visible(request: HttpRequest, pk: int) -> Submission:
+def _visible(request: AuthenticatedHttpRequest, pk: int) -> Submission:
     """The submission if the user may see it; otherwise a 404 that does not confirm it exists."""
     return get_object_or_404(access.visible_submissions(request.user).select_related("round", "country"), pk=pk)
 
 
 @login_required
-def submission_list(request: HttpRequest) -> HttpResponse:
+def submission_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     submissions = access.visible_submissions(request.user).select_related("round", "country", "uploaded_by")
     status = request.GET.get("status")
     if status in Submission.Status.values:
@@ -54,7 +55,7 @@ def submission_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def submission_new(request: HttpRequest) -> HttpResponse:
+def submission_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not access.may_upload_any(request.user):
         raise Http404("Only focal points upload submissions.")
     initial = {k: request.GET[k] for k in ("round", "country") if k in request.GET}  # from a country's page
@@ -78,18 +79,13 @@ def submission_new(request: HttpRequest) -> HttpResponse:
 def _country_link(form: UploadForm) -> str | None:
     """The country's page for the round the form was opened for (where its workbook is), if the user may use it."""
     round_id, iso3 = form.initial.get("round", ""), form.initial.get("country", "")
-    fields = form.fields
-    if (
-        str(round_id).isdigit()
-        and fields["round"].queryset.filter(pk=round_id).exists()
-        and fields["country"].queryset.filter(pk=iso3).exists()
-    ):
+    if str(round_id).isdigit() and form.rounds.filter(pk=round_id).exists() and form.countries.filter(pk=iso3).exists():
         return reverse("country_round", args=[round_id, iso3])
     return None
 
 
 @login_required
-def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     submission = _visible(request, pk)
     issues = submission.issues.all()
     filters = {name: request.GET.get(name) for name in ("severity", "rule", "indicator") if request.GET.get(name)}
@@ -131,7 +127,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The status panel alone: htmx polls it while the worker runs, and reloads the page when it is done."""
     submission = _visible(request, pk)
     response = render(request, "collection/_submission_status.html", {"submission": submission})
@@ -141,13 +137,13 @@ def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def submission_file(request: HttpRequest, pk: int) -> FileResponse:
+def submission_file(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     submission = _visible(request, pk)
     return FileResponse(submission.file.open("rb"), as_attachment=True, filename=submission.original_filename)
 
 
 @login_required
-def submission_annotated(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_annotated(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The uploaded file with every issue highlighted on its cell; back to the report when there is none."""
     submission = _visible(request, pk)
     if submission.validated_at is None:
@@ -161,7 +157,7 @@ def submission_annotated(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def submission_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def submission_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     """Submit, approve or return: the form posts here and the service decides whether it is allowed."""
     submission = _visible(request, pk)
     try:
@@ -198,13 +194,14 @@ def submission_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
             submission_submit(user=request.user, submission=submission)
             messages.success(request, "Submitted to the ILO for review.")
         elif action == "approve":
-            form = ApproveForm(request.POST)
-            form.is_valid()
-            submission_approve(user=request.user, submission=submission, comment=form.cleaned_data.get("comment", ""))
+            approval = ApproveForm(request.POST)
+            approval.is_valid()
+            comment = approval.cleaned_data.get("comment", "")
+            submission_approve(user=request.user, submission=submission, comment=comment)
             messages.success(request, "Approved. The worker is publishing it into the master table.")
         elif action == "return":
-            form = ReturnForm(request.POST)
-            comment = form.cleaned_data["comment"] if form.is_valid() else ""
+            reasons = ReturnForm(request.POST)
+            comment = reasons.cleaned_data["comment"] if reasons.is_valid() else ""
             submission_return(user=request.user, submission=submission, comment=comment)
             messages.success(request, "Returned to the focal point with your comment.")
         else:
@@ -220,7 +217,7 @@ def submission_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
 
 
 @login_required
-def submission_source(request: HttpRequest, pk: int, indicator: str) -> HttpResponse:
+def submission_source(request: AuthenticatedHttpRequest, pk: int, indicator: str) -> HttpResponse:
     """Describe the source of one indicator of the submission."""
     submission = _visible(request, pk)
     table = get_object_or_404(submission.round.tables, indicator=indicator)
@@ -240,5 +237,5 @@ def submission_source(request: HttpRequest, pk: int, indicator: str) -> HttpResp
 
 
 @access.staff_required()
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "collection/review_queue.html", {"queue": submissions_to_review()})

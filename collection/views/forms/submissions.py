@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 
 from collection import access
 from collection.lib.users import RequestUser
@@ -28,9 +29,11 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, user: RequestUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        countries = access.upload_countries(user)
-        cast(forms.ModelChoiceField, self.fields["country"]).queryset = countries
-        cast(forms.ModelChoiceField, self.fields["round"]).queryset = rounds_accepting(countries)
+        # What the user may choose, kept here too: the page asks whether the round it was opened for is offered.
+        self.countries: QuerySet[Country] = access.upload_countries(user)
+        self.rounds: QuerySet[Round] = rounds_accepting(self.countries)
+        cast(forms.ModelChoiceField, self.fields["country"]).queryset = self.countries
+        cast(forms.ModelChoiceField, self.fields["round"]).queryset = self.rounds
 
 
 class ReturnForm(forms.Form):
