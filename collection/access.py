@@ -121,6 +121,12 @@ def require_admin(user: RequestUser, message: str) -> None:
         raise NotAllowed(message)
 
 
+def require_staff(user: RequestUser, message: str) -> None:
+    """The guard of a service for ILO staff (reviewers and admins): NotAllowed with its own words."""
+    if not is_reviewer(user):
+        raise NotAllowed(message)
+
+
 def _page_guard(allowed: Callable[[RequestUser], bool], message: str) -> Callable[[View], View]:
     """Sign-in first (anonymous visitors go to the login page), then a 404 that confirms nothing to whoever
     `allowed` refuses, before the view runs (and before any check of the method it is wrapped in)."""

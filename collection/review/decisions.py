@@ -55,8 +55,7 @@ def submission_readiness_check(submission: Submission) -> None:
 
 def submission_approve(*, user: User, submission: Submission, comment: str = "") -> Submission:
     """A reviewer approves; publication into the master table follows in the worker (the move sends it)."""
-    if not access.is_reviewer(user):
-        raise NotAllowed("Only ILO reviewers can approve a submission.")
+    access.require_staff(user, "Only ILO reviewers can approve a submission.")
     with transaction.atomic():
         submission_move(submission=submission, move="approve", actor=user, detail={"comment": comment})
         Review.objects.create(submission=submission, decision=Review.Decision.APPROVE, comment=comment, reviewer=user)
@@ -65,8 +64,7 @@ def submission_approve(*, user: User, submission: Submission, comment: str = "")
 
 def submission_return(*, user: User, submission: Submission, comment: str) -> Submission:
     """A reviewer sends a submission back with a comment; the focal point uploads a new version."""
-    if not access.is_reviewer(user):
-        raise NotAllowed("Only ILO reviewers can return a submission.")
+    access.require_staff(user, "Only ILO reviewers can return a submission.")
     if not comment or not comment.strip():
         raise PortalError("Say what the focal point should change: a comment is required to return a submission.")
     with transaction.atomic():

@@ -138,3 +138,15 @@ def test_page_guard_without_words_gives_a_bare_404(people):
     with pytest.raises(Http404) as raised:
         access.admin_required()(page)(request)
     assert raised.value.args == ()
+
+
+@pytest.mark.parametrize("role", ["anonymous", "fp_tha"])
+def test_require_staff_refuses_focal_points_and_visitors_in_the_services_words(people, role):
+    user = people[role] if people[role] is not None else AnonymousUser()
+    with pytest.raises(NotAllowed, match="^Only ILO reviewers can approve a submission.$"):
+        access.require_staff(user, "Only ILO reviewers can approve a submission.")
+
+
+@pytest.mark.parametrize("role", ["reviewer", "admin"])
+def test_require_staff_lets_ilo_staff_through(people, role):
+    assert access.require_staff(people[role], "Only ILO staff.") is None
