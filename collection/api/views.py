@@ -49,10 +49,11 @@ from collection.rounds.lifecycle import (
 from collection.submissions.explanations import explanation_save, explanations_by_issue
 from collection.submissions.sources import datasource_save
 from collection.submissions.upload import submission_upload
+from collection.validation.checks import ISSUE_KEY
 from collection.workbook.annotate import annotated_filename, annotated_workbook
 from collection.workbook.build import workbook_build, workbook_filename
 
-ISSUE_FILTERS = ("severity", "rule", "indicator", "source", "sex", "classif1", "classif2", "time")
+ISSUE_FILTERS = ("severity", "rule", "indicator", *ISSUE_KEY)  # an issue is found by its rule or its value's key
 
 
 class TableViewSet(viewsets.ReadOnlyModelViewSet):

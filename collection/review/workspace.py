@@ -26,6 +26,7 @@ from collection.models import (
     Observation,
     Release,
     RuleKind,
+    Severity,
     StagedObservation,
     Submission,
     TableDefinition,
@@ -113,7 +114,7 @@ class ComparedRow:
     def severity(self) -> str:
         """The strongest flag on the row: error, warning, large (change only) or ''."""
         severities = {i.severity for i in self.issues}
-        for level in ("error", "warning"):
+        for level in (Severity.ERROR, Severity.WARNING):
             if level in severities:
                 return level
         return "large" if self.large_change else ""

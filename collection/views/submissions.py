@@ -17,7 +17,7 @@ from collection import access
 from collection.lib import downloads
 from collection.lib.errors import PortalError
 from collection.lib.users import AuthenticatedHttpRequest
-from collection.models import Submission
+from collection.models import Severity, Submission
 from collection.review.comments import comment_add, comment_threads
 from collection.review.decisions import submission_approve, submission_readiness, submission_return, submission_submit
 from collection.review.queue import submissions_to_review
@@ -96,7 +96,7 @@ def submission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     issues_page = Paginator(issues, 100).get_page(request.GET.get("page"))
     answers = explanation_lookup(submission)
     for row in summary:
-        if row["severity"] == "warning":
+        if row["severity"] == Severity.WARNING:
             row["answer"] = explanation_for(answers, rule=row["rule"], indicator=row["indicator"])
     ready = submission_readiness(submission) if submission.status == Submission.Status.VALID else []
     return render(

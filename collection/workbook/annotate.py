@@ -20,11 +20,14 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 from collection.lib.downloads import text_cell
 from collection.lib.errors import WrongState
 from collection.lib.files import csv_delimiter, decode_text, upload_format
-from collection.models import Submission, ValidationIssue
+from collection.models import Severity, Submission, ValidationIssue
 from collection.workbook.build import link_to
 
 logger = logging.getLogger(__name__)
-FILLS = {"error": PatternFill("solid", fgColor="FFC7CE"), "warning": PatternFill("solid", fgColor="FFEB9C")}
+FILLS: dict[str, PatternFill] = {  # by severity
+    Severity.ERROR: PatternFill("solid", fgColor="FFC7CE"),
+    Severity.WARNING: PatternFill("solid", fgColor="FFEB9C"),
+}
 ISSUES_SHEET = "Issues"
 
 
@@ -125,7 +128,7 @@ def annotated_workbook(submission: Submission) -> bytes:
             notes[(sheet_name, cells[issue.pk])].append(issue)
     for (sheet_name, ref), found in notes.items():
         cell = book[sheet_name][ref]
-        worst = "error" if any(i.severity == "error" for i in found) else "warning"
+        worst = Severity.ERROR if any(i.severity == Severity.ERROR for i in found) else Severity.WARNING
         cell.fill = FILLS[worst]
         text = "\n".join(f"{i.get_severity_display()} ({i.rule}): {i.message}" for i in found)
         cell.comment = Comment(text[:30000], "ILMS Portal", width=360, height=120)
