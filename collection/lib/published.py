@@ -13,12 +13,15 @@ from collection.models import KEY_COLUMNS, VALUE_COLUMNS, Observation
 
 # Besides the value, what a published row carries: its flag and its notes.
 ATTRIBUTES = tuple(c for c in VALUE_COLUMNS if c != "obs_value")
-PUBLISHED_SCHEMA = {
-    **dict.fromkeys(KEY_COLUMNS, pl.String),
-    "value": pl.Float64,
-    "obs_status": pl.String,
-    "note": pl.String,
-}
+DEFAULT_ATTRIBUTES = ("obs_status", "note")
+
+
+def published_schema(attributes: Iterable[str] = DEFAULT_ATTRIBUTES) -> dict[str, type[pl.DataType] | pl.DataType]:
+    """The columns `published_values` returns: the key, the value as a number, and the attributes asked for."""
+    return {**dict.fromkeys(KEY_COLUMNS, pl.String), "value": pl.Float64, **dict.fromkeys(attributes, pl.String)}
+
+
+PUBLISHED_SCHEMA = published_schema()
 
 
 def published_values(
@@ -27,18 +30,14 @@ def published_values(
     *,
     indicators: Iterable[str] | None = None,
     before_release: int | None = None,
-    attributes: Iterable[str] = ("obs_status", "note"),
+    attributes: Iterable[str] = DEFAULT_ATTRIBUTES,
 ) -> pl.DataFrame:
     """The country's published values of the given years (and tables): the current ones, or the values as they
     stood before a release (the last one per key of the releases before it). Columns: the key, `value` and
     the attributes asked for."""
     attributes, times = list(attributes), sorted(set(times))
     indicators = None if indicators is None else sorted(set(indicators))
-    schema: dict[str, type[pl.DataType] | pl.DataType] = {
-        **dict.fromkeys(KEY_COLUMNS, pl.String),
-        "value": pl.Float64,
-        **dict.fromkeys(attributes, pl.String),
-    }
+    schema = published_schema(attributes)
     if not times or indicators == []:
         return pl.DataFrame(schema=schema)
     where = ["ref_area = %s", "is_current" if before_release is None else "release_id < %s"]
