@@ -1,8 +1,7 @@
 """Who may see and do what: every view, endpoint and service asks here, so each rule has one home.
 
 The questions (`may_upload`, `may_comment`, `submission_rights`), the guards of services (`require_admin`,
-`require_staff`) and
-of web pages (`staff_required`, `admin_required`)."""
+`require_staff`) and of web pages (`staff_required`, `admin_required`)."""
 
 from __future__ import annotations
 
