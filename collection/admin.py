@@ -23,6 +23,7 @@ from collection.models import (
     NotificationPreference,
     ObservationStatus,
     Profile,
+    Publication,
     Release,
     ReminderSent,
     Review,
@@ -231,11 +232,15 @@ class ValidationIssueAdmin(ReadOnlyAdmin):
 admin.site.register(Review, ReadOnlyAdmin, list_display=["submission", "decision", "reviewer", "created_at"])
 admin.site.register(DataSource, ReadOnlyAdmin, list_display=["submission", "indicator", "source_type", "name"])
 admin.site.register(
-    Release,
+    Release, ReadOnlyAdmin, list_display=["id", "title", "public_at", "scheduled", "withdrawn_at", "created_by"]
+)
+admin.site.register(
+    Publication,
     ReadOnlyAdmin,
     list_display=[
         "id",
         "submission",
+        "release",
         "approved_by",
         "approved_at",
         "published_at",

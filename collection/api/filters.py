@@ -7,8 +7,8 @@ class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     """`?sex=SEX_M,SEX_F` matches either code."""
 
 
-class ObservationFilter(django_filters.FilterSet):
-    """A filter on every column of the long layout; codes accept several values separated by commas."""
+class ObservationKeyFilter(django_filters.FilterSet):
+    """Filters on the columns that identify a value: they choose the keys, before the version of each is chosen."""
 
     indicator = CharInFilter()
     ref_area = CharInFilter()
@@ -19,11 +19,29 @@ class ObservationFilter(django_filters.FilterSet):
     time = CharInFilter()
     time_from = django_filters.CharFilter(field_name="time", lookup_expr="gte")
     time_to = django_filters.CharFilter(field_name="time", lookup_expr="lte")
+
+    class Meta:
+        model = Observation
+        fields: list[str] = []
+
+
+class ObservationValueFilter(django_filters.FilterSet):
+    """Filters on what a version says (its value, flag, notes, release): applied to the version chosen."""
+
     obs_status = CharInFilter()
     obs_value_min = django_filters.NumberFilter(field_name="obs_value", lookup_expr="gte")
     obs_value_max = django_filters.NumberFilter(field_name="obs_value", lookup_expr="lte")
     note = django_filters.CharFilter(lookup_expr="icontains")
-    release = django_filters.NumberFilter(field_name="release_id")
+    # The values that came in that release (a release groups the publications of its submissions).
+    release = django_filters.NumberFilter(field_name="publication__release_id")
+
+    class Meta:
+        model = Observation
+        fields: list[str] = []
+
+
+class ObservationFilter(ObservationKeyFilter, ObservationValueFilter):
+    """Every filter of the observations endpoint, as the schema documents them."""
 
     class Meta:
         model = Observation

@@ -17,6 +17,7 @@ from collection.models import (
     Country,
     DataSource,
     Observation,
+    Release,
     Review,
     Round,
     SourceType,
@@ -27,6 +28,7 @@ from collection.models import (
     WarningExplanation,
     value_exact,
 )
+from collection.publication.vintages import Earlier
 from collection.review.decisions import submission_readiness
 from collection.rounds.lifecycle import round_country_terms, round_values
 
@@ -286,6 +288,14 @@ class ReturnSerializer(serializers.Serializer):
 
 class ApproveSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    release = serializers.PrimaryKeyRelatedField(
+        queryset=Release.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A scheduled release to join (its values stay embargoed until its moment); "
+        "without it the values are public once published.",
+    )
 
 
 class DataSourceSerializer(serializers.ModelSerializer):
@@ -308,8 +318,56 @@ class ExactNumberField(serializers.DecimalField):
 
 
 class ObservationSerializer(serializers.ModelSerializer):
+    """A value with its provenance and its release: `public` says whether the public sees it (staff and the
+    country's focal points also read embargoed ones, with `embargoed_until`); a value that replaced an earlier
+    public one carries `revised_on` (when it became public) and `previous_value`."""
+
     obs_value = ExactNumberField(read_only=True)
+    release = serializers.IntegerField(source="publication.release_id", read_only=True)
+    public = serializers.SerializerMethodField()
+    embargoed_until = serializers.SerializerMethodField()
+    revised_on = serializers.SerializerMethodField()
+    previous_value = serializers.SerializerMethodField()
 
     class Meta:
         model = Observation
-        fields = [*LAYOUT_COLUMNS, "release", "submission", "source_row"]
+        fields = [
+            *LAYOUT_COLUMNS,
+            "release",
+            "submission",
+            "source_row",
+            "public",
+            "embargoed_until",
+            "revised_on",
+            "previous_value",
+        ]
+
+    def _release(self, observation: Observation) -> Release:
+        return observation.publication.release
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_public(self, observation: Observation) -> bool:
+        return self._release(observation).is_public(self.context.get("at"))
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_embargoed_until(self, observation: Observation) -> str | None:
+        release = self._release(observation)
+        if release.is_public(self.context.get("at")) or release.public_at is None or release.withdrawn_at:
+            return None
+        return serializers.DateTimeField().to_representation(release.public_at)
+
+    def _earlier(self, observation: Observation) -> Earlier | None:
+        earlier: dict[int, Earlier] = self.context.get("earlier", {})
+        return earlier.get(observation.pk)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_revised_on(self, observation: Observation) -> str | None:
+        earlier = self._earlier(observation)
+        if earlier is None or earlier.revised_on is None:
+            return None
+        return serializers.DateTimeField().to_representation(earlier.revised_on)
+
+    @extend_schema_field(serializers.DecimalField(max_digits=28, decimal_places=10, coerce_to_string=False))
+    def get_previous_value(self, observation: Observation) -> Decimal | None:
+        earlier = self._earlier(observation)
+        return value_exact(earlier.value) if earlier else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from itertools import chain
 from typing import Any
 
@@ -14,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -22,7 +24,7 @@ from rest_framework.response import Response
 
 from collection import access
 from collection.api import serializers as s
-from collection.api.filters import ObservationFilter
+from collection.api.filters import ObservationFilter, ObservationKeyFilter, ObservationValueFilter
 from collection.api.permissions import IsAdminOrReadOnly
 from collection.lib import downloads
 from collection.lib.errors import PortalError, WrongState
@@ -37,6 +39,7 @@ from collection.models import (
     TableDimension,
     ValidationIssue,
 )
+from collection.publication.vintages import earlier_versions, seen_versions, vintage_moment
 from collection.review.decisions import submission_approve, submission_return, submission_submit
 from collection.rounds.lifecycle import (
     MOVE_BUTTONS,
@@ -264,7 +267,10 @@ class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         payload = s.ApproveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         submission = submission_approve(
-            user=request.user, submission=self.get_object(), comment=payload.validated_data["comment"]
+            user=request.user,
+            submission=self.get_object(),
+            comment=payload.validated_data["comment"],
+            release=payload.validated_data["release"],
         )
         return Response(s.SubmissionSerializer(submission).data)
 
@@ -298,16 +304,54 @@ class CSVRenderer(JSONRenderer):
     format = "csv"
 
 
+OBSERVATION_ORDER = ("indicator", "ref_area", "time", "sex", "classif1", "classif2", "source")
+VINTAGE_PARAMETERS = [
+    OpenApiParameter(
+        "as_of",
+        OpenApiTypes.STR,
+        description="What the public saw at this moment (ISO 8601 date or date and time; a date means its end)",
+    ),
+    OpenApiParameter("as_of_release", OpenApiTypes.INT, description="What the public saw once this release was out"),
+]
+
+
 class ObservationViewSet(viewsets.ReadOnlyModelViewSet):
-    """The master table's current values (public). `?format=csv` downloads the whole filtered set."""
+    """The master table's public values (`as_of` / `as_of_release`: as they were public then); ILO staff and
+    the country's focal points also read the embargoed ones, marked. `?format=csv` downloads the filtered set."""
 
     serializer_class = s.ObservationSerializer
     permission_classes = [AllowAny]
     filterset_class = ObservationFilter
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
-    queryset = Observation.objects.filter(is_current=True).order_by(
-        "indicator", "ref_area", "time", "sex", "classif1", "classif2", "source"
-    )
+    queryset = Observation.objects.all()
+
+    def filter_queryset(self, queryset: QuerySet[Observation]) -> QuerySet[Observation]:  # type: ignore[override]
+        """The keys asked for, the version of each the reader may see (at the moment asked about), then the
+        filters on what that version says."""
+        params = self.request.query_params
+        keys = ObservationKeyFilter(params, queryset=queryset, request=self.request)
+        values = ObservationValueFilter(params, request=self.request)
+        for form in (keys, values):
+            if not form.is_valid():
+                raise ValidationError(form.errors)
+        at = self.vintage()
+        seen = seen_versions(self.request.user, keys.qs, at)
+        chosen = values.filter_queryset(seen)
+        return chosen.select_related("publication__release").order_by(*OBSERVATION_ORDER)
+
+    def vintage(self) -> datetime | None:
+        params = self.request.query_params
+        return vintage_moment(as_of=params.get("as_of"), as_of_release=params.get("as_of_release"))
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "at": self.vintage()}
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> s.ObservationSerializer:
+        page = args[0] if args else None
+        context = self.get_serializer_context()
+        if isinstance(page, list):  # a page of values: what each replaced, in one query
+            context["earlier"] = earlier_versions(page, context["at"])
+        return s.ObservationSerializer(*args, context=context, **kwargs)
 
     @extend_schema(
         parameters=[
@@ -316,7 +360,8 @@ class ObservationViewSet(viewsets.ReadOnlyModelViewSet):
                 OpenApiTypes.STR,
                 enum=["json", "csv"],
                 description="csv: the whole filtered set as a CSV download (not paginated)",
-            )
+            ),
+            *VINTAGE_PARAMETERS,
         ]
     )
     # DRF answers any HttpResponseBase a view returns; the stub's mixin says a Response.
@@ -325,8 +370,11 @@ class ObservationViewSet(viewsets.ReadOnlyModelViewSet):
             return self._csv(self.filter_queryset(self.get_queryset()))
         return super().list(request, *args, **kwargs)
 
+    @extend_schema(parameters=VINTAGE_PARAMETERS)
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
+
     def _csv(self, queryset: QuerySet[Observation]) -> StreamingHttpResponse:
-        # As published since the first release: no BOM and no formula guard (values are codes and numbers, but
-        # the guard is still owed to the public file: a later issue).
+        # No BOM, as published since the first release (machines read it); every text cell is formula-safe.
         rows = chain([LAYOUT_COLUMNS], queryset.values_list(*LAYOUT_COLUMNS).iterator(chunk_size=5000))
-        return downloads.csv_streamed(rows, "ilms_observations.csv", guard=False, bom=False)
+        return downloads.csv_streamed(rows, "ilms_observations.csv", guard=True, bom=False)

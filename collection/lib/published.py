@@ -29,20 +29,20 @@ def published_values(
     times: Iterable[str],
     *,
     indicators: Iterable[str] | None = None,
-    before_release: int | None = None,
+    before_publication: int | None = None,
     attributes: Iterable[str] = DEFAULT_ATTRIBUTES,
 ) -> pl.DataFrame:
     """The country's published values of the given years (and tables): the current ones, or the values as they
-    stood before a release (the last one per key of the releases before it). Columns: the key, `value` and
+    stood before a publication (the last one per key of the publications before it). Columns: the key, `value` and
     the attributes asked for."""
     attributes, times = list(attributes), sorted(set(times))
     indicators = None if indicators is None else sorted(set(indicators))
     schema = published_schema(attributes)
     if not times or indicators == []:
         return pl.DataFrame(schema=schema)
-    where = ["ref_area = %s", "is_current" if before_release is None else "release_id < %s"]
+    where = ["ref_area = %s", "is_current" if before_publication is None else "publication_id < %s"]
     params: list[str | int] = [country]
-    params += [] if before_release is None else [before_release]
+    params += [] if before_publication is None else [before_publication]
     where.append(f"time IN ({', '.join(['%s'] * len(times))})")
     params += times
     if indicators is not None:
@@ -50,15 +50,15 @@ def published_values(
         params += indicators
     columns = [*KEY_COLUMNS, "obs_value", *attributes]
     table = connection.ops.quote_name(Observation._meta.db_table)
-    if before_release is None:
+    if before_publication is None:
         return read_frame(f"SELECT {', '.join(columns)} FROM {table} WHERE {' AND '.join(where)}", params, schema)
     frame = read_frame(
-        f"SELECT {', '.join(columns)}, release_id FROM {table} WHERE {' AND '.join(where)}",
+        f"SELECT {', '.join(columns)}, publication_id FROM {table} WHERE {' AND '.join(where)}",
         params,
-        {**schema, "release_id": pl.Int64},
+        {**schema, "publication_id": pl.Int64},
     )
-    # Before a release, the last earlier release per key is the value it replaced.
-    return frame.sort("release_id").group_by(list(KEY_COLUMNS), maintain_order=True).last().drop("release_id")
+    # Before a publication, the last earlier one per key is the value it replaced.
+    return frame.sort("publication_id").group_by(list(KEY_COLUMNS), maintain_order=True).last().drop("publication_id")
 
 
 def published_around(country: str, years: list[int]) -> pl.DataFrame:

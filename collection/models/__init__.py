@@ -12,7 +12,8 @@ from collection.models.catalogue import (
     TableDimension,
 )
 from collection.models.layout import DIMENSIONS, KEY_COLUMNS, LAYOUT_COLUMNS, VALUE_COLUMNS, value_exact
-from collection.models.publication import Observation, Release
+from collection.models.publication import Observation, Publication
+from collection.models.releases import Release
 from collection.models.review import ReviewComment, WarningExplanation
 from collection.models.rounds import DraftTable, Round, RoundCountry
 from collection.models.rules import RuleKind, Severity, ValidationRule
@@ -45,6 +46,7 @@ __all__ = [
     "Observation",
     "ObservationStatus",
     "Profile",
+    "Publication",
     "Release",
     "Review",
     "ReviewComment",

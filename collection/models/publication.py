@@ -6,17 +6,20 @@ from django.conf import settings
 from django.db import models
 
 from collection.models.layout import KEY_COLUMNS, LongLayoutRow
+from collection.models.releases import Release
 from collection.models.submissions import Review, Submission
 
 
-class Release(models.Model):
-    """One publication: the approved submission it published, who approved it and when.
+class Publication(models.Model):
+    """One approved submission written into the master table: who approved it, when, and in which release.
 
     Counts of the submission's values: new keys, revised values, values sent again unchanged (they keep their
     earlier version) and outdated ones (a submission approved later had already replaced them: history only).
     """
 
-    submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="release")
+    submission = models.OneToOneField(Submission, on_delete=models.PROTECT, related_name="publication")
+    # The release whose moment makes these values public (the approval's choice, or one of its own).
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="publications")
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # The approval decides which value is current, whatever order the publications run in.
     approval = models.ForeignKey(Review, null=True, on_delete=models.PROTECT, related_name="+")
@@ -32,22 +35,23 @@ class Release(models.Model):
         ordering = ["-published_at", "-id"]
 
     def __str__(self) -> str:
-        return f"Release {self.pk}"
+        return f"Publication {self.pk}"
 
 
 class Observation(LongLayoutRow):
     """One value of the master table. `is_current` marks the newest publication of its key; older ones stay."""
 
-    # Provenance: the file (through the submission), its row, and the release (which names the reviewer).
-    # No database constraint: the release already pins the submission (one to one, protected), and checking
+    # Provenance: the file (through the submission), its row, and the publication (which names the reviewer
+    # and the release). No database constraint: the publication already pins the submission (one to one,
+    # protected), and checking
     # a second foreign key on every published row costs seconds per million at publication.
     submission = models.ForeignKey(
         Submission, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     source_row = models.PositiveIntegerField()
-    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="observations")
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="observations")
     superseded_by = models.ForeignKey(
-        Release, null=True, blank=True, on_delete=models.PROTECT, related_name="superseded", db_index=False
+        Publication, null=True, blank=True, on_delete=models.PROTECT, related_name="superseded", db_index=False
     )
     is_current = models.BooleanField(default=True)
 

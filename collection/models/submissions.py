@@ -9,6 +9,7 @@ from django.utils.text import capfirst
 
 from collection.models.catalogue import Country, SourceType
 from collection.models.layout import LongLayoutRow
+from collection.models.releases import Release
 from collection.models.rounds import Round
 from collection.models.rules import Severity
 
@@ -204,6 +205,8 @@ class Review(models.Model):
     decision = models.CharField(max_length=10, choices=Decision.choices)
     comment = models.TextField(blank=True)
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # An approval's scheduled release to join; none: the values are public once published.
+    release = models.ForeignKey(Release, null=True, blank=True, on_delete=models.PROTECT, related_name="approvals")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

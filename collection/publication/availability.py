@@ -6,13 +6,14 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, PatternFill
 
 from collection.lib.downloads import text_cell
 from collection.models import Country, Observation, Release, SourceType, TableDefinition
+from collection.publication.vintages import public_versions
 from collection.workbook.build import BOLD, CENTER, HEADER_FILL, MUTED, TITLE
 
 BREAK = "B"  # obs_status: break in series
@@ -92,7 +93,7 @@ def table_group(indicator: str) -> str:
 def country_availability(country: Country) -> Availability:
     """Every catalogue table × the span of published years, from one aggregate query over current values."""
     counts = (
-        Observation.objects.filter(is_current=True, ref_area=country.iso3)
+        public_versions(Observation.objects.filter(ref_area=country.iso3))
         .values("indicator", "time", "source")
         .annotate(n=Count("id"), breaks=Count("id", filter=Q(obs_status=BREAK)))
         .order_by()
@@ -111,7 +112,9 @@ def country_availability(country: Country) -> Availability:
             c = found.get((table.indicator, year))
             cells.append((year, Cell(tuple(sorted(c["sources"])), c["n"], c["breaks"]) if c else None))
         groups[table_group(table.indicator)].rows.append(Row(table, cells))
-    last = Release.objects.filter(submission__country=country).aggregate(last=Max("published_at"))["last"]
+    last = _released(Release.objects.filter(publications__submission__country=country)).aggregate(
+        last=Max("public_at")
+    )["last"]
     return Availability(
         country=country,
         years=years,
@@ -125,15 +128,16 @@ def countries_summary() -> list[dict]:
     """One line per country for the countries page: published tables, years covered, last publication."""
     published = {
         row["ref_area"]: row
-        for row in Observation.objects.filter(is_current=True)
+        for row in public_versions(Observation.objects.all())
         .values("ref_area")
         .annotate(tables=Count("indicator", distinct=True), first=Min("time"), last=Max("time"))
         .order_by()
     }
     released = dict(
-        Release.objects.values("submission__country_id")
-        .annotate(last=Max("published_at"))
-        .values_list("submission__country_id", "last")
+        _released(Release.objects.all())
+        .values("publications__submission__country_id")
+        .annotate(last=Max("public_at"))
+        .values_list("publications__submission__country_id", "last")
         .order_by()
     )
     lines = []
@@ -149,6 +153,10 @@ def countries_summary() -> list[dict]:
             }
         )
     return lines
+
+
+def _released(releases: QuerySet[Release]) -> QuerySet[Release]:
+    return releases.filter(Release.public_q(timezone.now()))
 
 
 def availability_filename(country: Country) -> str:

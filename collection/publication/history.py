@@ -55,8 +55,14 @@ def observation_versions(*, user: RequestUser, pk: int) -> History:
     asked = observation_visible(user, pk)
     versions = list(
         Observation.objects.filter(**{c: getattr(asked, c) for c in KEY_COLUMNS})
-        .select_related("release__approved_by", "submission__uploaded_by", "submission__round", "superseded_by")
-        .order_by("-is_current", "-release__approved_at", "-release__approval_id", "-id")
+        .select_related(
+            "publication__approved_by",
+            "publication__release",
+            "submission__uploaded_by",
+            "submission__round",
+            "superseded_by__release",
+        )
+        .order_by("-is_current", "-publication__approved_at", "-publication__approval_id", "-id")
     )
     submission_ids = {v.submission_id for v in versions}
     approvals: dict[int, Review] = {}

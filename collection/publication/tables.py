@@ -1,21 +1,27 @@
-"""The public reads of the master table: the tables, their countries and one table as a pivot."""
+"""The public reads of the master table: the tables, their countries and one table as a pivot. Each reads what
+its reader may see (`vintages`): the public the released values, staff and the country's focal points also the
+embargoed ones, marked with the moment they come out."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Max, Min
+from django.utils import timezone
 
+from collection.lib.users import RequestUser
 from collection.models import Code, Observation, TableDefinition, TableDimension
+from collection.publication.vintages import public_versions, seen_versions
 
 
 def master_tables_summary() -> list[dict[str, Any]]:
-    """One line per indicator: title, current observations, countries and years covered."""
+    """One line per indicator: title, public observations, countries and years covered."""
     counts = {
         row["indicator"]: row
-        for row in Observation.objects.filter(is_current=True)
+        for row in public_versions(Observation.objects.all())
         .values("indicator")
         .annotate(n=Count("id"), countries=Count("ref_area", distinct=True), first=Min("time"), last=Max("time"))
     }
@@ -26,11 +32,17 @@ def master_tables_summary() -> list[dict[str, Any]]:
 
 
 def indicator_countries(indicator: str) -> list[dict[str, Any]]:
-    """One line per country of a table (plain dicts: the page adds the country's name)."""
+    """One line per country of a table, as the public sees it (plain dicts: the page adds the country's name)."""
     rows = (
-        Observation.objects.filter(is_current=True, indicator=indicator)
+        public_versions(Observation.objects.filter(indicator=indicator))
         .values("ref_area")
-        .annotate(n=Count("id"), first=Min("time"), last=Max("time"), last_release=Max("release_id"))
+        .annotate(
+            n=Count("id"),
+            first=Min("time"),
+            last=Max("time"),
+            last_release=Max("publication__release_id"),
+            released=Max("publication__release__public_at"),
+        )
         .order_by("ref_area")
     )
     return [dict(row) for row in rows]
@@ -44,11 +56,22 @@ class Pivot:
     rows: list[dict]
     sources: list[str]
     headers: list[str]
+    embargoed: dict[int, datetime | None]  # value id → when it comes out (None: withdrawn), for those who see it
 
 
-def indicator_pivot(indicator: str, ref_area: str) -> Pivot:
-    observations = Observation.objects.filter(is_current=True, indicator=indicator, ref_area=ref_area).values_list(
-        "sex", "classif1", "classif2", "time", "obs_value", "obs_status", "source", "pk"
+def indicator_pivot(indicator: str, ref_area: str, user: RequestUser) -> Pivot:
+    """The table as the user may see it; a value not yet public carries its release moment (`embargoed`)."""
+    observations = seen_versions(user, Observation.objects.filter(indicator=indicator, ref_area=ref_area)).values_list(
+        "sex",
+        "classif1",
+        "classif2",
+        "time",
+        "obs_value",
+        "obs_status",
+        "source",
+        "pk",
+        "publication__release__public_at",
+        "publication__release__withdrawn_at",
     )
     dims = dict(TableDimension.objects.filter(table_id=indicator).values_list("column", "codelist__label"))
     codelists = TableDimension.objects.filter(table_id=indicator).values_list("codelist_id", flat=True)
@@ -59,8 +82,12 @@ def indicator_pivot(indicator: str, ref_area: str) -> Pivot:
     cells: dict[tuple[str, str, str], dict[str, tuple[Decimal, str, int]]] = {}
     years: set[str] = set()
     sources: set[str] = set()
-    for sex, c1, c2, time, value, flag, source, pk in observations:
+    embargoed: dict[int, datetime | None] = {}
+    now = timezone.now()
+    for sex, c1, c2, time, value, flag, source, pk, public_at, withdrawn_at in observations:
         cells.setdefault((sex, c1, c2), {})[time] = (value, flag, pk)  # pk: the value's history page
+        if withdrawn_at is not None or public_at is None or public_at > now:
+            embargoed[pk] = None if withdrawn_at is not None else public_at
         years.add(time)
         sources.add(source)
     ordered_years = sorted(years)
@@ -77,4 +104,10 @@ def indicator_pivot(indicator: str, ref_area: str) -> Pivot:
         }
         for key in sorted(cells, key=order)
     ]
-    return Pivot(years=ordered_years, rows=rows, sources=sorted(sources), headers=[dims[c] for c in columns])
+    return Pivot(
+        years=ordered_years,
+        rows=rows,
+        sources=sorted(sources),
+        headers=[dims[c] for c in columns],
+        embargoed=embargoed,
+    )

@@ -8,7 +8,7 @@ from django.utils import timezone
 from collection import access
 from collection.lib.errors import NotAllowed, PortalError, WrongState
 from collection.lib.users import User
-from collection.models import Review, Submission
+from collection.models import Release, Review, Submission
 from collection.rounds.lifecycle import round_upload_check
 from collection.submissions.explanations import warnings_unanswered
 from collection.submissions.machine import submission_move
@@ -53,13 +53,38 @@ def submission_readiness_check(submission: Submission) -> None:
         raise PortalError("Not ready to submit: " + " ".join(missing))
 
 
-def submission_approve(*, user: User, submission: Submission, comment: str = "") -> Submission:
-    """A reviewer approves; publication into the master table follows in the worker (the move sends it)."""
+def submission_approve(
+    *, user: User, submission: Submission, comment: str = "", release: Release | None = None
+) -> Submission:
+    """A reviewer approves; publication into the master table follows in the worker (the move sends it). With
+    a scheduled `release` the values join it and stay embargoed until its moment; without one they are public
+    once published."""
     access.require_staff(user, "Only ILO reviewers can approve a submission.")
     with transaction.atomic():
-        submission_move(submission=submission, move="approve", actor=user, detail={"comment": comment})
-        Review.objects.create(submission=submission, decision=Review.Decision.APPROVE, comment=comment, reviewer=user)
+        if release is not None:  # locked, so that it cannot come out or be withdrawn while it is joined
+            release = Release.objects.select_for_update().get(pk=release.pk)
+            release_joinable(release)
+        detail: dict[str, object] = {"comment": comment}
+        if release is not None:
+            detail["release"] = release.pk
+        submission_move(submission=submission, move="approve", actor=user, detail=detail)
+        Review.objects.create(
+            submission=submission, decision=Review.Decision.APPROVE, comment=comment, reviewer=user, release=release
+        )
     return submission
+
+
+def release_joinable(release: Release) -> None:
+    """Only a release still ahead can take more values: one already out would publish them back in time."""
+    if release.withdrawn_at is not None:
+        raise PortalError(f"Release “{release.title}” was withdrawn; choose an upcoming release or none.")
+    if not release.scheduled or release.public_at is None:
+        raise PortalError(f"Release “{release.title}” is not a scheduled release; choose an upcoming release or none.")
+    if not release.is_upcoming():
+        raise PortalError(
+            f"Release “{release.title}” came out on {timezone.localtime(release.public_at):%d %b %Y %H:%M}; "
+            "choose an upcoming release, or none to make the values public once published."
+        )
 
 
 def submission_return(*, user: User, submission: Submission, comment: str) -> Submission:

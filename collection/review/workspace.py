@@ -24,7 +24,7 @@ from collection.models import (
     KEY_COLUMNS,
     DataSource,
     Observation,
-    Release,
+    Publication,
     RuleKind,
     Severity,
     StagedObservation,
@@ -201,9 +201,9 @@ def change_thresholds(submission: Submission, tables: list[TableDefinition]) -> 
 
 def published_before(submission: Submission) -> Q:
     """The master table as the reviewer saw it: the current values, or for a published submission the values
-    of the releases before its own (read in release order, the last one per key is the one it replaced)."""
-    release_id = Release.objects.filter(submission=submission).values_list("pk", flat=True).first()
-    return Q(is_current=True) if release_id is None else Q(release_id__lt=release_id)
+    of the publications before its own (read in their order, the last one per key is the one it replaced)."""
+    publication_id = Publication.objects.filter(submission=submission).values_list("pk", flat=True).first()
+    return Q(is_current=True) if publication_id is None else Q(publication_id__lt=publication_id)
 
 
 def _previous_year(time: str) -> str | None:
@@ -216,9 +216,9 @@ STAGED_SCHEMA = {"row": pl.Int64, **{c: t for c, t in PUBLISHED_SCHEMA.items() i
 
 def _published_frame(submission: Submission, indicators: list[str], times: list[str]) -> pl.DataFrame:
     """The published value of each key as the reviewer saw it (see `published_before`), with its flag and notes."""
-    release_id = Release.objects.filter(submission=submission).values_list("pk", flat=True).first()
+    publication_id = Publication.objects.filter(submission=submission).values_list("pk", flat=True).first()
     frame = published_values(
-        submission.country_id, times, indicators=indicators, before_release=release_id, attributes=ATTRIBUTES
+        submission.country_id, times, indicators=indicators, before_publication=publication_id, attributes=ATTRIBUTES
     )
     return frame.drop("ref_area").rename({"value": "published", **{c: f"_published_{c}" for c in ATTRIBUTES}})
 
@@ -412,11 +412,11 @@ def series_history(*, submission: Submission, indicator: str, series: list[str])
         Observation.objects.filter(
             which, published_before(submission), ref_area=submission.country_id, indicator=indicator
         )
-        .order_by("time", "release_id")
+        .order_by("time", "publication_id")
         .values_list(*SERIES_COLUMNS, "time", "obs_value")
     ):
         history = points[tuple(key)]["published"]
-        if history and history[-1][0] == time:  # an older release's value of the same year: the later one wins
+        if history and history[-1][0] == time:  # an older publication's value of the same year: the later one wins
             history.pop()
         history.append((time, value))
     for *key, time, value in (

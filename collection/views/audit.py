@@ -59,5 +59,5 @@ def observation_history(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     return render(
         request,
         "collection/observation_history.html",
-        {"history": history, "key": history.observation},
+        {"history": history, "key": history.observation, "now": timezone.now()},
     )

@@ -6,7 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from collection import access
-from collection.models import Country, Release, TableDefinition
+from collection.models import Country, TableDefinition
+from collection.publication.releases import releases_recent
 from collection.publication.tables import indicator_countries, indicator_pivot, master_tables_summary
 from collection.review.queue import submissions_to_review
 from collection.rounds.progress import focal_point_rounds
@@ -14,7 +15,7 @@ from collection.rounds.progress import focal_point_rounds
 
 def home(request: HttpRequest) -> HttpResponse:
     """Everyone's start: a focal point with one country in one open round lands on that country's page."""
-    context: dict[str, object] = {"recent_releases": Release.objects.select_related("submission__country")[:5]}
+    context: dict[str, object] = {"recent_releases": releases_recent()[:5]}
     if access.is_focal_point(request.user):
         rounds = focal_point_rounds(request.user)
         if len(rounds) == 1 and len(rounds[0]["countries"]) == 1:
@@ -47,7 +48,7 @@ def data_indicator(request: HttpRequest, indicator: str) -> HttpResponse:
 def data_table(request: HttpRequest, indicator: str, iso3: str) -> HttpResponse:
     table = get_object_or_404(TableDefinition, indicator=indicator)
     country = get_object_or_404(Country, iso3=iso3.upper())
-    pivot = indicator_pivot(indicator, country.iso3)
+    pivot = indicator_pivot(indicator, country.iso3, request.user)
     history = access.sees_country(request.user, country.iso3)  # links each value to its history
     return render(
         request,

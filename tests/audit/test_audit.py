@@ -131,10 +131,16 @@ def test_return_with_comment_is_recorded(as_role, reviewer, tha_submitted):
 
 def test_publication_is_recorded_by_the_system_with_release_and_approver(focal_point, reviewer, tha_submitted):
     submission_approve(user=reviewer, submission=tha_submitted, comment="Fine.")
-    release = observations_publish(submission_id=tha_submitted.pk)
+    publication = observations_publish(submission_id=tha_submitted.pk)
     [entry] = entries(A.SUBMISSION_PUBLISHED)
     assert (entry.actor, entry.actor_name, entry.ip) == (None, "system", None)
-    assert entry.detail == {"from": "approved", "to": "published", "release": release.pk, "approved_by": "reviewer"}
+    assert entry.detail == {
+        "from": "approved",
+        "to": "published",
+        "release": publication.release_id,
+        "publication": publication.pk,
+        "approved_by": "reviewer",
+    }
 
 
 def test_each_round_action_is_recorded_with_the_admin_and_the_ip(admin_user, catalogue):
@@ -471,7 +477,7 @@ def test_history_shows_every_version_current_first_with_its_provenance(as_role, 
         assert f"{submission.original_filename}</a>, row {observation.source_row}" in page
         assert comment in page
     assert page.count("by fp_tha on") == 2 and page.count("by reviewer on") == 2
-    assert f"replaced by release {current.release_id}" in page
+    assert f"replaced by release {current.publication.release_id}" in page
     history = response.context["history"]
     assert [v.observation.pk for v in history.versions] == [current.pk, old.pk]
     assert history.versions[0].change == current.obs_value - old.obs_value  # exact

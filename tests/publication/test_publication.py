@@ -11,7 +11,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from collection.lib.longlayout import rows_to_csv
-from collection.models import Observation, Release, StagedObservation
+from collection.models import Observation, Publication, StagedObservation
 from collection.publication.publish import observations_publish
 from collection.review.decisions import submission_approve
 from tests import factories
@@ -59,7 +59,7 @@ def test_publication_makes_every_staged_row_current(focal_point, reviewer, open_
     assert submission.status == "published"
     staged = StagedObservation.objects.filter(submission=submission).count()
     assert staged == submission.observation_count > 0
-    assert Observation.objects.filter(is_current=True, release=release).count() == staged
+    assert Observation.objects.filter(is_current=True, publication=release).count() == staged
     assert (release.observation_count, release.new_count, release.revised_count) == (staged, staged, 0)
     assert (release.unchanged_count, release.outdated_count) == (0, 0)
     assert release.approved_by == reviewer
@@ -73,7 +73,7 @@ def test_provenance_leads_back_to_the_file_row(focal_point, reviewer, open_round
     line = lines[observation.source_row - 1].split(",")
     assert line[1] == FORP and line[3] == "SEX_F" and line[4] == observation.classif1
     assert Decimal(line[7]) == observation.obs_value
-    assert observation.submission_id == submission.pk and observation.release_id == release.pk
+    assert observation.submission_id == submission.pk and observation.publication_id == release.pk
 
 
 def test_a_revision_becomes_current_and_the_old_value_stays_as_history(focal_point, reviewer, open_round):
@@ -87,13 +87,13 @@ def test_a_revision_becomes_current_and_the_old_value_stays_as_history(focal_poi
     assert release2.observation_count == second.observation_count
     assert Observation.objects.count() == per_year + new_year + 1
     assert Observation.objects.filter(is_current=True).count() == second.observation_count
-    old = Observation.objects.get(release=release1, **FORP_TOTAL)
+    old = Observation.objects.get(publication=release1, **FORP_TOTAL)
     assert not old.is_current and old.superseded_by == release2 and old.obs_status == ""
     total = current()
-    assert total.release == release2 and (total.obs_status, total.note) == ("B", "series break: new LFS design")
+    assert total.publication == release2 and (total.obs_status, total.note) == ("B", "series break: new LFS design")
     # Every other 2024 value keeps its version and the release that published it.
-    assert Observation.objects.filter(is_current=True, release=release1).count() == per_year - 1
-    assert not Observation.objects.filter(release=release1, superseded_by__isnull=False).exclude(pk=old.pk).exists()
+    assert Observation.objects.filter(is_current=True, publication=release1).count() == per_year - 1
+    assert not Observation.objects.filter(publication=release1, superseded_by__isnull=False).exclude(pk=old.pk).exists()
 
 
 def test_values_sent_again_unchanged_write_no_version(focal_point, reviewer, open_round):
@@ -102,8 +102,8 @@ def test_values_sent_again_unchanged_write_no_version(focal_point, reviewer, ope
     second, release2 = publish(focal_point, reviewer, open_round, content)
     assert (release2.new_count, release2.revised_count, release2.unchanged_count) == (0, 0, first.observation_count)
     assert Observation.objects.count() == first.observation_count
-    assert not Observation.objects.filter(release=release2).exists()
-    assert current().release == release1
+    assert not Observation.objects.filter(publication=release2).exists()
+    assert current().publication == release1
 
 
 def test_a_changed_note_alone_is_a_revision(focal_point, reviewer, open_round):
@@ -137,11 +137,11 @@ def test_publications_run_in_reverse_order_leave_the_later_approval_current(foca
     release_a = observations_publish(submission_id=earlier.pk)
 
     assert current().note == "series break: new LFS design, weights revised"
-    assert current().release == release_b
+    assert current().publication == release_b
     new_year = earlier.observation_count - later.observation_count
-    assert Observation.objects.filter(is_current=True, time="2025", release=release_a).count() == new_year
+    assert Observation.objects.filter(is_current=True, time="2025", publication=release_a).count() == new_year
     # A's own value of the total is history beneath B's; the rest of A's 2024 is the same as the current values.
-    outdated = Observation.objects.get(release=release_a, **FORP_TOTAL)
+    outdated = Observation.objects.get(publication=release_a, **FORP_TOTAL)
     assert not outdated.is_current and outdated.superseded_by == release_b
     assert outdated.note == "series break: new LFS design"
     counts = (release_a.new_count, release_a.revised_count, release_a.unchanged_count, release_a.outdated_count)
@@ -161,7 +161,7 @@ def test_publications_in_approval_order_give_the_same_current_values(focal_point
     later = approved(focal_point, reviewer, open_round, base)  # B takes the break back out
     observations_publish(submission_id=earlier.pk)
     release_b = observations_publish(submission_id=later.pk)
-    assert current().obs_status == "" and current().release == release_b
+    assert current().obs_status == "" and current().publication == release_b
     assert release_b.revised_count == 1
 
 
@@ -178,7 +178,7 @@ def test_the_database_allows_one_current_value_per_key(focal_point, reviewer, op
 def test_publishing_twice_publishes_once(focal_point, reviewer, open_round):
     submission, release = publish(focal_point, reviewer, open_round, factories.sample_csv())
     assert observations_publish(submission_id=submission.pk) is None
-    assert Release.objects.count() == 1
+    assert Publication.objects.count() == 1
     assert Observation.objects.count() == submission.observation_count
 
 
@@ -190,7 +190,7 @@ def test_history_lists_only_real_changes(as_role, focal_point, reviewer, open_ro
     _, release = publish(focal_point, reviewer, open_round, edited(content, flag_break))
     response = as_role("reviewer").get(f"/observations/{current().pk}/history/")
     history = response.context["history"]
-    assert [v.observation.release_id for v in history.versions] == [release.pk, release.pk - 2]
+    assert [v.observation.publication_id for v in history.versions] == [release.pk, release.pk - 2]
     page = response.content.decode()
     assert "<dt>Versions</dt><dd>2</dd>" in page and page.count("Earlier value") == 1
     assert "the same value as the earlier one, with another flag or note" in page  # the flag changed, not the value
