@@ -39,6 +39,7 @@ from collection.models import (
     TableDimension,
     ValidationIssue,
 )
+from collection.publication.conditional import PublicConditionalMixin
 from collection.publication.vintages import earlier_versions, seen_versions, vintage_moment
 from collection.review.decisions import submission_approve, submission_return, submission_submit
 from collection.rounds.lifecycle import (
@@ -315,7 +316,7 @@ VINTAGE_PARAMETERS = [
 ]
 
 
-class ObservationViewSet(viewsets.ReadOnlyModelViewSet):
+class ObservationViewSet(PublicConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """The master table's public values (`as_of` / `as_of_release`: as they were public then); ILO staff and
     the country's focal points also read the embargoed ones, marked. `?format=csv` downloads the filtered set."""
 
