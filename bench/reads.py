@@ -20,6 +20,7 @@ from datetime import timedelta
 
 import httpx
 import polars as pl
+import pycountry
 from django.db import connection
 from django.utils import timezone
 
@@ -31,7 +32,6 @@ from collection.lib.bulkload import bulk_load
 from collection.lib.longlayout import LONG_HEADER
 from collection.models import (
     LAYOUT_COLUMNS,
-    Country,
     Observation,
     Publication,
     Release,
@@ -142,7 +142,7 @@ def _parts(first: Publication, revision: Publication, embargoed: Publication) ->
         )
         yield _rows(held, embargoed, factor=1.03, current=True)
         loaded += frame.height + revised.height + held.height
-    others = list(Country.objects.exclude(iso3__in=ASEAN).order_by("iso3").values_list("iso3", flat=True))
+    others = sorted(c.alpha_3 for c in pycountry.countries if c.alpha_3 not in ASEAN)
     template = _country_frame("THA")
     for area in others:
         if loaded >= MASTER_ROWS:

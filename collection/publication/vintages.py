@@ -73,14 +73,18 @@ def public_versions(base: QuerySet[Observation], at: datetime | None = None) -> 
 
 
 def _latest_public(versions: QuerySet[Observation], at: datetime) -> QuerySet[Observation]:
-    """Per key, the version approved last among those public at `at`. The public publications are a list of
-    ids: joined as a subquery, the planner intersects a bitmap of the publication index (millions of rows)."""
-    public = list(Publication.objects.filter(Release.public_q(at, "release__")).values_list("pk", flat=True))
+    """Per key, the version approved last among those public at `at`."""
     return (
-        versions.filter(publication_id__in=public)
+        versions.filter(publication_id__in=_public_publications(at))
         .annotate(version_rank=Window(RowNumber(), partition_by=[F(c) for c in KEY_COLUMNS], order_by=APPROVAL_ORDER))
         .filter(version_rank=1)
     )
+
+
+def _public_publications(at: datetime) -> list[int]:
+    """The publications whose release is public at `at`, as ids: a join to them makes the planner intersect a
+    bitmap of the publication index over millions of rows (EXPLAIN on the benchmark's master)."""
+    return list(Publication.objects.filter(Release.public_q(at, "release__")).values_list("pk", flat=True))
 
 
 def seen_versions(user: RequestUser, base: QuerySet[Observation], at: datetime | None = None) -> QuerySet[Observation]:
@@ -159,32 +163,32 @@ class Earlier:
 
 def earlier_versions(rows: list[Observation], at: datetime | None = None) -> dict[int, Earlier]:
     """For each row (a page of answers), the version of its key the public saw just before it, if any: one
-    query for the page. A row whose release is not public yet is compared with what the public sees now."""
+    query for the page, read as tuples (a model per version cost a second a page). A row whose release is not
+    public yet is compared with what the public sees now."""
     if not rows:
         return {}
     moment = at or timezone.now()
-    by_key: dict[tuple[str, ...], list[Observation]] = {}
+    width = len(KEY_COLUMNS)
     keys = {tuple(getattr(r, c) for c in KEY_COLUMNS) for r in rows}
     versions = (
         Observation.objects.filter(
-            Release.public_q(moment, "publication__release__"),
-            ref_area__in={r.ref_area for r in rows},
-            indicator__in={r.indicator for r in rows},
-            time__in={r.time for r in rows},
+            publication_id__in=_public_publications(moment),
+            **{f"{c}__in": {getattr(r, c) for r in rows} for c in KEY_COLUMNS},
         )
-        .select_related("publication__release")
         .order_by(*APPROVAL_ORDER)
+        .values_list(*KEY_COLUMNS, "pk", "obs_value")
     )
+    by_key: dict[tuple[str, ...], list[tuple[int, Decimal | None]]] = {}
     for version in versions:
-        key = tuple(getattr(version, c) for c in KEY_COLUMNS)
+        key = tuple(version[:width])
         if key in keys:
-            by_key.setdefault(key, []).append(version)
+            by_key.setdefault(key, []).append((version[width], version[width + 1]))
     found: dict[int, Earlier] = {}
     for row in rows:
         history = by_key.get(tuple(getattr(row, c) for c in KEY_COLUMNS), [])
-        ids = [v.pk for v in history]
+        ids = [pk for pk, _ in history]
         before = history[ids.index(row.pk) + 1 :] if row.pk in ids else history
-        if before and before[0].pk != row.pk:
+        if before and before[0][0] != row.pk:
             public_at = row.publication.release.public_at if row.publication_id else None
-            found[row.pk] = Earlier(value=before[0].obs_value, revised_on=public_at)
+            found[row.pk] = Earlier(value=before[0][1], revised_on=public_at)
     return found

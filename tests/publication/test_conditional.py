@@ -120,3 +120,13 @@ def test_a_bad_vintage_is_still_explained_not_cached(client, published):
     response = client.get(OBSERVATIONS, {"as_of": "last tuesday"})
     assert response.status_code == 400 and "ISO 8601" in response.json()["detail"]
     assert "ETag" not in response.headers
+
+
+@time_machine.travel(TODAY + dt.timedelta(hours=1), tick=False)
+def test_a_page_of_values_costs_the_same_few_queries_whatever_its_length(
+    client, embargoed, django_assert_max_num_queries
+):
+    """No query per row: the validators' state, the vintage, the page, its count and what each value replaced."""
+    with django_assert_max_num_queries(8):
+        response = client.get(OBSERVATIONS, {"indicator": FORP, "page_size": 500})
+    assert response.status_code == 200 and len(response.json()["results"]) > 100
