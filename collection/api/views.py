@@ -348,7 +348,7 @@ class ObservationViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> s.ObservationSerializer:
         page = args[0] if args else None
-        context = self.get_serializer_context()
+        context = {**self.get_serializer_context(), **kwargs.pop("context", {})}
         if isinstance(page, list):  # a page of values: what each replaced, in one query
             context["earlier"] = earlier_versions(page, context["at"])
         return s.ObservationSerializer(*args, context=context, **kwargs)
