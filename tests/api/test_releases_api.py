@@ -24,6 +24,7 @@ def frozen_clock():
     with time_machine.travel(TODAY, tick=False):
         yield
 
+
 URL = "/api/v1/releases/"
 
 
@@ -160,9 +161,7 @@ def approve(api, reviewer, submission, **payload):
     return as_user(api, reviewer).post(f"/api/v1/submissions/{submission.pk}/approve/", payload, format="json")
 
 
-def test_an_approval_joins_an_upcoming_release_end_to_end(
-    api, client, admin_user, focal_point, reviewer, open_round
-):
+def test_an_approval_joins_an_upcoming_release_end_to_end(api, client, admin_user, focal_point, reviewer, open_round):
     content = factories.sample_csv()
     publish_with(focal_point, reviewer, open_round, content)
     release = release_create(user=admin_user, title="Thailand: revision", note="", public_at=TOMORROW_9)

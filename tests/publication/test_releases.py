@@ -22,7 +22,9 @@ TITLE = "Thailand: 2026 annual return"
 
 
 def schedule(admin_user, public_at=TOMORROW_9, title=TITLE) -> Release:
-    return release_create(user=admin_user, title=title, note="Labour Force Survey 2025, census weights.", public_at=public_at)
+    return release_create(
+        user=admin_user, title=title, note="Labour Force Survey 2025, census weights.", public_at=public_at
+    )
 
 
 @time_machine.travel(TODAY, tick=False)
