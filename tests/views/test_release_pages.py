@@ -11,7 +11,9 @@ import time_machine
 from django.contrib.messages import get_messages
 
 from collection.models import Release, Review
+from collection.publication.publish import observations_publish
 from collection.publication.releases import release_create, release_withdraw
+from collection.review.decisions import submission_approve
 from tests import factories
 from tests.publication.test_publication import FORP, edited
 from tests.publication.test_vintages import TODAY, TOMORROW_9, publish_with, revise
@@ -263,3 +265,22 @@ def test_a_release_that_cannot_be_joined_is_refused_with_the_reason(client, revi
     assert response.status_code == 302 and expected in messages_of(response)[0]
     waiting.refresh_from_db()
     assert waiting.status == "submitted"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_country_new_in_an_embargoed_release_is_not_listed_before_its_moment(
+    as_role, role, admin_user, other_focal_point, reviewer, open_round
+):
+    release = release_create(user=admin_user, title="Malaysia: first return", note="", public_at=TOMORROW_9)
+    submission = factories.validated(other_focal_point, open_round, factories.sample_csv("MYS"), country="MYS")
+    factories.submit(other_focal_point, submission)
+    submission_approve(user=reviewer, submission=submission, release=release)
+    observations_publish(submission_id=submission.pk)
+    insiders = {"fp_mys", "reviewer", "admin"}
+    table = as_role(role).get(f"/data/{FORP}/MYS/").content.decode()
+    assert ("embargoed until" in table) is (role in insiders)
+    assert ("has not published this table yet" in table) is (role not in insiders)
+    with time_machine.travel(TOMORROW_9, tick=False):
+        assert 'href="/data/MST_FORP_SEX_CBR_NB/MYS/"' in page(as_role, role, f"/data/{FORP}/")
+        assert "embargoed" not in page(as_role, role, f"/data/{FORP}/MYS/")
+    assert 'href="/data/MST_FORP_SEX_CBR_NB/MYS/"' not in page(as_role, role, f"/data/{FORP}/")
