@@ -105,7 +105,7 @@ def public_conditional(view: View) -> View:
     @wraps(view)
     def conditional(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         found = public_validators(request)
-        response = None
+        response: HttpResponseBase | None = None
         if found is not None:
             last_modified = int(found.last_modified.timestamp()) if found.last_modified else None
             response = get_conditional_response(request, etag=found.etag, last_modified=last_modified)
@@ -120,5 +120,5 @@ class PublicConditionalMixin:
     """For a DRF view or viewset: every action it routes answers with validators and 304 to a repeat."""
 
     @classmethod
-    def as_view(cls, *args: Any, **kwargs: Any) -> Callable[..., HttpResponseBase]:
+    def as_view(cls, *args: Any, **kwargs: Any) -> Any:  # Any: what the DRF base's as_view returns, wrapped
         return public_conditional(super().as_view(*args, **kwargs))  # type: ignore[misc]
