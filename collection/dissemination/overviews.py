@@ -384,4 +384,3 @@ def asean_overview(*, user: RequestUser, year: str | None = None) -> AseanOvervi
         embargoed=embargoed,
         asked_year=asked,
     )
-
