@@ -217,32 +217,35 @@ def country_overview(*, country: Country, user: RequestUser) -> CountryOverview:
 
 @dataclass(frozen=True)
 class Cell:
-    """One value of an ASEAN table, with the table and reporting country it comes from."""
+    """One value of an ASEAN table, or a sum of them, with the table and reporting country it comes from."""
 
     value: Decimal
     indicator: str
-    reporter: str
+    reporter: str  # '' for a sum over several reporters (a column total)
     flag: str = ""
-    embargoed: bool = False
+    embargoed: bool = False  # the value, or a part of the sum, is not public yet
+
+
+Cells = dict[tuple[str, str, str], Cell]  # (indicator, reporter, classif1) → the value of the page's year
 
 
 @dataclass
 class RegionRow:
     country: Country
     total: Cell | None  # the published total over all destinations (not the sum of the parts)
-    regions: list[Decimal | None]  # per region of the page's columns; None: nothing published there
+    regions: list[Cell | None]  # per region of the page's columns; None: nothing published there
     latest_year: str | None  # the country's latest year of outflows, when it has none in the page's year
 
     @property
     def published(self) -> bool:
-        return self.total is not None or any(v is not None for v in self.regions)
+        return self.total is not None or any(self.regions)
 
 
 @dataclass
 class MatrixRow:
     country: Country
     cells: list[tuple[Country, Cell | None]]  # per destination, in the order of the members
-    total: Decimal | None  # the sum of the row's published cells
+    total: Cell | None  # the sum of the row's published cells
 
     @property
     def published(self) -> bool:
@@ -269,7 +272,8 @@ class AseanOverview:
     region_labels: list[str]
     region_rows: list[RegionRow]
     flows: list[MatrixRow]
-    flow_totals: list[Decimal | None]  # per destination: the sum of its column
+    flow_totals: list[Cell | None]  # per destination: the sum of its column
+    flow_total: Cell | None  # all published flows between members
     stocks: list[tuple[Country, list[StockCell | None]]]
     embargoed: bool
     asked_year: str | None  # a year asked for that has no data (the page says so and shows `year`)
@@ -279,14 +283,13 @@ class AseanOverview:
         return any(r.published for r in self.region_rows)
 
 
-def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
-    """The sum of the published values; None when none is (missing is not zero)."""
-    present = [v for v in values if v is not None]
-    return sum(present, Decimal(0)) if present else None
-
-
-def _value(cell: Cell | None) -> Decimal | None:
-    return cell.value if cell else None
+def _sum(cells: Iterable[Cell | None], reporter: str = "") -> Cell | None:
+    """The sum of the published cells of the outflows table; None when none is (missing is not zero)."""
+    present = [c for c in cells if c is not None]
+    if not present:
+        return None
+    total = sum((c.value for c in present), Decimal(0))
+    return Cell(total, OUTFLOWS, reporter, embargoed=any(c.embargoed for c in present))
 
 
 def _one_source(rows: list[tuple]) -> list[tuple]:
@@ -304,9 +307,8 @@ def asean_overview(*, user: RequestUser, year: str | None = None) -> AseanOvervi
     query: outflows by destination (MNA_OEMP), nationals abroad by residence (MNA_TPOP), foreign-born by birth
     (MST_FORP), all for both sexes."""
     members = list(Country.objects.filter(iso3__in=ASEAN_COUNTRIES).order_by("name"))
-    iso3s = [c.iso3 for c in members]
     base = Observation.objects.filter(
-        indicator__in=[OUTFLOWS, NATIONALS_ABROAD, FOREIGN_BORN], ref_area__in=iso3s, sex=TOTAL_SEX
+        indicator__in=[OUTFLOWS, NATIONALS_ABROAD, FOREIGN_BORN], ref_area__in=[c.iso3 for c in members], sex=TOTAL_SEX
     )
     now = timezone.now()
     rows = _one_source(list(seen_versions(user, base).values_list(*COLUMNS)))
@@ -317,70 +319,75 @@ def asean_overview(*, user: RequestUser, year: str | None = None) -> AseanOvervi
     years = sorted({row[4] for row in rows}, reverse=True)
     latest_outflows = max((y for ys in outflow_years.values() for y in ys), default=None)
     chosen = year if year in years else latest_outflows or (years[0] if years else None)
-    asked = year if year and year != chosen else None
 
-    cells: dict[tuple[str, str, str], Cell] = {}  # (indicator, reporter, classif1) → cell of the chosen year
-    embargoed = False
+    cells: Cells = {}
     for indicator, area, _source, classif1, time, value, flag, _note, public_at, withdrawn_at in rows:
-        if time != chosen:
-            continue
-        held = _is_embargoed(public_at, withdrawn_at, now)
-        embargoed |= held
-        cells[(indicator, area, classif1)] = Cell(value, indicator, area, flag, held)
-
-    labels = list(REGION_ORDER)
-    region_rows = []
-    for country in members:
-        sums: dict[str, list[Decimal]] = defaultdict(list)
-        for (indicator, area, classif1), cell in cells.items():
-            if indicator == OUTFLOWS and area == country.iso3 and not classif1.endswith("_TOTAL"):
-                sums[partner_region(classif1)].append(cell.value)
-        latest = max(outflow_years[country.iso3], default=None)
-        region_rows.append(
-            RegionRow(
-                country=country,
-                total=cells.get((OUTFLOWS, country.iso3, "CDS_DES_TOTAL")),
-                regions=[_sum(sums[label]) if label in sums else None for label in labels],
-                latest_year=latest if latest != chosen else None,
+        if time == chosen:
+            cells[(indicator, area, classif1)] = Cell(
+                value, indicator, area, flag, _is_embargoed(public_at, withdrawn_at, now)
             )
-        )
-    # Only the regions some country sends people to; the order stays the mapping's.
-    shown = [i for i, label in enumerate(labels) if any(r.regions[i] is not None for r in region_rows)]
-    for row in region_rows:
-        row.regions = [row.regions[i] for i in shown]
-
+    labels, region_rows = _by_region(members, cells, outflow_years, chosen)
     flows = []
     for origin in members:
-        row_cells = [
+        line = [
             (dest, None if dest == origin else cells.get((OUTFLOWS, origin.iso3, f"CDS_DES_{dest.iso3}")))
             for dest in members
         ]
-        flows.append(MatrixRow(origin, row_cells, _sum(_value(c) for _, c in row_cells)))
-    flow_totals = [_sum(_value(r.cells[i][1]) for r in flows) for i in range(len(members))]
-
-    stocks = []
-    for origin in members:
-        line: list[StockCell | None] = []
-        for dest in members:
-            if dest.iso3 == origin.iso3:
-                line.append(None)
-                continue
-            line.append(
-                StockCell(
-                    nationals_abroad=cells.get((NATIONALS_ABROAD, origin.iso3, f"CRS_RES_{dest.iso3}")),
-                    foreign_born=cells.get((FOREIGN_BORN, dest.iso3, f"CBR_BRT_{origin.iso3}")),
-                )
-            )
-        stocks.append((origin, line))
+        flows.append(MatrixRow(origin, line, _sum((c for _, c in line), origin.iso3)))
     return AseanOverview(
         year=chosen,
         years=years,
         members=members,
-        region_labels=[labels[i] for i in shown],
+        region_labels=labels,
         region_rows=region_rows,
         flows=flows,
-        flow_totals=flow_totals,
-        stocks=stocks,
-        embargoed=embargoed,
-        asked_year=asked,
+        flow_totals=[_sum(row.cells[i][1] for row in flows) for i in range(len(members))],
+        flow_total=_sum(row.total for row in flows),
+        stocks=_both_sides(members, cells),
+        embargoed=any(c.embargoed for c in cells.values()),
+        asked_year=year if year and year != chosen else None,
     )
+
+
+def _by_region(
+    members: list[Country], cells: Cells, outflow_years: dict[str, set[str]], year: str | None
+) -> tuple[list[str], list[RegionRow]]:
+    """Each member's outflows summed by destination region; only the regions someone goes to, in the mapping's
+    order."""
+    parts: dict[str, dict[str, list[Cell]]] = defaultdict(lambda: defaultdict(list))  # origin → region → cells
+    for (indicator, area, classif1), cell in cells.items():
+        if indicator == OUTFLOWS and not classif1.endswith("_TOTAL"):
+            parts[area][partner_region(classif1)].append(cell)
+    labels = [label for label in REGION_ORDER if any(label in by_region for by_region in parts.values())]
+    rows = []
+    for country in members:
+        latest = max(outflow_years[country.iso3], default=None)
+        rows.append(
+            RegionRow(
+                country=country,
+                total=cells.get((OUTFLOWS, country.iso3, "CDS_DES_TOTAL")),
+                regions=[_sum(parts[country.iso3].get(label, []), country.iso3) for label in labels],
+                latest_year=latest if latest != year else None,
+            )
+        )
+    return labels, rows
+
+
+def _both_sides(members: list[Country], cells: Cells) -> list[tuple[Country, list[StockCell | None]]]:
+    """Per origin and destination: the origin's nationals resident there and the destination's residents born in
+    the origin (None on the diagonal)."""
+    return [
+        (
+            origin,
+            [
+                None
+                if dest == origin
+                else StockCell(
+                    nationals_abroad=cells.get((NATIONALS_ABROAD, origin.iso3, f"CRS_RES_{dest.iso3}")),
+                    foreign_born=cells.get((FOREIGN_BORN, dest.iso3, f"CBR_BRT_{origin.iso3}")),
+                )
+                for dest in members
+            ],
+        )
+        for origin in members
+    ]
