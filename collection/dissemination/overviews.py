@@ -9,7 +9,7 @@ Reads are bulk (`values_list`); a missing value stays missing (never 0), and a s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -334,6 +334,7 @@ def asean_overview(*, user: RequestUser, year: str | None = None) -> AseanOvervi
             for dest in members
         ]
         flows.append(MatrixRow(origin, line, _sum((c for _, c in line), origin.iso3)))
+    stocks = _both_sides(members, cells)
     return AseanOverview(
         year=chosen,
         years=years,
@@ -343,8 +344,8 @@ def asean_overview(*, user: RequestUser, year: str | None = None) -> AseanOvervi
         flows=flows,
         flow_totals=[_sum(row.cells[i][1] for row in flows) for i in range(len(members))],
         flow_total=_sum(row.total for row in flows),
-        stocks=_both_sides(members, cells),
-        embargoed=any(c.embargoed for c in cells.values()),
+        stocks=stocks,
+        embargoed=any(c.embargoed for c in _shown(region_rows, flows, stocks)),
         asked_year=year if year and year != chosen else None,
     )
 
@@ -391,3 +392,16 @@ def _both_sides(members: list[Country], cells: Cells) -> list[tuple[Country, lis
         )
         for origin in members
     ]
+
+
+def _shown(
+    region_rows: list[RegionRow], flows: list[MatrixRow], stocks: list[tuple[Country, list[StockCell | None]]]
+) -> Iterator[Cell]:
+    """Every value the page shows (the banner about embargoed values is for those alone)."""
+    for region_row in region_rows:
+        yield from (c for c in (region_row.total, *region_row.regions) if c)
+    for flow_row in flows:
+        yield from (c for _, c in flow_row.cells if c)
+    for _origin, line in stocks:
+        for pair in line:
+            yield from (c for c in (pair.nationals_abroad, pair.foreign_born) if c) if pair else ()

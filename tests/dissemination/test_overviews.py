@@ -29,7 +29,7 @@ from collection.review.decisions import submission_approve
 from tests import factories
 from tests.browser import needs_chromium
 from tests.publication.test_publication import edited
-from tests.publication.test_vintages import TODAY, TOMORROW_9
+from tests.publication.test_vintages import TODAY, TOMORROW_9, revise
 
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]
 # The tables behind the four key figures, with the population table the foreign-born total is checked against.
@@ -221,6 +221,22 @@ def test_embargoed_values_stay_off_the_public_pages_and_staff_see_them_marked(
     with time_machine.travel(TOMORROW_9, tick=False):
         page = client.get("/countries/THA/").content.decode()
         assert "thousand persons in 2025" in page and "embargoed" not in page
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_staff_are_told_of_an_embargo_only_where_the_page_shows_an_embargoed_value(
+    client, focal_point, reviewer, overview_round
+):
+    """An embargoed revision of the foreign-born total (a key figure, but no cell of the ASEAN page)."""
+    data = content(years=(2024,))
+    publish(focal_point, reviewer, overview_round, data)
+    scheduled = Release.objects.create(title="Thailand revision", public_at=TOMORROW_9, scheduled=True)
+    publish(focal_point, reviewer, overview_round, edited(data, revise), release=scheduled)
+    client.force_login(reviewer)
+    page = client.get("/countries/THA/").content.decode()
+    assert page.count("embargoed until 2 Dec 2026 09:00") == 1
+    assert "revised with the 2024 census weights" in page  # the revision's note, as a footnote
+    assert "are embargoed" not in client.get("/countries/asean/").content.decode()
 
 
 def test_empty_states_say_who_has_published_nothing(client, catalogue):
