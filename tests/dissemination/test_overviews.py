@@ -280,3 +280,6 @@ def test_on_a_phone_the_matrix_scrolls_in_its_own_box(page, live_server, catalog
     box.focus()  # a keyboard user scrolls it with the arrow keys
     page.keyboard.press("ArrowRight")
     assert box.evaluate("e => e.scrollLeft") > 0
+    # The origin's name stays in view while the destinations scroll under it.
+    header = box.get_by_role("rowheader", name="Thailand")
+    assert header.evaluate("e => e.getBoundingClientRect().left") >= box.evaluate("e => e.getBoundingClientRect().left")
