@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from collection.views import (
     audit,
     oversight,
+    overviews,
     people,
     preferences,
     public,
@@ -53,6 +54,8 @@ urlpatterns = [
     path("rounds/<int:round_id>/<str:iso3>/tables/<str:indicator>/", reporting.table_entry, name="table_entry"),
     # Per-country reports: what is published (public) and which national sources feed it.
     path("countries/", registers.country_index, name="country_index"),
+    path("countries/asean/", overviews.asean_page, name="asean_overview"),
+    path("countries/<str:iso3>/", overviews.country_page, name="country_overview"),
     path("countries/<str:iso3>/availability/", registers.data_availability, name="data_availability"),
     path("countries/<str:iso3>/availability/xlsx/", registers.data_availability_xlsx, name="data_availability_xlsx"),
     path("countries/<str:iso3>/sources/", registers.source_register, name="source_register"),
