@@ -20,6 +20,7 @@ from collection.publication.publish import observations_publish
 from collection.review.decisions import submission_approve
 from collection.tasks import build_bulk_downloads
 from tests import factories
+from tests.browser import needs_chromium, shot
 from tests.publication.test_publication import FORP, FORP_TOTAL, edited
 from tests.publication.test_vintages import TODAY, TOMORROW_9, publish_with, revise, revised
 
@@ -253,3 +254,21 @@ def test_the_worker_builds_the_current_files_ahead_and_beat_runs_it_every_minute
     assert len(list(folder.glob("*.csv.gz"))) == 2 * tables
     schedule = PeriodicTask.objects.get(task="collection.build_bulk_downloads")
     assert schedule.enabled and (schedule.interval.every, schedule.interval.period) == (1, "minutes")
+
+
+@needs_chromium
+@pytest.mark.django_db(transaction=True)
+def test_a_visitor_finds_and_downloads_a_table_in_the_browser(page, live_server, published):
+    page.goto(f"{live_server.url}/downloads/")
+    assert page.title().startswith("Bulk downloads")
+    row = page.locator("tr", has_text="Foreign-born working-age population")
+    assert row.locator("td.num").inner_text() == str(Observation.objects.filter(indicator=FORP).count())
+    shot(page, "bulk_downloads")
+    with page.expect_download() as event:
+        row.get_by_role("link", name=f"{FORP}.labels.csv.gz").click()
+    saved = event.value
+    assert saved.suggested_filename == f"{FORP}.labels.csv.gz"
+    rows = list(csv.DictReader(io.StringIO(gzip.decompress(saved.path().read_bytes()).decode())))
+    assert len(rows) == Observation.objects.filter(indicator=FORP).count()
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "bulk_downloads_phone")
