@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from collection.lib.downloads import formula_safe
 from collection.lib.labels import catalogue_labels
-from collection.models import Observation, ObservationStatus, Release, TableDefinition
+from collection.models import Observation, ObservationStatus, Publication, Release, TableDefinition
 from collection.publication.vintages import public_state, public_versions
 
 # ILOSTAT's bulk columns in its order, then the portal's free-text note (last, so that a reader of ILOSTAT's
@@ -115,13 +115,15 @@ class Vintage:
 def bulk_vintage(*, at: datetime | None = None) -> Vintage:
     """The state the public sees at `at` (now when None) and the release that made it."""
     moment = at or timezone.now()
-    state = public_state(moment)
     release = (
         Release.objects.filter(Release.public_q(moment), publications__isnull=False)
         .order_by("-public_at", "-id")
         .first()
     )
-    return Vintage(tag=state.tag, at=at, release=release)
+    # The publications count too: one published late into a release already public changes the values
+    # without changing the count or the moment of the public releases.
+    publications = Publication.objects.filter(Release.public_q(moment, "release__")).count()
+    return Vintage(tag=f"{public_state(moment).tag}-{publications}", at=at, release=release)
 
 
 def bulk_files_build() -> int:
@@ -180,7 +182,7 @@ def _build(vintage: Vintage, scope: str) -> bool:
         if _built(vintage, scope, False) is not None:
             return True
         rows = _write_pair(folder, scope, _public_rows(scope, vintage.at))
-        if vintage.at is None and public_state().tag != vintage.tag:
+        if vintage.at is None and bulk_vintage().tag != vintage.tag:
             _discard(folder, scope)
             return False
         release = vintage.release

@@ -272,3 +272,25 @@ def test_a_visitor_finds_and_downloads_a_table_in_the_browser(page, live_server,
     assert len(rows) == Observation.objects.filter(indicator=FORP).count()
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "bulk_downloads_phone")
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_submission_published_late_into_a_public_release_reaches_the_files(
+    client, focal_point, other_focal_point, reviewer, open_round
+):
+    """Approved into tomorrow's release, but the worker publishes it only after 09:00: the release was already
+    public, so the count and moment of the public releases stay the same while the values change."""
+    scheduled = Release.objects.create(title="ASEAN annual returns", public_at=TOMORROW_9, scheduled=True)
+    publish_with(focal_point, reviewer, open_round, factories.sample_csv(indicators=[FORP]), release=scheduled)
+    content = factories.sample_csv(country="MYS", indicators=[FORP], seed=2)
+    late = factories.submit(
+        other_focal_point, factories.validated(other_focal_point, open_round, content, country="MYS")
+    )
+    submission_approve(user=reviewer, submission=late, release=scheduled)
+    with time_machine.travel(TOMORROW_9 + dt.timedelta(minutes=1), tick=False):
+        assert {r["ref_area"] for r in download(client, f"{FORP}.csv.gz")} == {"THA"}
+    with time_machine.travel(TOMORROW_9 + dt.timedelta(minutes=5), tick=False):
+        observations_publish(submission_id=late.pk)
+        rows = download(client, f"{FORP}.csv.gz")
+        assert {r["ref_area"] for r in rows} == {"THA", "MYS"}
+        assert by_key(rows) == by_key(api_csv(client, indicator=FORP))
