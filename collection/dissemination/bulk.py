@@ -179,7 +179,7 @@ def _build(vintage: Vintage, scope: str) -> bool:
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / f".{scope}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another request building the same files: wait, then use theirs
-        if _built(vintage, scope, False) is not None:
+        if all(_built(vintage, scope, labels) for labels in (False, True)):
             return True
         rows = _write_pair(folder, scope, _public_rows(scope, vintage.at))
         if vintage.at is None and bulk_vintage().tag != vintage.tag:

@@ -175,6 +175,16 @@ def test_a_half_written_file_is_never_served(client, focal_point, reviewer, open
     assert not list(folder.glob("*.part"))
 
 
+def test_a_build_that_died_between_its_two_files_is_finished_on_the_next_read(
+    client, focal_point, reviewer, open_round
+):
+    publish_with(focal_point, reviewer, open_round, factories.sample_csv(indicators=[FORP]))
+    labelled = bulk.bulk_file(scope=FORP, labels=True)
+    labelled.path.unlink()  # as if the process died after renaming the codes-only file
+    rows = download(client, f"{FORP}.labels.csv.gz")
+    assert len(rows) == labelled.rows > 0 and labelled.path.exists()
+
+
 def test_the_page_lists_every_file_with_its_size_rows_release_and_date(client, published):
     tha, mys = published
     response = client.get("/downloads/")
