@@ -10,6 +10,7 @@ from collection.views import (
     preferences,
     public,
     registers,
+    releases,
     reporting,
     review,
     rounds,
@@ -25,6 +26,13 @@ urlpatterns = [
     # ILOSTAT's bulk files of the public values, per table and for all tables.
     path("downloads/", downloads.downloads_page, name="downloads"),
     path("downloads/<str:name>", downloads.download_file, name="download_file"),
+    # Releases: the public calendar, one release, the Atom feed; admins schedule, move and withdraw.
+    path("releases/", releases.release_calendar, name="release_calendar"),
+    path("releases/feed/", releases.ReleaseFeed(), name="release_feed"),
+    path("releases/new/", releases.release_new, name="release_create"),
+    path("releases/<int:pk>/", releases.release_detail, name="release_detail"),
+    path("releases/<int:pk>/edit/", releases.release_edit, name="release_edit"),
+    path("releases/<int:pk>/withdraw/", releases.release_withdraw_view, name="release_withdraw"),
     path("submissions/", submissions.submission_list, name="submission_list"),
     path("submissions/new/", submissions.submission_new, name="submission_new"),
     path("submissions/<int:pk>/", submissions.submission_detail, name="submission_detail"),

@@ -28,7 +28,7 @@ def remove(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("collection", "0012_releases"),
+        ("collection", "0013_release_audit"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
