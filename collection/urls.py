@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from collection.views import (
     audit,
+    downloads,
     oversight,
     overviews,
     people,
@@ -23,6 +24,9 @@ urlpatterns = [
     path("data/", public.data_index, name="data_index"),
     path("data/<str:indicator>/", public.data_indicator, name="data_indicator"),
     path("data/<str:indicator>/<str:iso3>/", public.data_table, name="data_table"),
+    # ILOSTAT's bulk files of the public values, per table and for all tables.
+    path("downloads/", downloads.downloads_page, name="downloads"),
+    path("downloads/<str:name>", downloads.download_file, name="download_file"),
     # Releases: the public calendar, one release, the Atom feed; admins schedule, move and withdraw.
     path("releases/", releases.release_calendar, name="release_calendar"),
     path("releases/feed/", releases.ReleaseFeed(), name="release_feed"),
