@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -54,6 +54,9 @@ class Validators:
     settled: bool  # asked of a past moment: the answer cannot change any more
 
 
+SETTLE_AFTER = timedelta(minutes=1)
+
+
 def reader_is_public(request: HttpRequest) -> bool:
     """Nobody signed in: the answer is the public one, the same for every such reader."""
     user = getattr(request, "user", None)
@@ -70,7 +73,9 @@ def public_validators(request: HttpRequest) -> Validators | None:
     except PortalError:
         return None
     now = timezone.now()
-    settled = at is not None and at < now
+    # A moment past by more than a minute names a state that no longer changes (a release's moment is never set
+    # in the past, and a late publication gets a release of its own); a later as_of is answered as now.
+    settled = at is not None and at < now - SETTLE_AFTER
     state = public_state(at if settled else now)
     query = sorted((k, v) for k in request.GET for v in request.GET.getlist(k))
     identity = repr((STATE_VERSION, request.path, query, request.META.get("HTTP_ACCEPT", ""), "public", state.tag))

@@ -103,8 +103,9 @@ def seen_versions(user: RequestUser, base: QuerySet[Observation], at: datetime |
 
 
 def vintage_moment(*, as_of: str | None = None, as_of_release: str | None = None) -> datetime | None:
-    """The moment `as_of` (an ISO date or date and time; a date means its end) or `as_of_release` (the moment
-    that release became public) names; None when neither is given. A bad value is a sentence, not a guess."""
+    """The moment `as_of` (an ISO date or date and time; a date means its end; a later moment than now means
+    now) or `as_of_release` (the moment that release became public) names; None when neither is given. A bad
+    value is a sentence, not a guess."""
     if as_of and as_of_release:
         raise PortalError("Give either as_of or as_of_release, not both.")
     if as_of_release:
@@ -126,7 +127,9 @@ def vintage_moment(*, as_of: str | None = None, as_of_release: str | None = None
         )
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_current_timezone())
-    return moment
+    # The future is not public yet: as of a later moment is what the public sees now (an embargoed release due
+    # before that moment must not show).
+    return min(moment, timezone.now())
 
 
 @dataclass(frozen=True)
