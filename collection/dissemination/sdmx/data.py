@@ -98,6 +98,10 @@ def data_query(*, flow_ref: str, key: str, params: dict[str, str]) -> DataQuery:
         at = vintage_moment(as_of=params.get("as_of"), as_of_release=params.get("as_of_release"))
     except PortalError as error:
         raise SdmxError(SYNTAX, error.message) from error
+    if at is not None and at > timezone.now():
+        # A moment still to come is answered with what is public now: read as of it, an embargoed release
+        # whose moment falls before it would show.
+        at = None
     return DataQuery(
         layout=layout,
         codes=key_parse(layout, key),
