@@ -4,7 +4,6 @@ vintages and embargo; errors as SDMX error messages."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import pytest
