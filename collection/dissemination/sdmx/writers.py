@@ -109,6 +109,12 @@ def xml_message(layout: FlowLayout, rows: Iterable[tuple[object, ...]]) -> Itera
 
 def _obs(layout: FlowLayout, rows: Iterable[tuple[object, ...]]) -> Iterator[str]:
     names, cells = columns(layout), _cells(layout)
+    texts = len(TEXT_ATTRIBUTES)
+    coded, text_names = names[:-texts], names[-texts:]
     for row in rows:
-        attrs = " ".join(f'{k}="{escape(v, XML_ESCAPES)}"' for k, v in zip(names, cells(row), strict=True) if v)
-        yield f"\t\t<Obs {attrs} />\n"
+        line = cells(row)
+        # Codes, periods and numbers come from the catalogue's code lists and the checks (letters, digits, _ and
+        # -), so only the text attributes need escaping: escaping every value was most of a message's time.
+        attrs = [f'{k}="{v}"' for k, v in zip(coded, line[:-texts], strict=True) if v]
+        attrs += [f'{k}="{escape(v, XML_ESCAPES)}"' for k, v in zip(text_names, line[-texts:], strict=True) if v]
+        yield f"\t\t<Obs {' '.join(attrs)} />\n"
