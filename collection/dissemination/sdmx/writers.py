@@ -6,6 +6,8 @@ data (the XML root with its namespaces and the header) and this module writes th
 chunk at a time. Two things are done differently on purpose: an attribute value is escaped for a double-quoted
 XML attribute (pysdmx 1.21 quotes with repr and turns every ' into ", which breaks a note like "workers' ..."),
 and `ss:dataScope` is "DataStructure" (pysdmx writes the structure's id there, which the schema does not allow).
+The header is written by pysdmx's own header writer, a private helper (the one its structure-specific writer
+calls): pysdmx is pinned, and the round-trip tests read every message with pysdmx and sdmx1.
 A value is written with the digits it was given (412.6, 1500), as the observations API gives it."""
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pysdmx.io.xml import __write_aux as pysdmx_xml
 from pysdmx.model import Organisation
 from pysdmx.model.message import Header
 
+from collection.dissemination.sdmx.data import ROW_COLUMNS
 from collection.dissemination.sdmx.layout import AGENCY, ATTRIBUTES, FREQ_ANNUAL, TEXT_ATTRIBUTES, VERSION, FlowLayout
 from collection.lib import downloads
 
@@ -28,15 +31,16 @@ CSV_TYPE = "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8"
 XML_TYPE = "application/vnd.sdmx.structurespecificdata+xml; version=2.1; charset=utf-8"
 # Rows per piece of a streamed message.
 ROWS_PER_PIECE = 1000
-# Where sex, classif1 and classif2 are in a row of data.ROW_COLUMNS.
-BREAKDOWN_INDEX = {"sex": 1, "classif1": 2, "classif2": 3}
+# The long-layout columns of the text attributes, in TEXT_ATTRIBUTES order.
+NOTED = ("source", "note", "note_classif", "note_indicator", "note_source")
 XML_ESCAPES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
 
 def _cells(layout: FlowLayout) -> Callable[[tuple[object, ...]], list[str]]:
     """A function giving one observation's cells in the structure's order (see `columns`) from a row of
     data.ROW_COLUMNS. Built once per message: a million rows go through it."""
-    pick = itemgetter(0, *(BREAKDOWN_INDEX[b.column] for b in layout.breakdowns), 4, 5, 6, 7, 8, 9, 10, 11)
+    read = ["ref_area", *(b.column for b in layout.breakdowns), "time", "obs_value", "obs_status", *NOTED]
+    pick = itemgetter(*(ROW_COLUMNS.index(c) for c in read))
     freq, measure, unit, mult = FREQ_ANNUAL, layout.measure, layout.unit, layout.unit_mult
     dims = len(layout.breakdowns)
 
