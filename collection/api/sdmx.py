@@ -15,6 +15,7 @@ from collection.dissemination.sdmx.errors import NOT_FOUND, SYNTAX, SdmxError, e
 from collection.dissemination.sdmx.formats import DataFormat, data_format, structure_format
 from collection.dissemination.sdmx.layout import AGENCY, VERSION
 from collection.dissemination.sdmx.writers import CSV_TYPE, XML_TYPE, csv_message, xml_message
+from collection.publication.conditional import public_conditional
 
 STRUCTURE_TYPE = "application/vnd.sdmx.structure+xml; version=2.1; charset=utf-8"
 ERROR_TYPE = "application/xml; charset=utf-8"
@@ -75,6 +76,7 @@ def codelist(request: HttpRequest, agency: str, resource_id: str = ALL, version:
 
 
 @require_GET
+@public_conditional
 def data(request: HttpRequest, flow_ref: str, key: str = "") -> HttpResponse | StreamingHttpResponse:
     """The public values of a table the key selects; the message is written while it is sent."""
     try:

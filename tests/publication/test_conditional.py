@@ -23,6 +23,12 @@ PUBLIC_READS = [
     ("/data/", {}),
     (f"/data/{FORP}/", {}),
     (f"/data/{FORP}/THA/", {}),
+    (f"/sdmx/data/ILO,DF_{FORP},1.0/THA....", {"format": "sdmx-csv"}),
+    (f"/sdmx/data/ILO,DF_{FORP},1.0/all", {}),
+    ("/countries/THA/", {}),
+    ("/countries/asean/", {}),
+    ("/downloads/", {}),
+    (f"/downloads/{FORP}.csv.gz", {}),
 ]
 
 
