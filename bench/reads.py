@@ -52,7 +52,7 @@ TABLE = "MST_FORP_SEX_CBR_NB"  # foreign-born population by country of birth: on
 TYPICAL = {"indicator": TABLE, "ref_area": "THA", "time_from": "2015", "time_to": "2024"}
 CSV_AREAS = ("BRN", "IDN", "KHM", "LAO", "MMR", "MYS", "THA")  # with time_from=2011: about a million rows
 REPEATS = 40
-ORDER = "indicator, ref_area, time, sex, classif1, classif2, source"
+ORDER = ", ".join(KEY_COLUMNS)  # the API's order
 
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request

@@ -2,6 +2,9 @@ import django_filters
 
 from collection.models import Observation
 
+MAX_ID = 2**63 - 1  # a bigint
+MAX_VALUE = 10**18  # the digits before the point of an exact value (models.layout.ExactValueField)
+
 
 class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     """`?sex=SEX_M,SEX_F` matches either code."""
@@ -29,11 +32,16 @@ class ObservationValueFilter(django_filters.FilterSet):
     """Filters on what a version says (its value, flag, notes, release): applied to the version chosen."""
 
     obs_status = CharInFilter()
-    obs_value_min = django_filters.NumberFilter(field_name="obs_value", lookup_expr="gte")
-    obs_value_max = django_filters.NumberFilter(field_name="obs_value", lookup_expr="lte")
+    # Bounded, so that a number no column can hold is a 400 rather than a database overflow.
+    obs_value_min = django_filters.NumberFilter(
+        field_name="obs_value", lookup_expr="gte", min_value=-MAX_VALUE, max_value=MAX_VALUE
+    )
+    obs_value_max = django_filters.NumberFilter(
+        field_name="obs_value", lookup_expr="lte", min_value=-MAX_VALUE, max_value=MAX_VALUE
+    )
     note = django_filters.CharFilter(lookup_expr="icontains")
     # The values that came in that release (a release groups the publications of its submissions).
-    release = django_filters.NumberFilter(field_name="publication__release_id")
+    release = django_filters.NumberFilter(field_name="publication__release_id", min_value=1, max_value=MAX_ID)
 
     class Meta:
         model = Observation

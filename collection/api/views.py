@@ -30,6 +30,7 @@ from collection.lib import downloads
 from collection.lib.errors import PortalError, WrongState
 from collection.lib.users import AuthenticatedRequest, User
 from collection.models import (
+    KEY_COLUMNS,
     LAYOUT_COLUMNS,
     Code,
     Observation,
@@ -313,7 +314,9 @@ class CSVRenderer(JSONRenderer):
     format = "csv"
 
 
-OBSERVATION_ORDER = ("indicator", "ref_area", "time", "sex", "classif1", "classif2", "source")
+# In key order, series by series and years ascending within each (as ILOSTAT's bulk files run): the order of the
+# index that keeps one current value per key, so a page of current values is read from it without a sort.
+OBSERVATION_ORDER = KEY_COLUMNS
 VINTAGE_PARAMETERS = [
     OpenApiParameter(
         "as_of",

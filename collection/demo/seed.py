@@ -19,7 +19,6 @@ from collection.models import (
     DataSource,
     Observation,
     Publication,
-    Release,
     Role,
     Round,
     Submission,
@@ -27,6 +26,7 @@ from collection.models import (
 )
 from collection.people.accounts import user_create_or_update
 from collection.publication.publish import observations_publish
+from collection.publication.releases import release_create
 from collection.review.decisions import submission_approve, submission_submit
 from collection.rounds.lifecycle import round_move, round_save
 from collection.submissions.upload import submission_upload
@@ -146,12 +146,11 @@ def demo_embargoed_revision(round_: Round) -> Publication | None:
     focal_point = User.objects.get(username="fp_tha")
     bangkok = zoneinfo.ZoneInfo("Asia/Bangkok")
     tomorrow = timezone.now().astimezone(bangkok).date() + dt.timedelta(days=1)
-    release = Release.objects.create(
+    release = release_create(  # as an admin schedules one, so that its page and the audit log tell its history
+        user=admin,
         title="Thailand: revised 2024 foreign-born population",
         note="The Labour Force Survey's 2024 weights were revised to the 2024 population projections.",
         public_at=dt.datetime.combine(tomorrow, dt.time(9, 0), tzinfo=bangkok),
-        scheduled=True,
-        created_by=admin,
     )
     rows = sample_rows(table_specs().values(), country="THA", years=HISTORY_YEARS)
     for row in rows:

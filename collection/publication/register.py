@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from collection import access
 from collection.lib.users import RequestUser
-from collection.models import Country, DataSource, Observation, SourceType, Submission, TableDefinition
+from collection.models import Country, DataSource, Observation, Release, SourceType, Submission, TableDefinition
+from collection.publication.vintages import public_versions
 
 # The fields that describe a source, in the order people read them, with their labels.
 FIELDS = {
@@ -132,8 +135,10 @@ def _descriptions(country: Country, shows_pending: bool) -> list[Described]:
     work in progress the latest unpublished one of each round and indicator when it is newer than the
     published one (an abandoned earlier upload says nothing about the sources)."""
     rows = DataSource.objects.filter(submission__country=country)
-    if not shows_pending:
-        rows = rows.filter(submission__status=PUBLISHED)
+    if not shows_pending:  # published and out: a submission whose release is still embargoed says nothing yet
+        rows = rows.filter(
+            Release.public_q(timezone.now(), "submission__publication__release__"), submission__status=PUBLISHED
+        )
     rows = rows.order_by("submission__uploaded_at", "submission_id").values(
         "indicator",
         "submission_id",
@@ -207,13 +212,11 @@ def source_register(*, user: RequestUser, country: Country) -> Register:
         source.add(d, tables.get(d.indicator))
         if not d.pending:
             fed_by[(d.submission_id, d.indicator)] = d.key
-    # The years each source feeds: the country's current values whose submission described it, of its type.
-    published = (
-        Observation.objects.filter(is_current=True, ref_area=country.iso3)
-        .values_list("submission_id", "indicator", "source", "time")
-        .distinct()
-        .order_by()
-    )
+    # The years each source feeds: the country's values whose submission described it, of its type (the public
+    # ones, or for those who may see work in progress the current ones, embargoed included).
+    country_values = Observation.objects.filter(ref_area=country.iso3)
+    seen = country_values.filter(is_current=True) if shows_pending else public_versions(country_values)
+    published = seen.values_list("submission_id", "indicator", "source", "time").distinct().order_by()
     for submission_id, indicator, code, time in published:
         key = fed_by.get((submission_id, indicator))
         if key is not None and key[0] == code:

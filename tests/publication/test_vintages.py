@@ -125,3 +125,23 @@ def test_values_published_after_their_release_came_out_are_public_from_their_pub
     with time_machine.travel(TOMORROW_9 + dt.timedelta(minutes=10), tick=False):
         assert not revised(total(client, as_of="2026-12-02T09:02:00Z"))
         assert revised(total(client, as_of="2026-12-02T09:06:00Z"))
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_source_register_says_nothing_of_a_submission_under_embargo(client, focal_point, reviewer, open_round):
+    scheduled = Release.objects.create(title="Thailand 2026 annual return", public_at=TOMORROW_9, scheduled=True)
+    publish_with(focal_point, reviewer, open_round, factories.sample_csv(), release=scheduled)
+    public = client.get("/countries/THA/sources/").content.decode()
+    assert open_round.name not in public and "2024" not in public
+    client.force_login(reviewer)
+    staff = client.get("/countries/THA/sources/").content.decode()
+    assert open_round.name in staff and "2024" in staff
+    client.logout()
+    with time_machine.travel(TOMORROW_9, tick=False):
+        assert open_round.name in client.get("/countries/THA/sources/").content.decode()
+
+
+def test_numbers_no_column_can_hold_are_refused(client, catalogue):
+    for params in ({"release": "9" * 23}, {"obs_value_min": "1e40"}, {"release": "9" * 23, "format": "csv"}):
+        response = client.get("/api/v1/observations/", params)
+        assert response.status_code == 400, params
