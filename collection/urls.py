@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from collection.views import (
     audit,
+    explorer,
     oversight,
     people,
     preferences,
@@ -21,6 +22,9 @@ urlpatterns = [
     path("data/", public.data_index, name="data_index"),
     path("data/<str:indicator>/", public.data_indicator, name="data_indicator"),
     path("data/<str:indicator>/<str:iso3>/", public.data_table, name="data_table"),
+    # The public data explorer: choose, chart, share and download a series.
+    path("explore/", explorer.explore, name="explore"),
+    path("explore/download/<str:fmt>/", explorer.explore_download, name="explore_download"),
     path("submissions/", submissions.submission_list, name="submission_list"),
     path("submissions/new/", submissions.submission_new, name="submission_new"),
     path("submissions/<int:pk>/", submissions.submission_detail, name="submission_detail"),
