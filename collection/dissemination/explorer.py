@@ -7,7 +7,7 @@ downloads and `GET /api/v1/observations/` with the same choice give the same val
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -68,6 +68,11 @@ def _chosen(params: Mapping[str, Any], name: str) -> list[str]:
     return list(dict.fromkeys(c.strip() for v in values for c in str(v).split(",") if c.strip()))
 
 
+def _one_of(params: Mapping[str, Any], name: str, allowed: Sequence[str], default: str) -> str:
+    value = params.get(name)
+    return value if isinstance(value, str) and value in allowed else default
+
+
 def explorer_axes(spec: TableSpec) -> list[str]:
     """The dimensions of a table a person may lay out by."""
     return [a for a in AXES if a not in BREAKDOWNS or a in spec.dimensions]
@@ -92,8 +97,7 @@ def selection_parse(params: Mapping[str, Any]) -> Selection:
     if time_from and time_to and time_from > time_to:
         time_from, time_to = time_to, time_from
     axes = explorer_axes(spec)
-    rows = params.get("rows") if params.get("rows") in axes else "ref_area"
-    cols = params.get("cols") if params.get("cols") in axes else "time"
+    rows, cols = _one_of(params, "rows", axes, "ref_area"), _one_of(params, "cols", axes, "time")
     if rows == cols:
         rows, cols = ("ref_area", "time") if cols != "ref_area" else ("time", "ref_area")
     return Selection(
@@ -104,7 +108,7 @@ def selection_parse(params: Mapping[str, Any]) -> Selection:
         codes={c: codes[c] for c in BREAKDOWNS if c in codes},
         rows=rows,
         cols=cols,
-        chart=params.get("chart") if params.get("chart") in CHARTS else "line",
+        chart=_one_of(params, "chart", CHARTS, "line"),
         as_of=(params.get("as_of") or "").strip(),
     )
 
@@ -355,12 +359,15 @@ def chart_data(shown: Shown) -> dict[str, Any]:
         x = sorted({v["time"] for v in shown.values})
         series = [{"name": n, "data": [points.get(y) for y in x]} for n, points in by_series.items()]
         return base | {"x": x, "series": series}
+
     # Bars are read largest first (as ILOSTAT's and OECD's explorers order them), by the last column.
-    rows = sorted(shown.rows, key=lambda r: -(r.cells[-1].value if r.cells[-1] else Decimal(-1)))
+    def number(cell: Cell | None) -> float | None:
+        return float(cell.value) if cell is not None else None
+
+    rows = sorted(shown.rows, key=lambda r: -(number(r.cells[-1]) or -1.0))
     x = [SEPARATOR.join(label for _, label in row.headers) for row in rows]
     series = [
-        {"name": label, "data": [float(row.cells[n].value) if row.cells[n] else None for row in rows]}
-        for n, (_, label) in enumerate(shown.columns)
+        {"name": label, "data": [number(row.cells[n]) for row in rows]} for n, (_, label) in enumerate(shown.columns)
     ]
     return base | {"x": x, "series": series}
 
