@@ -360,15 +360,20 @@ def chart_data(shown: Shown) -> dict[str, Any]:
         series = [{"name": n, "data": [points.get(y) for y in x]} for n, points in by_series.items()]
         return base | {"x": x, "series": series}
 
-    # Bars are read largest first (as ILOSTAT's and OECD's explorers order them), by the last column.
-    def number(cell: Cell | None) -> float | None:
-        return float(cell.value) if cell is not None else None
-
-    rows = sorted(shown.rows, key=lambda r: -(number(r.cells[-1]) or -1.0))
-    x = [SEPARATOR.join(label for _, label in row.headers) for row in rows]
-    series = [
-        {"name": label, "data": [number(row.cells[n]) for row in rows]} for n, (_, label) in enumerate(shown.columns)
-    ]
+    # Bars by the first row dimension (a country, a partner, a category), one colour per combination of the
+    # others; read largest first, as ILOSTAT's and OECD's explorers order them.
+    first, others = shown.row_axes[0], [a for a in (*shown.row_axes[1:], selection.cols)]
+    bars: dict[str, dict[str, float]] = {}
+    for v in shown.values:
+        name = SEPARATOR.join(v[f"{a}.label"] if a != "time" else v["time"] for a in others) or title
+        category = v[f"{first}.label"] if first != "time" else v["time"]
+        bars.setdefault(name, {})[category] = float(v["obs_value"])
+    sizes: dict[str, float] = {}
+    for points in bars.values():
+        for category, number in points.items():
+            sizes[category] = sizes.get(category, 0.0) + number
+    x = sorted(sizes, key=lambda c: -sizes[c]) if first != "time" else sorted(sizes)
+    series = [{"name": n, "data": [points.get(c) for c in x]} for n, points in bars.items()]
     return base | {"x": x, "series": series}
 
 

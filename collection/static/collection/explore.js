@@ -48,7 +48,11 @@
       title: title,
       tooltip: { trigger: "axis", valueFormatter: number, confine: true },
       legend: { type: titled ? "plain" : "scroll", bottom: 0, left: 0 },
-      grid: { left: 8, right: bars ? 24 : 16, top: titled ? 76 : 28, bottom: bars ? 56 : 36, containLabel: true },
+      // A downloaded chart lays its whole legend out below the axis (some six names a line at 960 px).
+      grid: {
+        left: 8, right: bars ? 24 : 16, top: titled ? 76 : 28, containLabel: true,
+        bottom: (bars ? 56 : 36) + (titled ? 26 * Math.ceil(spec.series.length / 6) : 0),
+      },
       xAxis: bars ? value : category,
       yAxis: bars ? category : value,
       series: spec.series.map((s) => ({
