@@ -4,15 +4,27 @@ machine. Rounds are run through the round service, as an admin runs them, so the
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from collection.catalogue.specs import table_specs
 from collection.demo.samples import sample_rows
 from collection.lib.longlayout import rows_to_csv
 from collection.lib.users import User
-from collection.models import Country, DataSource, Observation, Role, Round, Submission, TableDefinition
+from collection.models import (
+    Country,
+    DataSource,
+    Observation,
+    Publication,
+    Release,
+    Role,
+    Round,
+    Submission,
+    TableDefinition,
+)
 from collection.people.accounts import user_create_or_update
 from collection.publication.publish import observations_publish
 from collection.review.decisions import submission_approve, submission_submit
@@ -24,6 +36,7 @@ DEMO_PASSWORD = "ilms-demo-2026"
 DEMO_ROUND = "ILMS 2026"
 HISTORY_ROUND = "ILMS 2025"
 HISTORY_YEARS = [2021, 2022, 2023, 2024]
+REVISED_VALUE = ("MST_FORP_SEX_CBR_NB", "SEX_T", "CBR_BRT_TOTAL", "2024")  # the demo's embargoed revision
 
 
 # Demo people have names, as real ones do: pages and e-mails greet them by name.
@@ -121,8 +134,43 @@ def demo_history() -> int:
         if release is None:  # cannot happen: approved just above
             raise RuntimeError(f"Demo submission #{submission.pk} was approved but not published.")
         published += release.observation_count
+    demo_embargoed_revision(round_)
     round_move(user=users.get(username="admin"), round_=round_, action="close")
     return published
+
+
+def demo_embargoed_revision(round_: Round) -> Publication | None:
+    """Thailand revises one value into a release the admin scheduled for tomorrow 09:00 (Bangkok): until then
+    the public sees the earlier value, while ILO staff and Thailand's focal point see the revision marked."""
+    admin, ilo = User.objects.get(username="admin"), User.objects.get(username="reviewer")
+    focal_point = User.objects.get(username="fp_tha")
+    bangkok = zoneinfo.ZoneInfo("Asia/Bangkok")
+    tomorrow = timezone.now().astimezone(bangkok).date() + dt.timedelta(days=1)
+    release = Release.objects.create(
+        title="Thailand: revised 2024 foreign-born population",
+        note="The Labour Force Survey's 2024 weights were revised to the 2024 population projections.",
+        public_at=dt.datetime.combine(tomorrow, dt.time(9, 0), tzinfo=bangkok),
+        scheduled=True,
+        created_by=admin,
+    )
+    rows = sample_rows(table_specs().values(), country="THA", years=HISTORY_YEARS)
+    for row in rows:
+        if (row["indicator"], row["sex"], row["classif1"], row["time"]) == REVISED_VALUE:
+            row["obs_status"], row["note"] = "B", "Break in series: LFS weights revised to the 2024 projections."
+    submission = submission_upload(
+        user=focal_point,
+        round=round_,
+        country=Country.objects.get(iso3="THA"),
+        uploaded_file=SimpleUploadedFile("tha_2021-2024_revised.csv", rows_to_csv(rows).encode()),
+    )
+    submission_validate(submission_id=submission.pk)
+    submission.refresh_from_db()
+    if submission.status != Submission.Status.VALID:  # the demo data are consistent: say so loudly if not
+        raise RuntimeError(f"Demo revision #{submission.pk} is {submission.status}, not valid.")
+    demo_describe_sources(submission)
+    submission_submit(user=focal_point, submission=submission)
+    submission_approve(user=ilo, submission=submission, comment="Revised weights, as announced.", release=release)
+    return observations_publish(submission_id=submission.pk)
 
 
 def demo_describe_sources(submission: Submission) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from collection.access import user_role
-from collection.models import Observation, Round
+from collection.models import Observation, Release, Round
 
 
 def test_add_user_creates_a_focal_point_for_several_countries(catalogue, capsys):
@@ -96,3 +99,17 @@ def test_sample_file_writes_a_valid_long_layout(catalogue, tmp_path):
     lines = path.read_text().splitlines()
     assert lines[0].startswith("ref_area,indicator,source,sex,classif1,classif2,time,obs_value")
     assert {line.split(",")[0] for line in lines[1:]} == {"THA"}
+
+
+def test_seed_demo_shows_an_embargo_at_work(catalogue, client):
+    """The demo has a revision scheduled for tomorrow 09:00 Bangkok time: the public sees the earlier value."""
+    call_command("seed_demo")
+    release = Release.objects.get(scheduled=True)
+    assert release.is_upcoming() and timezone.localtime(release.public_at, ZoneInfo("Asia/Bangkok")).hour == 9
+    query = {"indicator": "MST_FORP_SEX_CBR_NB", "ref_area": "THA", "sex": "SEX_T", "classif1": "CBR_BRT_TOTAL"}
+    query["time"] = "2024"
+    [public] = client.get("/api/v1/observations/", query).json()["results"]
+    assert public["obs_status"] == "" and public["public"]
+    client.force_login(get_user_model().objects.get(username="reviewer"))
+    [staff] = client.get("/api/v1/observations/", query).json()["results"]
+    assert staff["obs_status"] == "B" and staff["release"] == release.pk and staff["embargoed_until"]
