@@ -153,6 +153,16 @@ class Shown:
     def count(self) -> int:
         return len(self.values)
 
+    @property
+    def released(self) -> list[Release]:
+        """The releases of the values shown that were public at the moment read (oldest first)."""
+        return [r for r in self.releases if r.is_public(self.at)]
+
+    @property
+    def upcoming(self) -> list[Release]:
+        """Releases of embargoed values shown to staff: not public yet."""
+        return [r for r in self.releases if not r.is_public(self.at)]
+
 
 def axis_names(spec: TableSpec) -> dict[str, str]:
     """Each dimension in words: the code list's label for a breakdown ("Economic activity (ISIC Rev.4)")."""
@@ -288,8 +298,10 @@ def _footnote_texts(
     """A value's footnotes in words: its flag, its notes, its revision and (for staff) its embargo."""
     texts = [f"{o.obs_status}: {flags.get(o.obs_status, o.obs_status)}"] if o.obs_status else []
     texts += [f"{prefix}{text}" for column, prefix in NOTE_COLUMNS if (text := getattr(o, column))]
-    if earlier is not None and earlier.revised_on is not None:
+    if earlier is not None and earlier.revised_on is not None and embargo is None:
         texts.append(f"Revised on {earlier.revised_on:%-d %b %Y}; earlier value {_plain(earlier.value)}.")
+    elif earlier is not None and embargo is not None:
+        texts.append(f"Revises the public value {_plain(earlier.value)}.")
     if embargo is not None:
         when = (
             f"until {embargo.public_at:%-d %b %Y %H:%M} UTC" if embargo.public_at and not embargo.withdrawn_at else ""

@@ -205,7 +205,12 @@ def test_embargoed_values_never_reach_the_public_and_staff_see_them_marked(
         response = client.get("/explore/", query)
         assert response.context["shown"].embargoed == 1
         assert "revised with the 2024 census weights" in response.content.decode()
-        assert "Embargoed until 2 Dec 2026 09:00 UTC" in " ".join(response.context["shown"].footnotes)
+        shown = response.context["shown"]
+        assert "Embargoed until 2 Dec 2026 09:00 UTC" in " ".join(shown.footnotes)
+        assert any(t.startswith("Revises the public value") for t in shown.footnotes)
+        # Released names what is out; the scheduled release is named apart, with its moment.
+        assert [r.pk for r in shown.released] == [published.release_id] and shown.upcoming == [scheduled]
+        assert "public on 2 Dec 2026 09:00" in response.content.decode()
         [row] = [r for r in csv_download(client, f"indicator={FORP}&ref_area=THA") if r["note"].startswith("revised")]
         assert row["public"] == "False"
     client.logout()
