@@ -10,6 +10,7 @@ from collection.views import (
     preferences,
     public,
     registers,
+    releases,
     reporting,
     review,
     rounds,
@@ -25,6 +26,13 @@ urlpatterns = [
     # The public data explorer: choose, chart, share and download a series.
     path("explore/", explorer.explore, name="explore"),
     path("explore/download/<str:fmt>/", explorer.explore_download, name="explore_download"),
+    # Releases: the public calendar, one release, the Atom feed; admins schedule, move and withdraw.
+    path("releases/", releases.release_calendar, name="release_calendar"),
+    path("releases/feed/", releases.ReleaseFeed(), name="release_feed"),
+    path("releases/new/", releases.release_new, name="release_create"),
+    path("releases/<int:pk>/", releases.release_detail, name="release_detail"),
+    path("releases/<int:pk>/edit/", releases.release_edit, name="release_edit"),
+    path("releases/<int:pk>/withdraw/", releases.release_withdraw_view, name="release_withdraw"),
     path("submissions/", submissions.submission_list, name="submission_list"),
     path("submissions/new/", submissions.submission_new, name="submission_new"),
     path("submissions/<int:pk>/", submissions.submission_detail, name="submission_detail"),

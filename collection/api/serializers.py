@@ -371,3 +371,70 @@ class ObservationSerializer(serializers.ModelSerializer):
     def get_previous_value(self, observation: Observation) -> Decimal | None:
         earlier = self._earlier(observation)
         return value_exact(earlier.value) if earlier else None
+
+
+class ReleaseSerializer(serializers.ModelSerializer):
+    """A release: when it is (or was to be) public, its state, and what it changed; its submissions are
+    listed for ILO staff only."""
+
+    state = serializers.CharField(read_only=True)
+    observation_count = serializers.IntegerField(read_only=True, default=0)
+    new_count = serializers.IntegerField(read_only=True, default=0)
+    revised_count = serializers.IntegerField(read_only=True, default=0)
+    unchanged_count = serializers.IntegerField(read_only=True, default=0)
+    countries = serializers.SerializerMethodField()
+    tables = serializers.SerializerMethodField()
+    submissions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Release
+        fields = [
+            "id",
+            "title",
+            "note",
+            "state",
+            "public_at",
+            "scheduled",
+            "withdrawn_at",
+            "observation_count",
+            "new_count",
+            "revised_count",
+            "unchanged_count",
+            "countries",
+            "tables",
+            "submissions",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Release) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        for name in ("observation_count", "new_count", "revised_count", "unchanged_count"):
+            data[name] = data[name] or 0  # a release nothing joined yet sums to null
+        return data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_countries(self, release: Release) -> list[str]:
+        return sorted({p.submission.country_id for p in release.publications.all()})
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_tables(self, release: Release) -> list[str]:
+        tables: dict[int, list[str]] = self.context.get("tables", {})
+        return tables.get(release.pk, [])
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField(), allow_null=True))
+    def get_submissions(self, release: Release) -> list[int] | None:
+        request = self.context.get("request")
+        if request is None or not access.is_reviewer(request.user):
+            return None
+        return sorted(p.submission_id for p in release.publications.all())
+
+
+class ReleaseInputSerializer(serializers.Serializer):
+    """What an admin sends to schedule or change a release (the service checks the moment and the texts)."""
+
+    title = serializers.CharField(max_length=200, trim_whitespace=True)
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    public_at = serializers.DateTimeField(
+        help_text="ISO 8601; now or later (a moment within the current minute means now). Without a time zone: "
+        "the portal's."
+    )

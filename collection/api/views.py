@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from itertools import chain
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
@@ -28,16 +28,24 @@ from collection.api.filters import ObservationFilter, ObservationKeyFilter, Obse
 from collection.api.permissions import IsAdminOrReadOnly
 from collection.lib import downloads
 from collection.lib.errors import PortalError, WrongState
-from collection.lib.users import AuthenticatedRequest
+from collection.lib.users import AuthenticatedRequest, User
 from collection.models import (
     LAYOUT_COLUMNS,
     Code,
     Observation,
+    Release,
     Round,
     Submission,
     TableDefinition,
     TableDimension,
     ValidationIssue,
+)
+from collection.publication.releases import (
+    release_change,
+    release_create,
+    release_tables,
+    release_withdraw,
+    releases_visible,
 )
 from collection.publication.vintages import earlier_versions, seen_versions, vintage_moment
 from collection.review.decisions import submission_approve, submission_return, submission_submit
@@ -348,7 +356,7 @@ class ObservationViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> s.ObservationSerializer:
         page = args[0] if args else None
-        context = self.get_serializer_context()
+        context = {**self.get_serializer_context(), **kwargs.pop("context", {})}
         if isinstance(page, list):  # a page of values: what each replaced, in one query
             context["earlier"] = earlier_versions(page, context["at"])
         return s.ObservationSerializer(*args, context=context, **kwargs)
@@ -378,3 +386,57 @@ class ObservationViewSet(viewsets.ReadOnlyModelViewSet):
         # No BOM, as published since the first release (machines read it); every text cell is formula-safe.
         rows = chain([LAYOUT_COLUMNS], queryset.values_list(*LAYOUT_COLUMNS).iterator(chunk_size=5000))
         return downloads.csv_streamed(rows, "ilms_observations.csv", guard=True, bom=False)
+
+
+class ReleaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Releases: the public reads those that are out; ILO staff every one, scheduled and withdrawn too. Admins
+    schedule one (POST), move or rename it before its moment (PATCH) and withdraw it (POST .../withdraw/)."""
+
+    serializer_class = s.ReleaseSerializer
+    permission_classes = [AllowAny]  # the services guard the changes (admins only)
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Release]:
+        return releases_visible(user=self.request.user)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "tables": getattr(self, "_tables", {})}
+
+    def paginate_queryset(self, queryset: QuerySet[Release]) -> list[Release] | None:  # type: ignore[override]
+        page = super().paginate_queryset(queryset)
+        self._tables = release_tables(list(page or []))  # the tables of the page's releases, in one query
+        return page
+
+    def _answer(self, release: Release, code: int = status.HTTP_200_OK) -> Response:
+        release = releases_visible(user=self.request.user).get(pk=release.pk)
+        self._tables = release_tables([release])
+        return Response(self.get_serializer(release).data, status=code)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._answer(self.get_object())
+
+    @extend_schema(request=s.ReleaseInputSerializer, responses={201: s.ReleaseSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        access.require_admin(request.user, "Only portal admins can schedule a release.")
+        payload = s.ReleaseInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        release = release_create(user=cast(User, request.user), **payload.validated_data)
+        return self._answer(release, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ReleaseInputSerializer, responses=s.ReleaseSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        release = self.get_object()
+        access.require_admin(request.user, "Only portal admins can change a release.")
+        payload = s.ReleaseInputSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        if not payload.validated_data:
+            raise PortalError("Send the release's title, note or public_at to change.")
+        changed = release_change(user=cast(User, request.user), release=release, **payload.validated_data)
+        return self._answer(changed)
+
+    @extend_schema(request=None, responses=s.ReleaseSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        """Withdraw a scheduled release before its moment (admins): it stays listed, and none of it is public."""
+        release = self.get_object()
+        return self._answer(release_withdraw(user=cast(User, request.user), release=release))

@@ -18,6 +18,7 @@ from collection.lib import downloads
 from collection.lib.errors import PortalError
 from collection.lib.users import AuthenticatedHttpRequest
 from collection.models import Severity, Submission
+from collection.publication.releases import release_approval_summary, release_chosen, releases_upcoming
 from collection.review.comments import comment_add, comment_threads
 from collection.review.decisions import submission_approve, submission_readiness, submission_return, submission_submit
 from collection.review.queue import submissions_to_review
@@ -118,6 +119,7 @@ def submission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "sources": sources,
             "return_form": ReturnForm(),
             "approve_form": ApproveForm(),
+            "upcoming_releases": releases_upcoming() if rights.can_review else [],
             **asdict(rights),
             # An invalid or returned file is corrected and uploaded again: the page offers the form, set to this
             # round and country, or says why the round no longer takes the file.
@@ -197,8 +199,12 @@ def submission_action(request: AuthenticatedHttpRequest, pk: int, action: str) -
             approval = ApproveForm(request.POST)
             approval.is_valid()
             comment = approval.cleaned_data.get("comment", "")
-            submission_approve(user=request.user, submission=submission, comment=comment)
-            messages.success(request, "Approved. The worker is publishing it into the master table.")
+            release = release_chosen(request.POST.get("release"))
+            submission_approve(user=request.user, submission=submission, comment=comment, release=release)
+            messages.success(
+                request,
+                f"Approved. The worker is publishing it into the master table. {release_approval_summary(release)}",
+            )
         elif action == "return":
             reasons = ReturnForm(request.POST)
             comment = reasons.cleaned_data["comment"] if reasons.is_valid() else ""
