@@ -8,7 +8,14 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.db import OperationalError
 
-from collection.lib.queue import DAILY_ROUND_DUTIES, PUBLISH_SUBMISSION, VALIDATE_SUBMISSION
+from collection.dissemination.bulk import bulk_files_build
+from collection.lib.queue import (
+    BUILD_BULK_DOWNLOADS,
+    DAILY_ROUND_DUTIES,
+    PUBLISH_SUBMISSION,
+    VALIDATE_SUBMISSION,
+    enqueue,
+)
 from collection.models import Submission
 from collection.notifications import reminders_send
 from collection.publication.publish import observations_publish
@@ -26,6 +33,7 @@ def validate_submission(submission_id: int) -> None:
 @shared_task(name=PUBLISH_SUBMISSION, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def publish_submission(submission_id: int) -> None:
     observations_publish(submission_id=submission_id)
+    enqueue(BUILD_BULK_DOWNLOADS)  # a release public at publication: its bulk files, before a visitor asks
 
 
 @shared_task(name=DAILY_ROUND_DUTIES)
@@ -50,3 +58,12 @@ def resume_unfinished_work(**kwargs: object) -> None:
         for submission_id in Submission.objects.filter(status__in=statuses).values_list("pk", flat=True):
             logger.info("resuming %s for submission %s", task.name, submission_id)
             task.delay(submission_id)
+
+
+@shared_task(name=BUILD_BULK_DOWNLOADS)
+def build_bulk_downloads() -> None:
+    """After each publication, and every minute from django-celery-beat (so within a minute of a scheduled
+    release's moment): the bulk files of the public state now, built ahead of the first visitor. Nothing
+    depends on it for correctness (a download builds what is missing); once built it only checks."""
+    count = bulk_files_build()
+    logger.info("bulk downloads: %s file(s) of the current public state ready", count)

@@ -4,8 +4,10 @@ from django.views.generic import RedirectView
 
 from collection.views import (
     audit,
+    downloads,
     explorer,
     oversight,
+    overviews,
     people,
     preferences,
     public,
@@ -23,6 +25,9 @@ urlpatterns = [
     path("data/", public.data_index, name="data_index"),
     path("data/<str:indicator>/", public.data_indicator, name="data_indicator"),
     path("data/<str:indicator>/<str:iso3>/", public.data_table, name="data_table"),
+    # ILOSTAT's bulk files of the public values, per table and for all tables.
+    path("downloads/", downloads.downloads_page, name="downloads"),
+    path("downloads/<str:name>", downloads.download_file, name="download_file"),
     # The public data explorer: choose, chart, share and download a series.
     path("explore/", explorer.explore, name="explore"),
     path("explore/download/<str:fmt>/", explorer.explore_download, name="explore_download"),
@@ -57,6 +62,8 @@ urlpatterns = [
     path("rounds/<int:round_id>/<str:iso3>/tables/<str:indicator>/", reporting.table_entry, name="table_entry"),
     # Per-country reports: what is published (public) and which national sources feed it.
     path("countries/", registers.country_index, name="country_index"),
+    path("countries/asean/", overviews.asean_page, name="asean_overview"),
+    path("countries/<str:iso3>/", overviews.country_page, name="country_overview"),
     path("countries/<str:iso3>/availability/", registers.data_availability, name="data_availability"),
     path("countries/<str:iso3>/availability/xlsx/", registers.data_availability_xlsx, name="data_availability_xlsx"),
     path("countries/<str:iso3>/sources/", registers.source_register, name="source_register"),

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 # What a spreadsheet program takes for the start of a formula when it opens a CSV file.
-FORMULA_START = ("=", "+", "-", "@")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 R = TypeVar("R", bound=HttpResponseBase)
 

@@ -10,6 +10,7 @@ from django.db import transaction
 VALIDATE_SUBMISSION = "collection.validate_submission"
 PUBLISH_SUBMISSION = "collection.publish_submission"
 DAILY_ROUND_DUTIES = "collection.daily_round_duties"
+BUILD_BULK_DOWNLOADS = "collection.build_bulk_downloads"
 
 
 def enqueue(task_name: str, *args: object) -> None:

@@ -126,9 +126,7 @@ def observations_publish(*, submission_id: int) -> Publication | None:
         publication.save(
             update_fields=["observation_count", "revised_count", "new_count", "outdated_count", "unchanged_count"]
         )
-        if release.public_at is None:  # its own release: public from now, the last statement before the commit
-            release.public_at = timezone.now()
-            release.save(update_fields=["public_at", "updated_at"])
+        release = release_settled(publication)
     logger.info(
         "submission %s published (publication %s) in release %s: %s new, %s revised, %s unchanged, %s outdated",
         submission_id,
@@ -142,9 +140,36 @@ def observations_publish(*, submission_id: int) -> Publication | None:
     return publication
 
 
-def release_of_own(submission: Submission) -> Release:
+def release_settled(publication: Publication) -> Release:
+    """The release the values come out in, fixed as the last statement before the commit: its own release
+    becomes public now; a scheduled release whose moment passed before this publication committed (the worker
+    ran late, or the publication outlasted the moment) cannot have shown them at its moment, so the values get a
+    release of their own, public now, and what the public saw at any earlier moment stays true."""
+    # Locked, as a move or a withdrawal locks it, so that its moment cannot change between this check and the commit.
+    release = Release.objects.select_for_update().get(pk=publication.release_id)
+    if release.scheduled and (release.withdrawn_at is not None or release.is_upcoming()):
+        return release
+    if release.scheduled:
+        logger.warning(
+            "release %s came out at %s, before submission %s was published: its values get a release of their own",
+            release.pk,
+            release.public_at,
+            publication.submission_id,
+        )
+        release = release_of_own(publication.submission, late_for=release)
+        publication.release = release
+        publication.save(update_fields=["release"])
+    release.public_at = timezone.now()
+    release.save(update_fields=["public_at", "updated_at"])
+    return release
+
+
+def release_of_own(submission: Submission, late_for: Release | None = None) -> Release:
     """The release of an approval that joined none: public from the moment of its publication."""
-    return Release.objects.create(
-        title=f"{submission.country.name}: {submission.round.name}",
-        note=f"Submission #{submission.pk}, public once it was approved and published.",
-    )
+    note = f"Submission #{submission.pk}, public once it was approved and published."
+    if late_for is not None:
+        note = (
+            f"Submission #{submission.pk} was approved into “{late_for.title}”, which came out before the "
+            "submission was published; its values came out when they were published."
+        )
+    return Release.objects.create(title=f"{submission.country.name}: {submission.round.name}", note=note)

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV, XLSX
 
+from collection.lib.downloads import formula_safe
 from collection.models import Round, Submission, SubmissionEvent
 from collection.rounds.lifecycle import round_deadlines
 from collection.rounds.progress import TableState, round_table_states, table_status_label
@@ -295,7 +296,10 @@ def completeness_lines(board: Completeness) -> list[dict]:
 def completeness_export(board: Completeness, fmt: str) -> tuple[bytes | str, str, str]:
     """The file's content, content type and name; `fmt` is a key of EXPORT_FORMATS."""
     file_format = EXPORT_FORMATS[fmt]()
-    dataset = CompletenessResource().export(completeness_lines(board), force_native_type=file_format.is_binary())
+    lines = completeness_lines(board)
+    if not file_format.is_binary():  # a CSV: text a spreadsheet would run is guarded, numbers stay numbers
+        lines = [{name: formula_safe(value) for name, value in line.items()} for line in lines]
+    dataset = CompletenessResource().export(lines, force_native_type=file_format.is_binary())
     dataset.title = "Completeness"
     filename = f"{slugify(board.round.name)}-completeness-{board.today:%Y-%m-%d}.{file_format.get_extension()}"
     content_type = file_format.get_content_type()

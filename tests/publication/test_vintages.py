@@ -101,3 +101,24 @@ def test_bad_vintage_parameters_are_explained(client, catalogue):
     assert response.status_code == 400 and "ISO 8601" in response.json()["detail"]
     response = client.get("/api/v1/observations/", {"as_of_release": "999"})
     assert response.status_code == 400 and "no such release" in response.json()["detail"]
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_values_published_after_their_release_came_out_are_public_from_their_publication(
+    client, focal_point, reviewer, open_round
+):
+    """The worker ran late: the release came out at 09:00 without them, so they get a release of their own."""
+    content = factories.sample_csv()
+    publish_with(focal_point, reviewer, open_round, content)
+    scheduled = Release.objects.create(title="Thailand 2026 annual return", public_at=TOMORROW_9, scheduled=True)
+    submission = factories.validated(focal_point, open_round, edited(content, revise))
+    factories.submit(focal_point, submission)
+    submission_approve(user=reviewer, submission=submission, release=scheduled)
+    with time_machine.travel(TOMORROW_9 + dt.timedelta(minutes=5), tick=False):
+        publication = observations_publish(submission_id=submission.pk)
+        assert publication.release != scheduled and publication.release.public_at == timezone.now()
+        assert scheduled.title in publication.release.note
+        assert revised(total(client))
+    with time_machine.travel(TOMORROW_9 + dt.timedelta(minutes=10), tick=False):
+        assert not revised(total(client, as_of="2026-12-02T09:02:00Z"))
+        assert revised(total(client, as_of="2026-12-02T09:06:00Z"))
