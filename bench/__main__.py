@@ -16,10 +16,10 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
-from bench import pipeline, workbook  # noqa: E402
+from bench import pipeline, reads, workbook  # noqa: E402
 from bench.report import Row, print_table  # noqa: E402
 
-BENCHMARKS = {"workbook": workbook.run, "pipeline": pipeline.run}
+BENCHMARKS = {"workbook": workbook.run, "pipeline": pipeline.run, "reads": reads.run}
 
 
 def main(names: list[str]) -> int:
@@ -42,7 +42,8 @@ def main(names: list[str]) -> int:
     print_table(
         rows,
         title=f"ILMS Portal benchmark on {connection.vendor} "
-        f"({os.cpu_count()} cores), {time.perf_counter() - started:.0f} s in all",
+        f"({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end), "
+        f"{time.perf_counter() - started:.0f} s in all",
     )
     return 0 if all(r.met is not False for r in rows) else 1
 

@@ -31,6 +31,7 @@ from collection.models import (
     KEY_COLUMNS,
     Country,
     Observation,
+    Publication,
     Release,
     Round,
     StagedObservation,
@@ -111,7 +112,7 @@ def _copy_file(table: str, path: Path) -> None:
             copy.write(chunk)
 
 
-def _fill_master(frame: pl.DataFrame, years: list[int], submission: Submission, release: Release) -> int:
+def _fill_master(frame: pl.DataFrame, years: list[int], publication: Publication) -> int:
     """10 million published rows: the first half of the submission's years (to be revised) and copies of its keys
     for other countries. Loaded with COPY into the bare table, then the indexes are built and the table analysed,
     as a restore would; foreign-key triggers are off during the load (the provenance rows exist)."""
@@ -139,9 +140,9 @@ def _fill_master(frame: pl.DataFrame, years: list[int], submission: Submission, 
                 # Two decimals where the file has one: every published value differs, so every key is revised.
                 ((pl.col("obs_value").cast(pl.Float64) * 0.9).round(1) + 0.01).alias("obs_value"),
                 *(pl.lit("").alias(c) for c in ("note_classif", "note_indicator", "note_source")),
-                pl.lit(submission.pk).alias("submission_id"),
+                pl.lit(publication.submission_id).alias("submission_id"),
                 pl.int_range(2, part.height + 2).alias("source_row"),
-                pl.lit(release.pk).alias("release_id"),
+                pl.lit(publication.pk).alias("publication_id"),
                 pl.lit(True).alias("is_current"),
             ),
         )
@@ -217,9 +218,10 @@ def _run(folder: Path) -> list[Row]:
         uploaded_by=focal_point,
         status=Submission.Status.PUBLISHED,
     )
-    release = Release.objects.create(submission=old, approved_by=reviewer)
+    release = Release.objects.create(title="bench previous", public_at=timezone.now())
+    publication = Publication.objects.create(submission=old, release=release, approved_by=reviewer)
     already = Observation.objects.count()  # what other benchmarks published (the workbook's THA years)
-    loaded = _fill_master(frame, years, old, release)
+    loaded = _fill_master(frame, years, publication)
     master_rows = already + loaded
 
     # Validation runs against that master: the year-on-year rules read the country's published values.

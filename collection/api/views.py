@@ -40,6 +40,7 @@ from collection.models import (
     TableDimension,
     ValidationIssue,
 )
+from collection.publication.conditional import PublicConditionalMixin
 from collection.publication.releases import (
     release_change,
     release_create,
@@ -323,7 +324,7 @@ VINTAGE_PARAMETERS = [
 ]
 
 
-class ObservationViewSet(viewsets.ReadOnlyModelViewSet):
+class ObservationViewSet(PublicConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """The master table's public values (`as_of` / `as_of_release`: as they were public then); ILO staff and
     the country's focal points also read the embargoed ones, marked. `?format=csv` downloads the filtered set."""
 

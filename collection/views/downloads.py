@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from collection.dissemination.bulk import KEEP_STATES, bulk_file, bulk_listing, scope_of
 from collection.lib.errors import PortalError
+from collection.publication.conditional import public_conditional
 from collection.publication.releases import releases_recent
 from collection.publication.vintages import vintage_moment
 
@@ -20,6 +21,7 @@ def _moment(request: HttpRequest) -> datetime | None:
     return vintage_moment(as_of=request.GET.get("as_of"), as_of_release=request.GET.get("as_of_release"))
 
 
+@public_conditional
 def downloads_page(request: HttpRequest) -> HttpResponse:
     """Every table's files of the current public state (or of an earlier release's), with size, rows and date."""
     try:
@@ -37,6 +39,7 @@ def downloads_page(request: HttpRequest) -> HttpResponse:
     return render(request, "collection/downloads.html", context)
 
 
+@public_conditional
 def download_file(request: HttpRequest, name: str) -> FileResponse:
     """One gzipped file, as built for the state asked about (built now if it is missing)."""
     found = scope_of(name)

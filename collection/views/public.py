@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from collection import access
 from collection.models import Country, TableDefinition
+from collection.publication.conditional import public_conditional
 from collection.publication.releases import releases_recent
 from collection.publication.tables import indicator_countries, indicator_pivot, master_tables_summary
 from collection.review.queue import submissions_to_review
@@ -32,10 +33,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "collection/home.html", context)
 
 
+@public_conditional
 def data_index(request: HttpRequest) -> HttpResponse:
     return render(request, "collection/data_index.html", {"tables": master_tables_summary()})
 
 
+@public_conditional
 def data_indicator(request: HttpRequest, indicator: str) -> HttpResponse:
     table = get_object_or_404(TableDefinition, indicator=indicator)
     rows = indicator_countries(indicator)
@@ -45,6 +48,7 @@ def data_indicator(request: HttpRequest, indicator: str) -> HttpResponse:
     return render(request, "collection/data_indicator.html", {"table": table, "rows": rows})
 
 
+@public_conditional
 def data_table(request: HttpRequest, indicator: str, iso3: str) -> HttpResponse:
     table = get_object_or_404(TableDefinition, indicator=indicator)
     country = get_object_or_404(Country, iso3=iso3.upper())

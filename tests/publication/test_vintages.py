@@ -72,6 +72,9 @@ def test_an_embargoed_revision_is_hidden_until_its_moment_and_shown_to_staff_mar
 
     with time_machine.travel(TOMORROW_9 - dt.timedelta(seconds=1), tick=False):
         assert not revised(total(client))
+        # A moment after the release's is not public yet either: as of the future is as of now.
+        assert not revised(total(client, as_of="2030-01-01"))
+        assert not revised(total(client, as_of="2026-12-02T09:30:00Z"))
     with time_machine.travel(TOMORROW_9, tick=False):
         now = total(client)
         assert revised(now) and now["release"] == scheduled.pk
