@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from collection.views import (
     audit,
     downloads,
+    explorer,
     oversight,
     overviews,
     people,
@@ -27,6 +28,9 @@ urlpatterns = [
     # ILOSTAT's bulk files of the public values, per table and for all tables.
     path("downloads/", downloads.downloads_page, name="downloads"),
     path("downloads/<str:name>", downloads.download_file, name="download_file"),
+    # The public data explorer: choose, chart, share and download a series.
+    path("explore/", explorer.explore, name="explore"),
+    path("explore/download/<str:fmt>/", explorer.explore_download, name="explore_download"),
     # Releases: the public calendar, one release, the Atom feed; admins schedule, move and withdraw.
     path("releases/", releases.release_calendar, name="release_calendar"),
     path("releases/feed/", releases.ReleaseFeed(), name="release_feed"),
