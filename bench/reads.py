@@ -31,6 +31,7 @@ from collection.demo.samples import sample_rows
 from collection.lib.bulkload import bulk_load
 from collection.lib.longlayout import LONG_HEADER
 from collection.models import (
+    KEY_COLUMNS,
     LAYOUT_COLUMNS,
     Observation,
     Publication,

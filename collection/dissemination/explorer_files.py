@@ -14,6 +14,7 @@ from openpyxl.styles import Font
 
 from collection.catalogue.specs import TableSpec
 from collection.dissemination.explorer import BREAKDOWNS, LONG_COLUMNS, Selection, Shown
+from collection.dissemination.sdmx.keys import data_path
 from collection.lib.downloads import text_cell
 from collection.models import Country
 
@@ -63,26 +64,19 @@ def explorer_xlsx(shown: Shown) -> bytes:
     return out.getvalue()
 
 
-def _joined(chosen: list[str], every: list[str]) -> str:
-    """Several codes joined with '+', or empty for all of them (SDMX's wildcard)."""
-    return "" if set(every) <= set(chosen) else "+".join(chosen)
-
-
-def sdmx_measure(indicator: str) -> str:
-    """SDMX's MEASURE: the indicator without its breakdowns (MST_TEMP_SEX_ECO_CBR_NB → MST_TEMP_NB)."""
-    parts = indicator.split("_")
-    return "_".join(parts[:2] + parts[-1:])
-
-
 def sdmx_data_url(selection: Selection, spec: TableSpec, *, fmt: str = "sdmx-csv") -> str:
-    """The SDMX data query of the choice: key REF_AREA.FREQ.MEASURE.SEX.<classif1>.<classif2>."""
+    """The SDMX data query of the choice, built by the SDMX service's own key builder; a dimension whose every
+    code is chosen is left open (SDMX's wildcard), so the URL stays short."""
     assert selection.indicator is not None
     countries = list(Country.objects.values_list("iso3", flat=True))
-    key = [_joined(selection.ref_area, countries), "A", sdmx_measure(selection.indicator)]
-    key += [_joined(selection.codes[c], spec.dimensions[c].codes) for c in BREAKDOWNS if c in spec.dimensions]
+    chosen: dict[str, list[str]] = {"ref_area": [] if set(countries) <= set(selection.ref_area) else selection.ref_area}
+    for column in BREAKDOWNS:
+        if column in spec.dimensions:
+            codes = selection.codes[column]
+            chosen[column] = [] if set(spec.dimensions[column].codes) <= set(codes) else codes
     params = [("startPeriod", selection.time_from), ("endPeriod", selection.time_to), ("as_of", selection.as_of)]
     query = urlencode([("format", fmt), *((k, v) for k, v in params if v)])
-    return f"/sdmx/data/ILO,DF_{selection.indicator},1.0/{'.'.join(key)}?{query}"
+    return f"{data_path(selection.indicator, chosen)}?{query}"
 
 
 def api_query_url(selection: Selection, spec: TableSpec) -> str:

@@ -25,8 +25,10 @@ from collection.dissemination.explorer_files import (
 )
 from collection.lib import downloads
 from collection.lib.errors import PortalError
+from collection.publication.conditional import public_conditional
 
 
+@public_conditional
 def explore(request: HttpRequest) -> HttpResponse:
     """Public: everyone reads what they may see (staff and the country's focal points embargoed values, marked)."""
     selection = selection_parse(request.GET)
@@ -67,6 +69,7 @@ def _shown(request: HttpRequest) -> Shown:
     return explorer_show(selection=selection, user=request.user)
 
 
+@public_conditional
 def explore_download(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The values the page shows for the same query, as a CSV (one value per line) or an XLSX (the table)."""
     if fmt not in ("csv", "xlsx"):

@@ -16,7 +16,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import QueryDict
 
 from collection.dissemination.explorer import explorer_show, selection_parse
-from collection.dissemination.explorer_files import sdmx_measure
 from collection.models import Release
 from collection.publication.publish import observations_publish
 from collection.review.decisions import submission_approve
@@ -122,11 +121,6 @@ def test_a_layout_the_table_lacks_or_rows_equal_to_columns_falls_back_to_countri
     assert choice("indicator=NO_SUCH_TABLE").indicator is None
 
 
-def test_sdmx_measure_is_the_indicator_without_its_breakdowns():
-    assert sdmx_measure("MST_TEMP_SEX_ECO_CBR_NB") == "MST_TEMP_NB"
-    assert sdmx_measure("MNA_OEMP_SEX_CDS_NB") == "MNA_OEMP_NB"
-
-
 @time_machine.travel(TODAY + dt.timedelta(hours=1), tick=False)
 def test_countries_down_years_across_equal_the_observations_api(client, published):
     shown = explorer_show(selection=choice(f"indicator={FORP}&ref_area=THA,MYS"), user=AnonymousUser())
@@ -138,8 +132,15 @@ def test_countries_down_years_across_equal_the_observations_api(client, publishe
     assert api_url == f"/api/v1/observations/?indicator={FORP}&ref_area=MYS,THA&sex=SEX_T&classif1=CBR_BRT_TOTAL"
     assert shown_cells(shown) == api_values(client, api_url)
     assert response.context["sdmx_url"] == (
-        f"/sdmx/data/ILO,DF_{FORP},1.0/MYS+THA.A.MST_FORP_NB.SEX_T.CBR_BRT_TOTAL?format=sdmx-csv"
+        f"/sdmx/data/ILO,DF_{FORP},1.0/MYS+THA...SEX_T.CBR_BRT_TOTAL?format=sdmx-csv"
     )
+    # The SDMX-CSV download is the SDMX service's answer to that query: the same values as the table.
+    sdmx = client.get(response.context["sdmx_url"])
+    assert sdmx.status_code == 200, sdmx.content[:300]
+    lines = list(csv.DictReader(io.StringIO(b"".join(sdmx.streaming_content).decode("utf-8-sig"))))
+    assert {(r["REF_AREA"], r["TIME_PERIOD"]): Decimal(r["OBS_VALUE"]) for r in lines} == {
+        (key.split("|")[1], key.split("|")[6]): value for key, value in shown_cells(shown).items()
+    }
 
 
 @time_machine.travel(TODAY + dt.timedelta(hours=1), tick=False)

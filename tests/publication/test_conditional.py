@@ -29,6 +29,8 @@ PUBLIC_READS = [
     ("/countries/asean/", {}),
     ("/downloads/", {}),
     (f"/downloads/{FORP}.csv.gz", {}),
+    ("/explore/", {"indicator": FORP, "ref_area": "THA"}),
+    ("/explore/download/csv/", {"indicator": FORP, "ref_area": "THA"}),
 ]
 
 
