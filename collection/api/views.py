@@ -389,7 +389,21 @@ class ObservationViewSet(PublicConditionalMixin, viewsets.ReadOnlyModelViewSet):
     def _csv(self, queryset: QuerySet[Observation]) -> StreamingHttpResponse:
         # No BOM, as published since the first release (machines read it); every text cell is formula-safe.
         rows = chain([LAYOUT_COLUMNS], queryset.values_list(*LAYOUT_COLUMNS).iterator(chunk_size=5000))
-        return downloads.csv_streamed(rows, "ilms_observations.csv", guard=True, bom=False)
+        return downloads.csv_streamed(rows, self._csv_filename(), guard=True, bom=False)
+
+    def _csv_filename(self) -> str:
+        """What the file holds, as far as one table, one country and a vintage say it: ilms_observations_
+        MST_FORP_SEX_CBR_NB_THA_as_of_2026-06-30.csv (a name is only built from codes that pass a strict check)."""
+        params = self.request.query_params
+        parts = ["ilms_observations"]
+        for name in ("indicator", "ref_area"):
+            value = params.get(name, "")
+            if value.replace("_", "").isalnum() and value.isascii() and len(value) <= 60:
+                parts.append(value)
+        at = self.vintage()
+        if at is not None:
+            parts.append(f"as_of_{at:%Y-%m-%d}")
+        return "_".join(parts) + ".csv"
 
 
 class ReleaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -68,6 +68,7 @@ def test_an_embargoed_revision_is_hidden_until_its_moment_and_shown_to_staff_mar
         assert Decimal(str(seen["previous_value"])) == before
     client.logout()
     csv_text = client.get("/api/v1/observations/", {"format": "csv", "indicator": FORP, "ref_area": "THA"})
+    assert f'filename="ilms_observations_{FORP}_THA.csv"' in csv_text.headers["Content-Disposition"]
     assert "2024 census weights" not in b"".join(csv_text.streaming_content).decode()
 
     with time_machine.travel(TOMORROW_9 - dt.timedelta(seconds=1), tick=False):
