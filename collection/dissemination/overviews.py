@@ -8,7 +8,7 @@ Reads are bulk (`values_list`); a missing value stays missing (never 0), and a s
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -303,9 +303,9 @@ def _one_source(rows: list[tuple]) -> list[tuple]:
 
 def asean_overview(*, user: RequestUser, year: str | None = None) -> AseanOverview:
     """The ten members' outflows by destination region and the intra-ASEAN matrices for one year (the latest
-    year with outflows when `year` is not given or has nothing), as the user may see them. Three tables, one
-    query: outflows by destination (MNA_OEMP), nationals abroad by residence (MNA_TPOP), foreign-born by birth
-    (MST_FORP), all for both sexes."""
+    year most members report outflows for when `year` is not given or has nothing), as the user may see them.
+    Three tables, one query: outflows by destination (MNA_OEMP), nationals abroad by residence (MNA_TPOP),
+    foreign-born by birth (MST_FORP), all for both sexes."""
     members = list(Country.objects.filter(iso3__in=ASEAN_COUNTRIES).order_by("name"))
     base = Observation.objects.filter(
         indicator__in=[OUTFLOWS, NATIONALS_ABROAD, FOREIGN_BORN], ref_area__in=[c.iso3 for c in members], sex=TOTAL_SEX
@@ -317,7 +317,10 @@ def asean_overview(*, user: RequestUser, year: str | None = None) -> AseanOvervi
         if indicator == OUTFLOWS:
             outflow_years[area].add(time)
     years = sorted({row[4] for row in rows}, reverse=True)
-    latest_outflows = max((y for ys in outflow_years.values() for y in ys), default=None)
+    # By default the latest year that most members report outflows for: one country's early figures alone
+    # would leave the page nine-tenths empty.
+    coverage = Counter(y for ys in outflow_years.values() for y in ys)
+    latest_outflows = max(coverage, key=lambda y: (coverage[y], y), default=None)
     chosen = year if year in years else latest_outflows or (years[0] if years else None)
 
     cells: Cells = {}
