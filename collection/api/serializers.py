@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -317,6 +318,13 @@ class ExactNumberField(serializers.DecimalField):
         return value_exact(value)
 
 
+def _moment_text(moment: datetime | None) -> str | None:
+    return None if moment is None else MOMENT.to_representation(moment)
+
+
+MOMENT = serializers.DateTimeField()
+
+
 class ObservationSerializer(serializers.ModelSerializer):
     """A value with its provenance and its release: `public` says whether the public sees it (staff and the
     country's focal points also read embargoed ones, with `embargoed_until`); a value that replaced an earlier
@@ -341,6 +349,24 @@ class ObservationSerializer(serializers.ModelSerializer):
             "revised_on",
             "previous_value",
         ]
+
+    def to_representation(self, instance: Observation) -> dict[str, Any]:
+        """The fields above, built directly: through every field's own method a page of values spent most of
+        its time here (the read bench's profile); the field methods below stay as the schema's description."""
+        release = instance.publication.release
+        public = release.is_public(self.context.get("at"))
+        earlier = self._earlier(instance)
+        row: dict[str, Any] = {c: getattr(instance, c) for c in LAYOUT_COLUMNS}
+        row["obs_value"] = value_exact(instance.obs_value)
+        row["release"] = release.pk
+        row["submission"] = instance.submission_id
+        row["source_row"] = instance.source_row
+        row["public"] = public
+        held = not public and release.public_at is not None and release.withdrawn_at is None
+        row["embargoed_until"] = _moment_text(release.public_at) if held else None
+        row["revised_on"] = _moment_text(earlier.revised_on) if earlier else None
+        row["previous_value"] = value_exact(earlier.value) if earlier else None
+        return row
 
     def _release(self, observation: Observation) -> Release:
         return observation.publication.release

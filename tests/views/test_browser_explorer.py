@@ -101,6 +101,8 @@ def test_a_journalist_chooses_charts_shares_and_downloads_a_series(page, live_se
     for _ in range(4):
         page.go_back()
     page.wait_for_url(shared)
+    # Each step back fetches its choice; the last one's answer replaces those still in flight.
+    page.wait_for_function("document.querySelector('#id_rows').value === 'ref_area'")
     page.wait_for_function("document.querySelectorAll('[data-explorer-table] tbody tr').length === 2")
     assert ticked(page, "ref_area") == ["MYS", "THA"] and page.input_value("#id_rows") == "ref_area"
 
