@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 from django.db import transaction
+from django.db.models import CharField
 from django.utils import timezone
 
 from collection.catalogue.layout import SOURCES_SHEET, TEMPLATE_VERSION
@@ -148,6 +149,11 @@ def validate_table(table: LongTable, ctx: CheckContext) -> ValidationResult:
     return ValidationResult(pl.concat(found), clean, frame.height, obs.height, indicators)
 
 
+INTERNAL_ERROR = (
+    "The portal could not finish checking this file. The ILO team has been notified; you may upload it again later."
+)
+
+
 def capped(issues: pl.DataFrame) -> pl.DataFrame:
     """At most MAX_ISSUES_PER_RULE issues per rule and indicator, plus one line saying how many more there are."""
     issues = issues.with_columns(pl.col("indicator").fill_null("")).sort("rule", "indicator", "row", nulls_last=False)
@@ -180,12 +186,54 @@ def capped(issues: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# What each text column of an issue can hold: a code, header or sheet name read from a file can be longer (an
+# indicator of 64 characters, a 70-character header) and must not make the report fail to store.
+ISSUE_LIMITS: dict[str, int] = {
+    f.name: f.max_length for f in ValidationIssue._meta.fields if isinstance(f, CharField) and f.max_length
+}
+
+
+def issue_fitted(row: dict[str, object]) -> dict[str, object]:
+    """An issue's text cut to its columns' lengths, marked with an ellipsis (the message quotes what was read)."""
+    for name, limit in ISSUE_LIMITS.items():
+        value = row.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            row[name] = value[: limit - 1] + "…"
+    return row
+
+
 def _store_issues(submission: Submission, issues: pl.DataFrame) -> None:
     ValidationIssue.objects.filter(submission=submission).delete()
     ValidationIssue.objects.bulk_create(
-        (ValidationIssue(submission=submission, **row) for row in capped(issues).iter_rows(named=True)),
+        (ValidationIssue(submission=submission, **issue_fitted(row)) for row in capped(issues).iter_rows(named=True)),
         batch_size=2000,
     )
+
+
+def _settle(submission: Submission, result: ValidationResult, table: LongTable | None) -> None:
+    """Store the report (and, for a clean file, the staged rows) and move the submission, in one transaction."""
+    valid = result.error_count == 0
+    with transaction.atomic():
+        _store_issues(submission, result.issues)
+        if table is not None and table.kind == "workbook":
+            _store_sources(submission, table.sources)
+        if valid:
+            _stage(submission, result.rows)
+            submission.indicators = result.indicators
+            datasource_carry_forward(submission)
+        submission_move(
+            submission=submission,
+            move="pass" if valid else "fail",
+            extra={
+                "file_format": table.file_format if table is not None else submission.file_format,
+                "indicators": result.indicators,
+                "row_count": result.row_count,
+                "observation_count": result.observation_count,
+                "error_count": result.error_count,
+                "warning_count": result.warning_count,
+                "validated_at": timezone.now(),
+            },
+        )
 
 
 def _store_sources(submission: Submission, sources: list[SourceRow]) -> None:
@@ -263,38 +311,19 @@ def submission_validate(*, submission_id: int) -> Submission | None:
     except (Exception, pl.exceptions.PanicException):  # the worker never dies on input: it ends invalid, traced
         logger.exception("validation of submission %s failed", submission_id)
         result = ValidationResult(
-            checks.issue(
-                "file.internal_error",
-                "The portal could not finish checking this file. The ILO team has "
-                "been notified; you may upload it again later.",
-            ),
+            checks.issue("file.internal_error", INTERNAL_ERROR),
             pl.DataFrame(),
             0,
             0,
         )
 
-    valid = result.error_count == 0
-    with transaction.atomic():
-        _store_issues(submission, result.issues)
-        if table is not None and table.kind == "workbook":
-            _store_sources(submission, table.sources)
-        if valid:
-            _stage(submission, result.rows)
-            submission.indicators = result.indicators
-            datasource_carry_forward(submission)
-        submission_move(
-            submission=submission,
-            move="pass" if valid else "fail",
-            extra={
-                "file_format": table.file_format if table is not None else submission.file_format,
-                "indicators": result.indicators,
-                "row_count": result.row_count,
-                "observation_count": result.observation_count,
-                "error_count": result.error_count,
-                "warning_count": result.warning_count,
-                "validated_at": timezone.now(),
-            },
-        )
+    try:
+        _settle(submission, result, table)
+    except Exception:  # storing the report failed: the submission still ends, invalid, with a sentence
+        logger.exception("storing the report of submission %s failed", submission_id)
+        submission.refresh_from_db()
+        result = ValidationResult(checks.issue("file.internal_error", INTERNAL_ERROR), pl.DataFrame(), 0, 0)
+        _settle(submission, result, None)
     logger.info(
         "submission %s validated: %s errors, %s warnings", submission_id, result.error_count, result.warning_count
     )
