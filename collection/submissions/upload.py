@@ -33,7 +33,7 @@ def submission_upload(*, user: User, round: Round, country: Country, uploaded_fi
     for chunk in uploaded_file.chunks():
         digest.update(chunk)
     file_format = upload_format(uploaded_file)  # by content, so the waiting page already says what it is
-    name = (uploaded_file.name or "").rsplit("/", 1)[-1][:200] or "upload"
+    name = upload_name(uploaded_file.name)
     with transaction.atomic():
         submission = Submission(
             round=round,
@@ -54,3 +54,11 @@ def submission_upload(*, user: User, round: Round, country: Country, uploaded_fi
         )
     logger.info("submission %s received from %s for %s", submission.pk, user, country.iso3)
     return submission
+
+
+def upload_name(given: str | None) -> str:
+    """The name a file is kept under: its last path part, without NUL or other control characters (a
+    database text column cannot hold a NUL, and none belongs in a file name), at most 200 characters."""
+    name = (given or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable())
+    return name[:200] or "upload"

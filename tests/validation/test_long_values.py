@@ -37,3 +37,8 @@ def test_values_longer_than_their_columns_end_in_a_report(focal_point, open_roun
     for issue in issues:  # what is stored fits its column, marked where it was cut
         assert issue.indicator is None or len(issue.indicator) <= 60
         assert issue.column is None or len(issue.column) <= 60
+
+
+def test_a_file_name_with_a_nul_byte_is_kept_under_a_clean_name(focal_point, open_round):
+    submission = factories.upload(focal_point, open_round, factories.sample_csv(), name="tha\x00\x07 2024.csv")
+    assert submission.original_filename == "tha 2024.csv"
