@@ -18,6 +18,7 @@ from collection.models import (
     StagedObservation,
     Submission,
 )
+from collection.submissions.lease import Work, leased
 from collection.submissions.machine import submission_move
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ NEW, REVISED, UNCHANGED, OUTDATED = "n", "r", "u", "o"
 PLAN = "publication_plan"
 
 
+@leased(Work.PUBLICATION)  # one worker at a time (submissions/lease.py); a duplicate message is dropped
 def observations_publish(*, submission_id: int) -> Publication | None:
     """Publish in one transaction: a key's value becomes current when it is new or changed, and when no
     submission approved later already holds it; the value it replaces stays as history.
