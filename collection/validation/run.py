@@ -295,7 +295,7 @@ def _stage(submission: Submission, rows: pl.DataFrame) -> None:
 def too_slow() -> str:
     """The sentence of a validation stopped at its soft time limit."""
     limit = settings.VALIDATION_SOFT_TIME_LIMIT
-    took = f"{limit // 60} minutes" if limit >= 120 else f"{limit} seconds"
+    took = f"{limit // 60} minutes" if limit >= 120 else f"{limit} second{'s' if limit != 1 else ''}"
     return (
         f"Checking this file took longer than {took}, the portal's limit, so it was stopped. Split it into "
         "smaller files (for example one per table) and upload them, or write to the ILO team."
