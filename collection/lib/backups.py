@@ -26,7 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.migrations.loader import MigrationLoader
 
 from collection.lib.errors import PortalError
@@ -36,6 +36,7 @@ MANIFEST = "manifest.json"
 MEDIA = "media"
 DUMPS = {"postgresql": "database.dump", "sqlite": "database.sqlite3"}
 ENGINES = {"django.db.backends.postgresql": "postgresql", "django.db.backends.sqlite3": "sqlite"}
+SPOKEN = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
 # Folders of MEDIA_ROOT rebuilt from the database, so not worth keeping: the bulk downloads (dissemination.bulk).
 REBUILT = ("bulk",)
 CHUNK = 1024 * 1024
@@ -345,7 +346,12 @@ def backup_verify(folder: Path) -> dict[str, Any]:
 def _occupied() -> list[str]:
     """What a restore would overwrite: tables in the database, files in MEDIA_ROOT."""
     found = []
-    tables = connection.introspection.table_names()
+    try:
+        tables = connection.introspection.table_names()
+    except DatabaseError as error:
+        raise BackupRefused(
+            f"Cannot open {database_label()} ({str(error).strip()}): create it first (createdb) and run again."
+        ) from error
     if tables:
         found.append(f"{database_label()} already holds {len(tables)} tables")
     media = Path(settings.MEDIA_ROOT)
@@ -399,8 +405,8 @@ def backup_restore(*, source: Path, force: bool = False, say: Say = print) -> Re
         kind = manifest["database"]["engine"]
         if kind != engine():
             raise BackupRefused(
-                f"This backup is of a {kind} database and DATABASE_URL names {database_label()}: restore it into "
-                f"a {kind} database."
+                f"This backup is of a {SPOKEN[kind]} database and DATABASE_URL names {database_label()}: restore "
+                f"it into a {SPOKEN[kind]} database."
             )
         occupied = _occupied()
         if occupied and not force:

@@ -154,3 +154,12 @@ def test_a_restore_over_a_database_that_is_not_empty_needs_force(focal_point, op
     factories.upload(focal_point, open_round, factories.sample_csv(seed=3), name="later.csv")
     call_command("restore", str(archive), "--force")
     assert Submission.objects.count() == 1  # the database is the backup's again
+
+
+def test_a_backup_says_when_an_uploaded_file_is_missing(focal_point, open_round, tmp_path):
+    submission = factories.upload(focal_point, open_round, factories.sample_csv())
+    Path(submission.file.path).unlink()
+    with pytest.raises(CommandError, match=f"written but incomplete: Submission #{submission.pk} names the file"):
+        call_command("backup", "--dir", str(tmp_path))
+    (backup,) = tmp_path.glob("2*")
+    assert json.loads((backup / "manifest.json").read_text())["problems"][0].startswith(f"Submission #{submission.pk}")
