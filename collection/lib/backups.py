@@ -221,6 +221,9 @@ def backup_make(*, into: Path, tar: bool = False, say: Say = print) -> BackupRep
     It is written under a `.partial` name and renamed when complete, so an interrupted backup is never taken for
     one. Files the database names but MEDIA_ROOT lacks (or holds changed) are listed as problems."""
     kind = engine()
+    media = Path(settings.MEDIA_ROOT).resolve()
+    if into.resolve().is_relative_to(media):
+        raise BackupRefused(f"Keep backups outside MEDIA_ROOT ({media}): each would copy the ones before it.")
     created = datetime.now(UTC).replace(microsecond=0)
     name = created.strftime("%Y%m%dT%H%M%SZ")
     final = into / name
@@ -228,13 +231,22 @@ def backup_make(*, into: Path, tar: bool = False, say: Say = print) -> BackupRep
         raise BackupRefused(f"A backup {final} already exists; wait a second or choose another BACKUP_DIR.")
     partial = into / f".{name}.partial"
     partial.mkdir(parents=True)
+    try:
+        return _write(partial, final, kind=kind, created=created, media=media, tar=tar, say=say)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)  # an interrupted backup leaves nothing that looks like one
+        partial.with_suffix(".tar-partial").unlink(missing_ok=True)
+        raise
 
+
+def _write(
+    partial: Path, final: Path, *, kind: str, created: datetime, media: Path, tar: bool, say: Say
+) -> BackupReport:
     say(f"Dumping {database_label()}…")
     snapshot = (_dump_postgresql if kind == "postgresql" else _dump_sqlite)(partial / DUMPS[kind])
     dump = partial / DUMPS[kind]
     files: dict[str, dict[str, Any]] = {DUMPS[kind]: {"sha256": file_sha256(dump), "size": dump.stat().st_size}}
 
-    media = Path(settings.MEDIA_ROOT)
     say(f"Copying the files of {media}…")
     if media.is_dir():
         for relative in media_files(media):
@@ -277,9 +289,10 @@ def backup_make(*, into: Path, tar: bool = False, say: Say = print) -> BackupRep
 
     if tar:
         final = final.with_suffix(".tar")
-        with tarfile.open(into / f".{name}.tar.partial", "w") as archive:
-            archive.add(partial, arcname=name)
-        (into / f".{name}.tar.partial").rename(final)
+        packing = partial.with_suffix(".tar-partial")
+        with tarfile.open(packing, "w") as archive:
+            archive.add(partial, arcname=final.stem)
+        packing.rename(final)
         shutil.rmtree(partial)
     else:
         partial.rename(final)
