@@ -321,7 +321,8 @@ def _opened(source: Path) -> Iterator[Path]:
 
 
 def backup_verify(folder: Path) -> dict[str, Any]:
-    """The manifest, once every file it lists is there with its size and sha256; refuses on the first doubt."""
+    """The manifest, once every file it lists is there with its size and sha256; refuses, naming them, if any
+    is missing or changed."""
     path = folder / MANIFEST
     if not path.is_file():
         raise BackupRefused(f"{folder} is not a backup: it has no {MANIFEST}.")
@@ -390,11 +391,15 @@ def _restore_sqlite(dump: Path) -> None:
     connection.close()
     target = Path(connection.settings_dict["NAME"])
     target.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(f"file:{dump}?mode=ro", uri=True)
+    source = sqlite3.connect(f"{dump.resolve().as_uri()}?mode=ro", uri=True)  # the backup is only read
     copy = sqlite3.connect(target)
     try:
         copy.execute("PRAGMA journal_mode=DELETE")  # a page size differing from the backup's is refused in WAL
         source.backup(copy)
+    except sqlite3.Error as error:
+        raise BackupRefused(
+            f"SQLite could not write {target} ({error}): stop the portal and its workers, then run again."
+        ) from error
     finally:
         copy.close()
         source.close()
