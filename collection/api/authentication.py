@@ -14,8 +14,16 @@ from collection.audit.record import client_ip
 from collection.lib.users import User
 from collection.people.signin import API_TOKEN_DOOR, door_failed, door_locked, lock_lifts_at, lock_sentence
 
+KEY_LENGTH = Token._meta.get_field("key").max_length or 40
+
 
 class GuardedTokenAuthentication(TokenAuthentication):
+    def authenticate_credentials(self, key: str) -> tuple[User, Token]:
+        """A key no token can have (too long, a NUL byte: PostgreSQL refuses to compare it) is simply unknown."""
+        if len(key) > KEY_LENGTH or "\x00" in key:
+            raise AuthenticationFailed("Invalid token.")
+        return super().authenticate_credentials(key)
+
     def authenticate(self, request: Request) -> tuple[User, Token] | None:
         header = get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():

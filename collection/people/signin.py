@@ -27,6 +27,8 @@ API_TOKEN_DOOR = "[API token]"
 RESET_LINK_DOOR = "[reset link]"
 DOORS = {API_TOKEN_DOOR: "an unknown API token", RESET_LINK_DOOR: "an invalid password-reset link"}
 RESET_WINDOW = dt.timedelta(hours=1)
+# No account has a longer username; Django's sign-in form does not enforce it, axes stores 255 characters.
+USERNAME_LENGTH = User._meta.get_field("username").max_length or 150
 
 
 class SignInGuardBackend(AxesStandaloneBackend):
@@ -41,6 +43,13 @@ class SignInGuardBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def attempted_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
+    """The username tried, as axes counts it (AXES_USERNAME_CALLABLE): axes' own rule, cut to the longest a
+    username can be, so a 10 MB username is one more wrong guess rather than a database error."""
+    username = (credentials or request.POST).get("username")
+    return None if username is None else str(username)[:USERNAME_LENGTH]
 
 
 def door_locked(request: HttpRequest, door: str) -> bool:
@@ -70,6 +79,7 @@ def signin_failure_record(*, username: str, locked: bool, failures: int | None) 
     """One audit entry per failure: the username tried (never the password) and, from the request context,
     the address; a second entry when this failure starts a lock. The account is the entry's object, not its
     actor: who typed the password is not known."""
+    username = username[:USERNAME_LENGTH]
     door = DOORS.get(username)
     user = None if door else User.objects.filter(username=username).first()
     who = door or f"sign-in as {username or '(no username)'}"

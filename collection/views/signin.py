@@ -17,6 +17,7 @@ from collection.audit.record import client_ip
 from collection.people.signin import (
     API_TOKEN_DOOR,
     RESET_LINK_DOOR,
+    attempted_username,
     door_failed,
     door_locked,
     lock_lifts_at,
@@ -32,7 +33,7 @@ def lockout_response(
     request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
 ) -> HttpResponse:
     """429 with Retry-After and when to try again: the portal's page, or JSON for the API (AXES_LOCKOUT_CALLABLE)."""
-    username = str((credentials or {}).get("username") or request.POST.get("username", ""))
+    username = attempted_username(request, credentials) or ""
     until = lock_lifts_at(username=username, ip=client_ip(request))
     retry_after = str(max(1, math.ceil((until - timezone.now()).total_seconds())))
     response: HttpResponse

@@ -205,3 +205,28 @@ def test_reset_e_mails_are_limited_per_client(client, people):
     assert [a.status_code for a in answers] == [302] * 10 + [429]
     other = Client(REMOTE_ADDR="203.0.113.9")
     assert other.post("/accounts/password_reset/", {"email": "p99@nowhere.example"}).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "header", ["Token " + "k" * 5000, "Token abc\x00def", "Token", "Token a b", "Token \xe9\xe9".encode("latin-1")]
+)
+def test_a_malformed_token_is_a_counted_401_never_a_500(header):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=header)
+    assert api.get("/api/v1/observations/").status_code == 401
+    assert AccessAttempt.objects.get(username=API_TOKEN_DOOR).failures_since_start == 1
+
+
+@pytest.mark.parametrize("username", ["u" * 400, "fp\x00tha", ""])
+def test_odd_usernames_get_the_form_again(client, people, username):
+    answer = sign_in(client, username)
+    assert answer.status_code == 200 and not signed_in(client)
+
+
+def test_a_long_username_counts_as_the_username_it_could_be(client, people):
+    for _ in range(5):
+        sign_in(client, "fp_tha" + "x" * 5000)
+    assert AccessAttempt.objects.get().username == "fp_tha" + "x" * 144
+    answer = sign_in(client, "fp_tha" + "x" * 6000)  # the same first 150 characters: locked
+    assert answer.status_code == 429 and "Try again at" in answer.text
+    assert len(AuditEntry.objects.filter(action=AuditAction.USER_SIGNIN_FAILED).last().detail["username"]) == 150
