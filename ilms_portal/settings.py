@@ -118,6 +118,7 @@ AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "collection.people.signin.AttemptsHandler"  # axes' database handler, NUL bytes dropped
 AXES_USERNAME_CALLABLE = "collection.people.signin.attempted_username"  # cut to 150 characters
 AXES_CLIENT_IP_CALLABLE = "collection.audit.record.client_ip"  # the audit log's rule (AUDIT_TRUST_X_FORWARDED_FOR)
 AXES_LOCKOUT_CALLABLE = "collection.views.signin.lockout_response"  # the portal's page, or JSON for the API

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -43,6 +44,32 @@ class SignInGuardBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class AttemptsHandler(AxesDatabaseHandler):
+    """axes' database handler (AXES_HANDLER), storing the client's path and headers without NUL bytes:
+    PostgreSQL refuses them, and a reset link with %00 in it was a 500."""
+
+    @staticmethod
+    def _without_nul(request: HttpRequest | None) -> None:
+        for name in ("axes_user_agent", "axes_path_info", "axes_http_accept"):
+            value = getattr(request, name, None)
+            if isinstance(value, str):
+                setattr(request, name, value.replace("\x00", ""))
+
+    def user_login_failed(
+        self, sender: object, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+    ) -> None:
+        self._without_nul(request)
+        super().user_login_failed(sender, credentials, request, **kwargs)
+
+    def user_logged_in(self, sender: object, request: Any, user: User, **kwargs: Any) -> None:
+        self._without_nul(request)
+        super().user_logged_in(sender, request, user, **kwargs)
+
+    def user_logged_out(self, sender: object, request: Any, user: User | None, **kwargs: Any) -> None:
+        self._without_nul(request)
+        super().user_logged_out(sender, request, user, **kwargs)
 
 
 def attempted_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:

@@ -230,3 +230,26 @@ def test_a_long_username_counts_as_the_username_it_could_be(client, people):
     answer = sign_in(client, "fp_tha" + "x" * 6000)  # the same first 150 characters: locked
     assert answer.status_code == 429 and "Try again at" in answer.text
     assert len(AuditEntry.objects.filter(action=AuditAction.USER_SIGNIN_FAILED).last().detail["username"]) == 150
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/reset/MQ/abc%00def/",
+        "/accounts/reset/%00/x/",
+        "/accounts/reset/" + "Q" * 300 + "/x-y/",
+        "/accounts/reset/OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5/x-y/",  # a user id beyond any integer column
+    ],
+)
+def test_odd_reset_links_say_the_link_does_not_work_never_a_500(people, path):
+    client = Client(HTTP_USER_AGENT="curl\x00" * 100)
+    answer = client.get(path)
+    assert answer.status_code == 200 and "This link no longer works" in answer.text
+    assert AccessAttempt.objects.get().failures_since_start == 1
+
+
+def test_nul_bytes_in_the_headers_are_kept_out_of_the_attempts(people):
+    client = Client(HTTP_USER_AGENT="a\x00b" * 300, HTTP_ACCEPT="text/html\x00")
+    assert sign_in(client).status_code == 200
+    assert sign_in(client, password=factories.PASSWORD).status_code == 302
+    client.post("/accounts/logout/")
