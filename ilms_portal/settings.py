@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import socket
 from pathlib import Path
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "django_celery_beat",
+    "axes",
     "collection",
 ]
 
@@ -58,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "collection.audit.record.AuditContextMiddleware",
     "collection.views.errors.StyledNotFoundMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "ilms_portal.urls"
@@ -96,6 +99,41 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# --- auth ---
+# Sign-in security (issue 13). django-axes counts failed sign-ins per username *and* address together: five wrong
+# passwords for one account from one address lock that pair for 15 minutes, so an attacker cannot lock a focal
+# point out from elsewhere, and a colleague's typos in the same ministry office (one address behind its NAT) do
+# not lock everyone there. The same counter guards the two other doors a password or key is guessed at, under a
+# name no account can have (brackets are not allowed in usernames): "[API token]" for unknown API tokens and
+# "[reset link]" for invalid password-reset links, counted per address. Attempts during a lock are refused without
+# checking the password and do not push the lock further, so the lockout page's "try again at" stays true. One
+# right sign-in clears the account's count. Admins unlock from the admin (Axes → Access attempts) or with
+# `manage.py axes_reset_username USERNAME` / `axes_reset_ip ADDRESS` / `axes_reset`.
+AUTHENTICATION_BACKENDS = [
+    "collection.people.signin.SignInGuardBackend",  # refuses a locked-out pair before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "collection.people.signin.AttemptsHandler"  # axes' database handler, NUL bytes dropped
+AXES_USERNAME_CALLABLE = "collection.people.signin.attempted_username"  # cut to 150 characters
+AXES_CLIENT_IP_CALLABLE = "collection.audit.record.client_ip"  # the audit log's rule (AUDIT_TRUST_X_FORWARDED_FOR)
+AXES_LOCKOUT_CALLABLE = "collection.views.signin.lockout_response"  # the portal's page, or JSON for the API
+AXES_SENSITIVE_PARAMETERS = ["csrfmiddlewaretoken", "new_password1", "new_password2"]  # never stored by axes
+AXES_VERBOSE = False  # failures go to the audit log (user.signin_failed, user.locked_out), not a log line each
+# The "Forgot your password?" form sends at most this many e-mails per address typed and per client address in
+# an hour (counted in the audit log, so every web process sees the same count); more are refused with a
+# sentence that is the same whether the address has an account or not.
+PASSWORD_RESET_LIMIT_PER_EMAIL = env.int("PASSWORD_RESET_LIMIT_PER_EMAIL", default=3)
+PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=10)
+# A session lasts a fixed working day from sign-in (9 hours), however busy: a tab left open on a page that
+# polls (a validation's status) would keep an inactivity timeout alive for ever, and saving the session on every
+# request writes a row per poll. Signing out deletes the session at once.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 60 * 60)
+# --- end auth ---
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -172,7 +210,7 @@ CELERY_TIMEZONE = TIME_ZONE
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "collection.api.authentication.GuardedTokenAuthentication",  # TokenAuthentication, failures counted
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

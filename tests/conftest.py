@@ -55,6 +55,13 @@ def fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def sessions_outlast_time_travel(settings):
+    """Many tests travel days or months ahead (embargoes, deadlines) with a client signed in before; a session
+    ends a working day after sign-in (SESSION_COOKIE_AGE), which tests/people/test_security_sessions.py tests."""
+    settings.SESSION_COOKIE_AGE = 10 * 365 * 24 * 60 * 60
+
+
+@pytest.fixture(autouse=True)
 def fresh_labels():
     """Each test reads the catalogue's labels afresh: a label a test changed is rolled back in the database,
     and a rollback sends no signal to forget it."""
