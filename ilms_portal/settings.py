@@ -272,7 +272,8 @@ if not DEBUG:
         # Preloading is a promise made for a whole registered domain (submitted to the browsers' list), not
         # for a portal on a subdomain: off unless chosen, and then Django's reminder about it is silenced.
         SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-        SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+        if not SECURE_HSTS_PRELOAD:
+            SILENCED_SYSTEM_CHECKS = [*vars().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]
     # Behind a proxy that ends HTTPS, the header it sets to say so: SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto
     # (its value must then be https, and the proxy must overwrite whatever a client sent).
     _proxy_header = env.str("SECURE_PROXY_SSL_HEADER", default="")
