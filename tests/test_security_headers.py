@@ -94,9 +94,9 @@ PRODUCTION = {
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """manage.py in a process of its own, with the environment a deployment gives (and nothing of the suite's)."""
-    clean = {
-        k: v for k, v in os.environ.items() if k not in {*PRODUCTION, "SECURE_HSTS_PRELOAD", "DJANGO_SETTINGS_MODULE"}
-    }
+    # Nor the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE, which they set in this process (check --deploy refuses it).
+    ours = {*PRODUCTION, "SECURE_HSTS_PRELOAD", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in ours}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
