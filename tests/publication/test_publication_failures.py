@@ -176,3 +176,23 @@ def test_purge_staged_removes_only_what_serves_nothing_and_can_run_again(focal_p
     assert StagedObservation.objects.count() == kept > 0
     call_command("purge_staged")
     assert "0 staged rows removed from 0 submission(s)" in capsys.readouterr().out
+
+
+# ANALYZE after large loads (PostgreSQL)
+
+
+def test_a_large_load_is_followed_by_analyze(focal_point, open_round, django_capture_on_commit_callbacks):
+    if connection.vendor != "postgresql":
+        pytest.skip("ANALYZE and the planner's row estimate are PostgreSQL's")
+    submission = factories.validated(focal_point, open_round)
+    one = staged_frame(submission)
+    rows = pl.concat(
+        one.with_columns(pl.format("{}{}", pl.lit(1000 + i), pl.col("time").str.slice(-1)).alias("time"))
+        for i in range(-(-20_000 // one.height))
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        bulk_load(StagedObservation, rows)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [StagedObservation._meta.db_table])
+        estimate = cursor.fetchone()[0]
+    assert estimate >= 0.9 * StagedObservation.objects.count()  # the planner knows the rows it has
