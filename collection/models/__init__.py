@@ -13,7 +13,7 @@ from collection.models.catalogue import (
 )
 from collection.models.layout import DIMENSIONS, KEY_COLUMNS, LAYOUT_COLUMNS, VALUE_COLUMNS, value_exact
 from collection.models.leases import Lease
-from collection.models.publication import Observation, Publication
+from collection.models.publication import Observation, Publication, UnchangedValue
 from collection.models.releases import Release
 from collection.models.review import ReviewComment, WarningExplanation
 from collection.models.rounds import DraftTable, Round, RoundCountry
@@ -58,6 +58,7 @@ __all__ = [
     "Severity",
     "SourceType",
     "StagedObservation",
+    "UnchangedValue",
     "Submission",
     "SubmissionEvent",
     "TableDefinition",

@@ -23,7 +23,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from celery import current_task
 from django.conf import settings
@@ -127,14 +127,14 @@ class Heartbeat(threading.Thread):
 
 
 def leased(work: str) -> Callable[[Callable[..., T | None]], Callable[..., T | None]]:
-    """Run the decorated service (`fn(*, submission_id)`) only under the submission's lease for `work`,
+    """Run the decorated service (`fn(*, submission_id, **options)`) only under the submission's lease for `work`,
     renewed while it runs and released when it ends, however it ends; without the lease it does nothing."""
 
     def decorate(fn: Callable[..., T | None]) -> Callable[..., T | None]:
         @functools.wraps(fn)
-        def under_lease(*, submission_id: int) -> T | None:
+        def under_lease(*, submission_id: int, **options: Any) -> T | None:
             if not Submission.objects.filter(pk=submission_id).exists():
-                return fn(submission_id=submission_id)  # it says that there is nothing to do
+                return fn(submission_id=submission_id, **options)  # it says that there is nothing to do
             holder = lease_holder_name()
             if not lease_claim(submission_id=submission_id, work=work, holder=holder):
                 current = Lease.objects.filter(pk=submission_id).values_list("holder", "renewed_at").first()
@@ -143,7 +143,7 @@ def leased(work: str) -> Callable[[Callable[..., T | None]], Callable[..., T | N
             heartbeat = Heartbeat(submission_id, holder)
             heartbeat.start()
             try:
-                return fn(submission_id=submission_id)
+                return fn(submission_id=submission_id, **options)
             finally:
                 heartbeat.stop()
                 lease_release(submission_id=submission_id, holder=holder)
