@@ -311,12 +311,15 @@ def test_a_lease_left_by_a_killed_worker_is_taken_over_and_the_file_validated_on
     wait_until(held, 60, "validating under a lease")
     holder = Lease.objects.get(pk=pk).holder
     lab.stop(doomed, signal.SIGKILL)  # kill -9, the pool child mid-validation with it
+    # As if it had run on another machine: no process to look for, the lease has to time out.
+    Lease.objects.filter(pk=pk).update(holder=holder.replace(socket.gethostname(), "elsewhere", 1))
     assert status(pk) == S.VALIDATING, "the file was checked before the kill; the test needs a larger one"
     killed_at = time.monotonic()
 
     heir = lab.worker("heir", broker, beat=True)  # its start leaves the live-looking lease alone
     wait_until(lambda: settled([pk]) and released(pk), 90, "settled after the takeover")
     took = time.monotonic() - killed_at
+    assert took >= float(FAST["LEASE_TIMEOUT"])
 
     submission = Submission.objects.get(pk=pk)
     assert submission.status == S.VALID, list(submission.issues.values_list("message", flat=True)[:3])

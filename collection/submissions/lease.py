@@ -7,7 +7,8 @@ never validate or publish the same submission at once, and the sweeper re-sends 
 - A live task never loses its lease, however long it runs: a heartbeat thread (its own database connection)
   renews it every LEASE_HEARTBEAT seconds, and only a lease not renewed for LEASE_TIMEOUT (several
   heartbeats) is dead. A worker killed (kill -9, out of memory, the task's hard time limit) stops renewing,
-  and its work is taken over within LEASE_TIMEOUT plus one sweep. A lease longer than the hard time limit
+  and its work is taken over within LEASE_TIMEOUT plus one sweep (at once by a worker starting on the same
+  machine, which sees the holder's process gone). A lease longer than the hard time limit
   instead would have left a dead worker's work waiting for half an hour.
 - Each takeover is counted: a file that kills its worker every time (memory, a hang past the hard limit) is
   given up after LEASE_TAKEOVER_LIMIT takeovers, with a sentence, instead of going round for ever.
@@ -57,9 +58,27 @@ def _stale_before() -> timedelta:
     return timedelta(seconds=settings.LEASE_TIMEOUT)
 
 
+def dead_here(holder: str) -> bool:
+    """A holder on this machine whose process is gone: dead now, without waiting for its lease to time out
+    (a worker restarted after kill -9 resumes at once). A process of the same number alive (reused) keeps the
+    wait, so this only ever shortens it; machines must have names of their own, as Celery's nodes do."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
 def lease_claim(*, submission_id: int, work: str, holder: str) -> bool:
     """Claim the work with one conditional UPDATE: exactly one of two simultaneous claims wins, and a lease
-    not renewed for LEASE_TIMEOUT (its worker died) is taken over and counted."""
+    not renewed for LEASE_TIMEOUT (its worker died), or held by a process of this machine that is gone, is
+    taken over and counted."""
     now = timezone.now()
     # The row exists before the UPDATE can be conditional (a second insert of it is ignored, not an error).
     Lease.objects.bulk_create(
@@ -67,6 +86,9 @@ def lease_claim(*, submission_id: int, work: str, holder: str) -> bool:
         ignore_conflicts=True,
     )
     dead = ~Q(holder="") & Q(renewed_at__lt=now - _stale_before())
+    current = Lease.objects.filter(pk=submission_id).values_list("holder", flat=True).first()
+    if current and dead_here(current):
+        dead |= Q(holder=current)  # still conditional: a claim made meanwhile changed the holder
     claimed = Lease.objects.filter(Q(holder="") | dead, pk=submission_id).update(
         holder=holder,
         claimed_at=now,
@@ -158,7 +180,9 @@ def _unleased(submissions: QuerySet[Submission]) -> QuerySet[Submission]:
     live = Lease.objects.filter(submission=OuterRef("pk"), renewed_at__gte=timezone.now() - _stale_before()).exclude(
         holder=""
     )
-    return submissions.filter(~Exists(live))
+    held = Lease.objects.exclude(holder="").values_list("submission_id", "holder")  # as many as tasks running
+    gone = [pk for pk, holder in held if dead_here(holder)]
+    return submissions.filter(~Exists(live) | Q(pk__in=gone))
 
 
 def work_waiting(*, delay: float) -> list[tuple[str, int]]:

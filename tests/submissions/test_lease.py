@@ -4,6 +4,8 @@ a message for held work does nothing, and waiting work is re-sent in upload, the
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import subprocess
 
 import pytest
 from django.utils import timezone
@@ -127,3 +129,15 @@ def test_the_heartbeat_renews_the_lease_on_a_connection_of_its_own(focal_point, 
         heartbeat.stop()
         heartbeat.join(10)
     assert Lease.objects.get(pk=submission.pk).renewed_at > claimed and not heartbeat.is_alive()
+
+
+@pytest.mark.django_db
+def test_a_lease_of_a_process_gone_from_this_machine_is_taken_over_at_once(focal_point, open_round):
+    submission = received(focal_point, open_round)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    holder = f"{socket.gethostname()}:{gone.pid}:task:x"
+    assert lease_claim(submission_id=submission.pk, work=Lease.Work.VALIDATION, holder=holder)
+    assert (VALIDATE_SUBMISSION, submission.pk) in work_waiting(delay=0)
+    assert lease_claim(submission_id=submission.pk, work=Lease.Work.VALIDATION, holder="heir")
+    assert Lease.objects.get(pk=submission.pk).takeovers == 1
