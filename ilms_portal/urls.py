@@ -12,3 +12,5 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api_redoc"),
     path("", include("collection.urls")),
 ]
+
+handler404 = "collection.views.errors.not_found"  # JSON under /api/, the portal's page elsewhere
