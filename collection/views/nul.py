@@ -9,6 +9,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from collection.dissemination.sdmx.errors import SYNTAX, SdmxError, error_message
+
 NUL = "\x00"
 MESSAGE = "The address or the request's credentials contain a NUL character (%00), which no name or code holds."
 
@@ -22,8 +24,8 @@ def has_nul(request: HttpRequest) -> bool:
 
 
 class RefuseNulMiddleware:
-    """Answers 400 with a sentence (JSON under /api/, the portal's page elsewhere). Form bodies are left to the
-    forms, which say it at the field; the API's bodies are checked by its views."""
+    """Answers 400 with a sentence (JSON under /api/, an SDMX Error message under /sdmx/, the portal's page
+    elsewhere). Form bodies are left to the forms, which say it at the field; the API checks its own bodies."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -33,6 +35,9 @@ class RefuseNulMiddleware:
             return self.get_response(request)
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": MESSAGE}, status=400)
+        if request.path.startswith("/sdmx/"):  # the SDMX service answers every failure with its Error message
+            message = error_message(SdmxError(SYNTAX, MESSAGE))
+            return HttpResponse(message, status=400, content_type="application/xml; charset=utf-8")
         request.user = AnonymousUser()  # refused before the session is read: it may hold the NUL
         page = render_to_string("400.html", {"message": MESSAGE}, request=request)
         return HttpResponse(page, status=400)

@@ -166,3 +166,10 @@ def test_a_nul_in_the_session_cookie_is_a_400_not_a_lookup(db):
     client = Client(raise_request_exception=False)
     client.cookies["sessionid"] = "abcdefgh\x00"
     assert client.get("/data/").status_code == 400
+
+
+def test_a_nul_in_an_sdmx_query_is_an_sdmx_error_message(client, db):
+    response = Client(raise_request_exception=False).get("/sdmx/data/ILO,DF_MST%00,1.0/THA")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/xml")
+    assert b"NUL character" in response.content and b"Error" in response.content
