@@ -77,7 +77,7 @@ def _nul_field(data: object, name: str = "") -> str | None:
     if isinstance(data, QueryDict):
         data = dict(data.lists())
     if isinstance(data, str):
-        return name or "non_field_errors" if NUL in data else None
+        return (name or "non_field_errors") if NUL in data else None
     items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
     for key, value in items:
         if isinstance(key, str) and NUL in key:
