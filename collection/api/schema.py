@@ -72,7 +72,7 @@ class PortalAutoSchema(AutoSchema):
         unsafe = self.method not in SAFE_METHODS
         if unsafe and any(part in self.path for part in STATEFUL):
             answers[409] = CONFLICT
-        if unsafe and self.get_request_serializer() is not None:
+        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
             answers[413] = TOO_LARGE
             answers[415] = UNSUPPORTED
         return dict(sorted(answers.items()))
