@@ -18,6 +18,7 @@ from collection.lib import downloads
 from collection.lib.errors import PortalError
 from collection.lib.users import AuthenticatedHttpRequest
 from collection.models import Severity, Submission
+from collection.publication.publish import publication_failure
 from collection.publication.releases import release_approval_summary, release_chosen, releases_upcoming
 from collection.review.comments import comment_add, comment_threads
 from collection.review.decisions import submission_approve, submission_readiness, submission_return, submission_submit
@@ -113,6 +114,7 @@ def submission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "rules": sorted({row["rule"] for row in summary}),
             "indicators": sorted({row["indicator"] for row in summary if row["indicator"]}),
             "events": submission.events.select_related("actor"),
+            "publication_failure": publication_failure(submission),
             "reviews": submission.reviews.select_related("reviewer"),
             "threads": comment_threads(submission),
             "tables": submission.round.tables.all(),
