@@ -9,10 +9,11 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget, JSONWidget
 
+from collection.lib.downloads import FormulaSafeResource
 from collection.models import (
     AuditEntry,
     Code,
@@ -39,7 +40,7 @@ from collection.models import (
 from collection.validation.kinds import KINDS, rule_problems
 
 
-class CodeResource(resources.ModelResource):
+class CodeResource(FormulaSafeResource):
     codelist = fields.Field(attribute="codelist", column_name="codelist", widget=ForeignKeyWidget(CodeList, "id"))
 
     class Meta:
@@ -48,20 +49,20 @@ class CodeResource(resources.ModelResource):
         fields = ["codelist", "code", "label", "is_total", "optional", "sort_order"]
 
 
-class CodeListResource(resources.ModelResource):
+class CodeListResource(FormulaSafeResource):
     class Meta:
         model = CodeList
         fields = ["id", "label", "prefix", "kind"]
 
 
-class TableDefinitionResource(resources.ModelResource):
+class TableDefinitionResource(FormulaSafeResource):
     class Meta:
         model = TableDefinition
         import_id_fields = ["indicator"]
         fields = ["indicator", "title", "unit", "measure", "sort_order"]
 
 
-class TableDimensionResource(resources.ModelResource):
+class TableDimensionResource(FormulaSafeResource):
     table = fields.Field(attribute="table", column_name="table", widget=ForeignKeyWidget(TableDefinition, "indicator"))
     codelist = fields.Field(attribute="codelist", column_name="codelist", widget=ForeignKeyWidget(CodeList, "id"))
 
@@ -71,7 +72,7 @@ class TableDimensionResource(resources.ModelResource):
         fields = ["table", "column", "codelist"]
 
 
-class ValidationRuleResource(resources.ModelResource):
+class ValidationRuleResource(FormulaSafeResource):
     """Rules travel as rows: code, table and round identify one; params is JSON; each row is checked like
     a form (full_clean), so a bad parameter or placeholder is reported, not imported."""
 

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "collection.views.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "collection.views.nul.RefuseNulMiddleware",  # --- fuzz --- before anything reads the session or a lookup
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -290,7 +291,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "collection.api.pagination.PageSizePagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "collection.api.schema.PortalAutoSchema",  # --- fuzz --- every error documented
     "EXCEPTION_HANDLER": "collection.api.errors.exception_handler",
     # --- headers: throttling ---
     # Per client address when anonymous, per person when signed in, and a stricter scope for the whole-table

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
+from import_export import resources
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.worksheet import Worksheet
@@ -46,9 +48,36 @@ def xlsx_file_response(fh: IO[bytes], filename: str) -> FileResponse:
     return FileResponse(fh, as_attachment=True, filename=filename, content_type=XLSX)
 
 
+# A number written as text (-12, +3.5, -1e3): a spreadsheet reads it as the number, never runs it.
+NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
 def formula_safe(value: Any) -> Any:
-    """A CSV cell that a spreadsheet would run as a formula (a file name, a comment) gets a leading apostrophe."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+    """A CSV cell that a spreadsheet would run as a formula (a file name, a comment) gets a leading apostrophe;
+    a number, even one written as text such as -12, stays the number it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def formula_unguarded(value: Any) -> Any:
+    """The text `formula_safe` guarded, as it was typed (an exported file imported back gives what was exported)."""
+    if isinstance(value, str) and value.startswith("'") and formula_safe(value[1:]) == value:
+        return value[1:]
+    return value
+
+
+class FormulaSafeResource(resources.ModelResource):
+    """An import-export resource (the admin's CSV and XLSX exports) whose text never starts a formula in the file,
+    and whose import takes the guard off again, so that an export imported back changes nothing."""
+
+    def export_field(self, field: Any, instance: Any, **kwargs: Any) -> Any:
+        return formula_safe(super().export_field(field, instance, **kwargs))
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        for name, value in list(row.items()):
+            row[name] = formula_unguarded(value)
+        super().before_import_row(row, **kwargs)
 
 
 def text_cell(sheet: Worksheet, row: int, column: int, value: object) -> Cell:

@@ -3,8 +3,11 @@ refused (old .xls, macros, ZIP bombs). The upload, the readers and the annotated
 
 from __future__ import annotations
 
+import io
 import zipfile
 from typing import IO
+
+import olefile
 
 from collection.models import Submission
 
@@ -20,13 +23,34 @@ MAX_UNPACKED_BYTES = 1536 * 2**20  # an XLSX of a few MB cannot honestly unpack 
 class UnreadableFile(Exception):
     """The file cannot be read (or is refused as a whole); the message tells the focal point what to do."""
 
-    def __init__(self, message: str, rule: str = "file.unreadable") -> None:
+    def __init__(self, message: str, rule: str = "file.unreadable", row: int | None = None) -> None:
         super().__init__(message)
         self.rule = rule
+        self.row = row  # the row that makes the file unreadable, when one does (the header is row 1)
+
+
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode Text" is UTF-16 LE with its byte-order mark
+# Bytes no text file holds (controls other than tab, line ends and form feed): a file whose first bytes are more
+# than 1 % of these is binary; a text file with a stray NUL in a field is read, and the field reported at its row.
+CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32), 127])
+BINARY_SHARE = 0.01
+PASSWORD_PROTECTED = (
+    "This workbook is password-protected, so the portal cannot open it. Remove the password (in Excel: File → Info "
+    "→ Protect Workbook → Encrypt with Password, and clear it; or Save As without a password) and upload it again."
+)
 
 
 def decode_text(data: bytes) -> tuple[bytes, list[str]]:
-    """UTF-8 with or without BOM; a Windows-1252 file (Excel's "CSV" on Windows) is read with a note."""
+    """UTF-8 with or without BOM, or UTF-16 with its BOM; a Windows-1252 file (Excel's "CSV" on Windows, which
+    also reads Latin-1) is read with a note."""
+    if data.startswith(UTF16_BOMS):
+        try:
+            return data.decode("utf-16").encode("utf-8"), []
+        except UnicodeDecodeError:
+            return data.decode("utf-16", errors="replace").encode("utf-8"), [
+                "The file is UTF-16 but some of its characters are damaged; they were read as \ufffd. Save it as "
+                '"CSV UTF-8" and upload it again if any text looks wrong.'
+            ]
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -45,21 +69,62 @@ def csv_delimiter(first_line: str) -> str:
     return max((",", ";", "\t"), key=first_line.count)
 
 
-def unsupported_format(head: bytes) -> str | None:
-    """Why a file that is neither CSV, XLSX nor ODS cannot be read, saying what to save it as instead."""
+def is_binary(head: bytes) -> bool:
+    """Bytes that are not text: more than a few control characters among the first (UTF-16 has a BOM)."""
+    if head.startswith(UTF16_BOMS):
+        return False
+    return sum(head.count(b) for b in CONTROL_BYTES) > BINARY_SHARE * len(head)
+
+
+def is_encrypted(fh: IO[bytes]) -> bool:
+    """A password-protected Office file is an OLE2 container holding the encrypted package (MS-OFFCRYPTO), whatever
+    it was before: an .xlsx with a password is no .xls."""
+    fh.seek(0)
+    try:
+        with olefile.OleFileIO(fh) as ole:
+            return bool(ole.exists("EncryptedPackage") or ole.exists("EncryptionInfo"))
+    except (OSError, ValueError, IndexError, TypeError):  # not a readable OLE2 file: called an .xls below
+        return False
+    finally:
+        fh.seek(0)
+
+
+def archive_refusal(fh: IO[bytes]) -> str:
+    """Why a ZIP archive that is no XLSX or ODS cannot be read: an Excel binary workbook says so."""
+    try:
+        with zipfile.ZipFile(fh) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, KeyError, ValueError):
+        names = set()
+    finally:
+        fh.seek(0)
+    if "xl/workbook.bin" in names:
+        return (
+            "This is an Excel binary workbook (.xlsb), which the portal does not read. In Excel, save it as an Excel "
+            "Workbook (.xlsx) or as CSV UTF-8 and upload it again."
+        )
+    return (
+        "This is a ZIP archive but not a spreadsheet (.xlsx or .ods). Upload the standard workbook, or the "
+        "long layout as CSV, XLSX or ODS."
+    )
+
+
+def unsupported_format(head: bytes, fh: IO[bytes] | None = None) -> str | None:
+    """Why a file that is neither CSV, XLSX nor ODS cannot be read, saying what to save it as instead (`fh`, the
+    whole file, tells a password-protected workbook from an .xls and an .xlsb from other archives)."""
+    whole = fh if fh is not None else io.BytesIO(head)
     if head.startswith(OLE2_MAGIC):
+        if is_encrypted(whole):
+            return PASSWORD_PROTECTED
         return "This is an old Excel 97-2003 (.xls) workbook. Save it as .xlsx or as CSV UTF-8 and upload it again."
     if head.startswith(ZIP_MAGIC):
-        return (
-            "This is a ZIP archive but not a spreadsheet (.xlsx or .ods). Upload the standard workbook, or the "
-            "long layout as CSV, XLSX or ODS."
-        )
+        return archive_refusal(whole)
     if b"<office:document" in head and ODS_MIMETYPE in head:
         return (
             "This is a flat OpenDocument spreadsheet (.fods), which the portal does not read. In LibreOffice, "
             "save it as ODF Spreadsheet (.ods) or Excel 2007-365 (.xlsx) and upload it again."
         )
-    if b"\x00" in head:
+    if is_binary(head):
         return "The file is not a CSV text file (it contains binary data). Upload the long layout as CSV, XLSX or ODS."
     return None
 
@@ -76,6 +141,8 @@ def archive_format(archive: zipfile.ZipFile) -> str:
     """An archive's format by its members: ODS by its `mimetype`, XLSX by its `xl/` parts."""
     if is_ods(archive):
         spreadsheet = (F.ODS, F.WORKBOOK_ODS)
+    elif "xl/workbook.bin" in archive.namelist():
+        return F.OTHER  # an .xlsb: refused, by name, when read
     elif any(n.startswith("xl/") for n in archive.namelist()):
         spreadsheet = (F.XLSX, F.WORKBOOK)
     else:

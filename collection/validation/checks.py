@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
+from django.db.models import CharField
 
 from collection.catalogue.specs import TableSpec
-from collection.models import DIMENSIONS, KEY_COLUMNS, Severity, ValidationRule
+from collection.models import DIMENSIONS, KEY_COLUMNS, LAYOUT_COLUMNS, Severity, StagedObservation, ValidationRule
 from collection.validation.readers.base import REQUIRED_COLUMNS, ROW, LongTable
 
 ISSUE_SCHEMA = {
@@ -35,6 +36,19 @@ ID = "_id"
 # The key of the value an issue is about, beside its indicator (ref_area is the submission's country); null
 # for an issue about a table or the whole file.
 ISSUE_KEY = tuple(c for c in KEY_COLUMNS if c not in ("indicator", "ref_area"))
+
+# What a staged row's columns hold: its codes their varchar lengths, its notes (free text) the length of the
+# portal's other notes. A longer value is an error at its row, found before anything is stored.
+NOTE_MAX_LENGTH = 5000
+TEXT_LIMITS: dict[str, int] = {
+    f.name: f.max_length
+    for f in StagedObservation._meta.fields
+    if isinstance(f, CharField) and f.max_length and f.name in LAYOUT_COLUMNS
+} | dict.fromkeys(("note", "note_classif", "note_indicator", "note_source"), NOTE_MAX_LENGTH)
+HEADER_MAX_LENGTH = max(len(c) for c in LAYOUT_COLUMNS)  # no column name of the layout is longer
+_value = StagedObservation._meta.get_field("obs_value")
+VALUE_DIGITS = _value.max_digits - _value.decimal_places  # digits before the point that numeric(…) holds
+QUOTED = 40  # characters of an over-long value a message quotes
 
 
 @dataclass(frozen=True)
@@ -145,10 +159,13 @@ def check_header(table: LongTable) -> pl.DataFrame:
     frames += [
         issue(
             "header.unknown_column",
-            f"Column '{name}' is not part of the long layout and was ignored.",
+            f"Column '{shown(name)}' is not part of the long layout and was ignored."
+            if len(name) <= HEADER_MAX_LENGTH
+            else f"Column '{shown(name)}' ({len(name):,} characters) is not part of the long layout, whose column "
+            f"names are at most {HEADER_MAX_LENGTH} characters long, and was ignored.",
             severity=Severity.WARNING,
             row=1,
-            column=name,
+            column=shown(name),
         )
         for name in table.unknown_columns
     ]
@@ -156,22 +173,67 @@ def check_header(table: LongTable) -> pl.DataFrame:
     return pl.concat(frames) if frames else empty_issues()
 
 
+def shown(text: str) -> str:
+    """A name or value read from a file as a message quotes it: without NUL, cut to a few words."""
+    text = text.replace("\x00", "\ufffd")
+    return text if len(text) <= QUOTED else text[:QUOTED] + "…"
+
+
 def parse_values(frame: pl.DataFrame, decimal_comma: bool) -> pl.DataFrame:
-    """Add `value`: obs_value as a number (null where it is not one)."""
+    """Add `value`: obs_value as a number (null where it is not one: NaN and Infinity are not). −0 is 0."""
     text = pl.col("obs_value").str.replace_all(r"\s", "")
     if decimal_comma:
         text = pl.when(text.str.contains(r"^-?\d+,\d+$")).then(text.str.replace(",", ".")).otherwise(text)
     value = text.cast(pl.Float64, strict=False)
-    return frame.with_columns(pl.when(value.is_finite()).then(value).otherwise(None).alias("value"))
+    return frame.with_columns(pl.when(value.is_finite()).then(value + 0.0).otherwise(None).alias("value"))
 
 
 def check_rows(frame: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
-    """Checks of each row on its own: required cells, indicator, ref_area, source, codes, time, value, flag."""
-    coded = with_known_codes(frame, ctx)
-    return pl.concat(
+    """Checks of each row on its own: lengths and NUL characters first (the other checks quote the value as cut
+    for a message), then required cells, indicator, ref_area, source, codes, time, value, flag."""
+    text = [c for c in LAYOUT_COLUMNS if c in frame.columns and frame.schema[c] == pl.String]
+    found = [
+        row_issues(
+            frame,
+            rule="value.too_long",
+            column=column,
+            mask=pl.col(column).str.len_chars() > TEXT_LIMITS[column],
+            message=pl.format(
+                f"{column} is {{}} characters long; at most {TEXT_LIMITS[column]:,} fit (it begins '{{}}…').",
+                pl.col(column).str.len_chars().map_elements(lambda n: f"{n:,}", return_dtype=pl.String),
+                pl.col(column).str.slice(0, QUOTED).str.replace_all("\x00", "\ufffd", literal=True),
+            ),
+        )
+        for column in text
+        if column in TEXT_LIMITS and column != "time"  # a time is a year: its own checks say so, whatever its length
+    ]
+    found += [
+        row_issues(
+            frame,
+            rule="value.nul",
+            column=column,
+            mask=pl.col(column).str.contains("\x00", literal=True),
+            message=pl.lit(
+                f"{column} holds a NUL character (an invisible control character, often left by a damaged export), "
+                "which cannot be stored; delete it and upload again."
+            ),
+        )
+        for column in text
+    ]
+    cut = frame.with_columns(
+        pl.when(pl.col(c).str.len_chars() > max(TEXT_LIMITS.get(c, 0), QUOTED))
+        .then(pl.col(c).str.slice(0, max(TEXT_LIMITS.get(c, 0), QUOTED)) + "…")
+        .otherwise(pl.col(c))
+        .str.replace_all("\x00", "\ufffd", literal=True)
+        .alias(c)
+        for c in text
+    )
+    coded = with_known_codes(cut, ctx)
+    found += [
         row_issues(coded, rule=rule, column=column, mask=mask, message=message)
         for rule, column, mask, message in row_checks(ctx)
-    )
+    ]
+    return pl.concat(found)
 
 
 def with_known_codes(frame: pl.DataFrame, ctx: CheckContext) -> pl.DataFrame:
@@ -270,11 +332,28 @@ def row_checks(ctx: CheckContext) -> list[tuple[str, str, pl.Expr, pl.Expr]]:
             ]
     years = [str(y) for y in ctx.reference_years]
     is_year = pl.col("time").str.contains(r"^\d{4}$")
+    date, serial = date_in_time()
     checks += [
+        (
+            "time.date",
+            "time",
+            date.is_not_null(),
+            pl.format(
+                "time '{}' holds a date{}, not a year: the time column holds the year alone (YYYY). Format the "
+                "column as a number or as text, not as a date{}.",
+                pl.col("time"),
+                pl.when(pl.col("time") != date.dt.strftime("%Y-%m-%d"))
+                .then(pl.format(" ({})", date.dt.strftime("%Y-%m-%d")))
+                .otherwise(pl.lit("")),
+                pl.when(serial.is_between(1900, 2100))
+                .then(pl.format(", and type the year again ({} typed into a date cell shows as this date)", serial))
+                .otherwise(pl.lit("")),
+            ),
+        ),
         (
             "time.invalid",
             "time",
-            pl.col("time").is_not_null() & ~is_year,
+            pl.col("time").is_not_null() & ~is_year & date.is_null(),
             pl.format("time '{}' is not a year (YYYY).", pl.col("time")),
         ),
         (
@@ -288,6 +367,16 @@ def row_checks(ctx: CheckContext) -> list[tuple[str, str, pl.Expr, pl.Expr]]:
             "obs_value",
             pl.col("value").is_null(),
             pl.format("obs_value '{}' is not a number.", pl.col("obs_value")),
+        ),
+        (
+            "obs_value.too_large",
+            "obs_value",
+            pl.col("value").abs() >= 10.0**VALUE_DIGITS,
+            pl.format(
+                f"obs_value {{}} is too large to store: a value has at most {VALUE_DIGITS} digits before the decimal "
+                "point.",
+                pl.col("obs_value"),
+            ),
         ),
         (
             "obs_value.negative",
@@ -307,6 +396,19 @@ def row_checks(ctx: CheckContext) -> list[tuple[str, str, pl.Expr, pl.Expr]]:
         ),
     ]
     return checks
+
+
+SPREADSHEET_EPOCH = pl.date(1899, 12, 30)  # day 0 of a spreadsheet's dates (Excel's and LibreOffice's alike)
+
+
+def date_in_time() -> tuple[pl.Expr, pl.Expr]:
+    """The date a `time` cell holds where a year was meant, and its spreadsheet day number: a day number as text
+    (45292 is 2024-01-01) or a date cell read as ISO (2024-01-01, or 1905-07-16 for 2024 typed into a date cell)."""
+    time = pl.col("time")
+    days = time.str.extract(r"^(\d{5})(?:\.0+)?$").cast(pl.Int64, strict=False)
+    iso = time.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]*)?$").str.to_date("%Y-%m-%d", strict=False)
+    date = pl.coalesce(SPREADSHEET_EPOCH + pl.duration(days=days), iso)
+    return date, (date - SPREADSHEET_EPOCH).dt.total_days()
 
 
 def check_duplicates(frame: pl.DataFrame) -> pl.DataFrame:

@@ -343,7 +343,7 @@ def submission_validate(*, submission_id: int) -> Submission | None:
         check_identity(table, submission)
         result = validate_table(table, check_context(submission))
     except UnreadableFile as exc:
-        result = ValidationResult(checks.issue(exc.rule, str(exc)), pl.DataFrame(), 0, 0)
+        result = ValidationResult(checks.issue(exc.rule, str(exc), row=exc.row), pl.DataFrame(), 0, 0)
     except (Exception, pl.exceptions.PanicException) as exc:  # the worker never dies on input: it ends invalid
         logger.exception("validation of submission %s failed", submission_id)
         result = failed(exc)  # the soft time limit (SoftTimeLimitExceeded) is one of these

@@ -96,7 +96,7 @@ def _cover(book: Workbook, round_: Round, country: Country, layouts: list[TableL
     ]
     for i, (label, value) in enumerate(facts, start=3):
         sheet.cell(i, 1, label).font = BOLD
-        sheet.cell(i, 2, value)
+        text_cell(sheet, i, 2, value)  # the round's name is an admin's text
     row = len(facts) + 4
     sheet.cell(row, 1, "How to fill in this workbook").font = BOLD
     for i, text in enumerate(INSTRUCTIONS, start=1):
@@ -108,7 +108,7 @@ def _cover(book: Workbook, round_: Round, country: Country, layouts: list[TableL
     sheet.cell(row, 1, "Tables").font = BOLD
     for i, layout in enumerate(layouts, start=1):
         link_to(sheet.cell(row + i, 1, layout.indicator), layout.indicator)
-        sheet.cell(row + i, 2, layout.spec.title)
+        text_cell(sheet, row + i, 2, layout.spec.title)
     sheet.column_dimensions["A"].width = 30
     sheet.column_dimensions["B"].width = 70
     _protect(sheet)
@@ -204,9 +204,9 @@ def _table(book: Workbook, layout: TableLayout, country: Country, values: dict[V
             sheet.cell(3, col, int(column.time))
             sheet.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + per_year - 1)
         if column.classif2 and i % per_c2 == 0:
-            sheet.cell(4, col, layout.classif2_labels[column.classif2])
+            text_cell(sheet, 4, col, layout.classif2_labels[column.classif2])
             sheet.merge_cells(start_row=4, start_column=col, end_row=4, end_column=col + per_c2 - 1)
-        sheet.cell(5, col, layout.sex_labels[column.sex])
+        text_cell(sheet, 5, col, layout.sex_labels[column.sex])
         sheet.cell(CODES_ROW, col, column.key)
         for row in (3, 4, 5):
             cell = sheet.cell(row, col)
@@ -218,8 +218,8 @@ def _table(book: Workbook, layout: TableLayout, country: Country, values: dict[V
     total = layout.total_code
     for r, (code, label) in enumerate(layout.rows):
         row = FIRST_DATA_ROW + r
-        code_cell = sheet.cell(row, 1, code)
-        label_cell = sheet.cell(row, 2, label)
+        code_cell = text_cell(sheet, row, 1, code)
+        label_cell = text_cell(sheet, row, 2, label)
         if code == total:
             code_cell.font = label_cell.font = BOLD
             code_cell.fill = label_cell.fill = TOTAL_FILL
@@ -274,7 +274,7 @@ def workbook_build(*, round_: Round, country: Country) -> bytes:
         start=1,
     ):
         identity.cell(i, 1, key)
-        identity.cell(i, 2, setting)
+        text_cell(identity, i, 2, setting)
     identity.sheet_state = "veryHidden"
     buffer = io.BytesIO()
     book.save(buffer)

@@ -30,12 +30,12 @@ def test_a_quote_in_a_name_cannot_end_the_header_value():
 
 
 def test_the_streamed_csv_starts_with_a_bom_and_guards_formulas():
-    rows = [["summary", "n"], ['=HYPERLINK("http://x")', 3], ["+1", -2], ["-x", None], ["@SUM(A1)", "ok"]]
+    rows = [["summary", "n"], ['=HYPERLINK("http://x")', 3], ["+1+cmd", -2], ["-x", None], ["@SUM(A1)", "ok"]]
     response = downloads.csv_streamed(iter(rows), "log.csv")
     assert response.streaming and response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="log.csv"'
     text = b"".join(response.streaming_content).decode("utf-8")
-    assert text == '\ufeffsummary,n\r\n"\'=HYPERLINK(""http://x"")",3\r\n\'+1,-2\r\n\'-x,\r\n\'@SUM(A1),ok\r\n'
+    assert text == '\ufeffsummary,n\r\n"\'=HYPERLINK(""http://x"")",3\r\n\'+1+cmd,-2\r\n\'-x,\r\n\'@SUM(A1),ok\r\n'
 
 
 def test_the_streamed_csv_can_keep_cells_as_they_are():
@@ -46,7 +46,15 @@ def test_the_streamed_csv_can_keep_cells_as_they_are():
 
 
 def test_formula_safe_touches_only_text_that_starts_a_formula():
-    assert [downloads.formula_safe(v) for v in ["=1+1", "a=b", 5, None, "-3"]] == ["'=1+1", "a=b", 5, None, "'-3"]
+    # A number written as text is read as the number (issue 13: numbers stay numbers); -3+cmd is a formula.
+    assert [downloads.formula_safe(v) for v in ["=1+1", "a=b", 5, None, "-3", "-3+cmd"]] == [
+        "'=1+1",
+        "a=b",
+        5,
+        None,
+        "-3",
+        "'-3+cmd",
+    ]
 
 
 def test_an_xlsx_text_cell_never_becomes_a_formula():

@@ -77,8 +77,14 @@ def frame_from_columns(header: list[str], frame: pl.DataFrame) -> LongTable:
     """Keep the layout's columns (adding the absent optional ones as empty), drop blank rows, trim text."""
     names, duplicates = normalise_header(header)
     if duplicates:
+        where = "; ".join(
+            f"{name} in columns {' and '.join(str(i + 1) for i, n in enumerate(names) if n == name)}"
+            for name in sorted(set(duplicates))
+        )
         raise UnreadableFile(
-            f"The header names {', '.join(sorted(set(duplicates)))} more than once; each column must appear once."
+            f"The header names {', '.join(sorted(set(duplicates)))} more than once ({where}); each column must "
+            "appear once: delete or rename the extra one.",
+            row=1,
         )
     frame.columns = [ROW] + [f"{i}:{n}" for i, n in enumerate(names)]
     picked = {}

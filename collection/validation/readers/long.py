@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,17 +19,30 @@ from collection.lib.cells import cell_text
 from collection.lib.files import HEAD_BYTES, UnreadableFile, csv_delimiter, decode_text, unsupported_format
 from collection.validation.readers.base import ROW, LongTable, damaged_file, frame_from_columns
 
+# The long layout's header, every ILOSTAT column and label included, is a few hundred characters: a first line
+# longer than this is no header (a file without line ends, or a line of data), and is not split into columns.
+MAX_HEADER_CHARS = 10_000
+DATA_CHARACTER = re.compile(rb"[^\r\n\t ,;]")
+
 
 def read_csv(path: Path) -> LongTable:
-    """A CSV as Excel and other tools write it: UTF-8 with or without BOM, comma or semicolon, CRLF or LF."""
+    """A CSV as Excel and other tools write it: UTF-8 with or without BOM (or UTF-16 with its BOM), comma,
+    semicolon or tab, CRLF or LF."""
     raw = Path(path).read_bytes()
-    refusal = unsupported_format(raw[:HEAD_BYTES])
+    refusal = unsupported_format(raw[:HEAD_BYTES], io.BytesIO(raw))
     if refusal:
         raise UnreadableFile(refusal)
     data, notes = decode_text(raw)
     if not data.strip():
         raise UnreadableFile("The file is empty. It needs a header row and one row per observation.")
-    first_line = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    end = data.find(b"\n", 0, 4 * MAX_HEADER_CHARS + 1)  # a UTF-8 character is at most 4 bytes
+    first_line = data[: end if end >= 0 else 4 * MAX_HEADER_CHARS + 1].decode("utf-8", errors="replace").rstrip("\r")
+    if end < 0 and len(data) > 4 * MAX_HEADER_CHARS or len(first_line) > MAX_HEADER_CHARS:
+        raise UnreadableFile(
+            f"The first line is longer than {MAX_HEADER_CHARS:,} characters, so it is not a header of column names "
+            f'(it begins "{first_line[:60]}…"). Row 1 must name the columns of the long layout, one line per row.',
+            row=1,
+        )
     delimiter = csv_delimiter(first_line)
     header = next(csv.reader([first_line], delimiter=delimiter))
     if len(header) < 2:
@@ -37,7 +51,7 @@ def read_csv(path: Path) -> LongTable:
             f'(it reads "{first_line[:80]}").'
         )
     names = [f"c{i}" for i in range(len(header))]
-    if not data.split(b"\n", 1)[1:] or not data.split(b"\n", 1)[1].strip(b"\r\n\t ,;"):
+    if end < 0 or not DATA_CHARACTER.search(data, end + 1):  # searched in place: no copy of a large file
         raise UnreadableFile("The file has a header but no data rows: add one row per observation.")
     try:
         frame = pl.read_csv(
