@@ -130,6 +130,9 @@ MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=200 * 1024 * 1024)
 WORKER_MEMORY_BUDGET = env.int("WORKER_MEMORY_BUDGET", default=4 * 2**30)
 READ_MEMORY_FACTOR = 8
 MAX_UNPACKED_BYTES = env.int("MAX_UNPACKED_MB", default=WORKER_MEMORY_BUDGET // READ_MEMORY_FACTOR // 2**20) * 2**20
+# A reader lays a sheet out from A1 to its last cell, about 64 bytes a cell: one value in XFD1048576 asks for 17
+# billion cells (calamine aborted the worker asking for 550 GB), so a sheet may span at most budget / 64 cells.
+MAX_SHEET_CELLS = WORKER_MEMORY_BUDGET // 64
 # The annotated copy (the file with its problems marked) is made by the worker after validation, streamed into
 # a write-only workbook: its memory is that of one sheet as read (above) plus the issues. Files of more rows
 # get a sentence instead (the report lists every issue with its row); an XLSX that unpacks to at most
