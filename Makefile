@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export DJANGO_SETTINGS_MODULE := ilms_portal.settings
 
-.PHONY: run test setup db lint screenshots clean browser
+.PHONY: run test setup db lint screenshots clean browser backup restore
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,16 @@ lint: setup
 # Walk the submission path in Debian's chromium against a running `make run` and save PNGs in screenshots/.
 screenshots: setup
 	$(PY) scripts/screenshots.py http://127.0.0.1:8000 screenshots
+
+# One backup of DATABASE_URL and MEDIA_ROOT (README, "Backups"): into $(BACKUP_DIR)/<UTC timestamp>/, TAR=1 for a .tar.
+BACKUP_DIR ?= var/backups
+backup: setup
+	$(PY) manage.py backup --dir "$(BACKUP_DIR)" $(if $(filter 1 yes true,$(TAR)),--tar)
+
+# Restore BACKUP=<folder or .tar> into DATABASE_URL and MEDIA_ROOT; FORCE=1 to overwrite ones that are not empty.
+restore: setup
+	@test -n "$(BACKUP)" || { echo "Say which backup to restore: make restore BACKUP=var/backups/<UTC timestamp>"; exit 2; }
+	$(PY) manage.py restore "$(BACKUP)" $(if $(filter 1 yes true,$(FORCE)),--force)
 
 clean:
 	rm -rf var/broker var/test_db.sqlite3*
