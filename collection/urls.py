@@ -79,6 +79,7 @@ urlpatterns = [
     path("people/<int:pk>/<str:action>/", people.people_action, name="people_action"),
     path("invitation/<uidb64>/<token>/", people.invitation_accept, name="invitation_accept"),
     path("account/notifications/", preferences.notification_settings, name="notification_settings"),
+    path("account/api-token/", preferences.api_token, name="api_token_settings"),
     # The audit log and the history of one published value.
     path("audit/", audit.audit_log, name="audit_log"),
     path("audit/export/<str:fmt>/", audit.audit_export, name="audit_export"),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import socket
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -44,11 +47,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "django_celery_beat",
+    "axes",
+    "csp",
     "collection",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "collection.views.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -58,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "collection.audit.record.AuditContextMiddleware",
     "collection.views.errors.StyledNotFoundMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "ilms_portal.urls"
@@ -96,6 +104,41 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# --- auth ---
+# Sign-in security (issue 13). django-axes counts failed sign-ins per username *and* address together: five wrong
+# passwords for one account from one address lock that pair for 15 minutes, so an attacker cannot lock a focal
+# point out from elsewhere, and a colleague's typos in the same ministry office (one address behind its NAT) do
+# not lock everyone there. The same counter guards the two other doors a password or key is guessed at, under a
+# name no account can have (brackets are not allowed in usernames): "[API token]" for unknown API tokens and
+# "[reset link]" for invalid password-reset links, counted per address. Attempts during a lock are refused without
+# checking the password and do not push the lock further, so the lockout page's "try again at" stays true. One
+# right sign-in clears the account's count. Admins unlock from the admin (Axes → Access attempts) or with
+# `manage.py axes_reset_username USERNAME` / `axes_reset_ip ADDRESS` / `axes_reset`.
+AUTHENTICATION_BACKENDS = [
+    "collection.people.signin.SignInGuardBackend",  # refuses a locked-out pair before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "collection.people.signin.AttemptsHandler"  # axes' database handler, NUL bytes dropped
+AXES_USERNAME_CALLABLE = "collection.people.signin.attempted_username"  # cut to 150 characters
+AXES_CLIENT_IP_CALLABLE = "collection.audit.record.client_ip"  # the audit log's rule (AUDIT_TRUST_X_FORWARDED_FOR)
+AXES_LOCKOUT_CALLABLE = "collection.views.signin.lockout_response"  # the portal's page, or JSON for the API
+AXES_SENSITIVE_PARAMETERS = ["csrfmiddlewaretoken", "new_password1", "new_password2"]  # never stored by axes
+AXES_VERBOSE = False  # failures go to the audit log (user.signin_failed, user.locked_out), not a log line each
+# The "Forgot your password?" form sends at most this many e-mails per address typed and per client address in
+# an hour (counted in the audit log, so every web process sees the same count); more are refused with a
+# sentence that is the same whether the address has an account or not.
+PASSWORD_RESET_LIMIT_PER_EMAIL = env.int("PASSWORD_RESET_LIMIT_PER_EMAIL", default=3)
+PASSWORD_RESET_LIMIT_PER_IP = env.int("PASSWORD_RESET_LIMIT_PER_IP", default=10)
+# A session lasts a fixed working day from sign-in (9 hours), however busy: a tab left open on a page that
+# polls (a validation's status) would keep an inactivity timeout alive for ever, and saving the session on every
+# request writes a row per poll. Signing out deletes the session at once.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 60 * 60)
+# --- end auth ---
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -193,7 +236,7 @@ CELERY_TIMEZONE = TIME_ZONE
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "collection.api.authentication.GuardedTokenAuthentication",  # TokenAuthentication, failures counted
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -202,6 +245,22 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "collection.api.errors.exception_handler",
+    # --- headers: throttling ---
+    # Per client address when anonymous, per person when signed in, and a stricter scope for the whole-table
+    # downloads (observations CSV, SDMX data), which cost the most; counted in the shared cache (CACHES).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "collection.api.throttling.AnonThrottle",
+        "collection.api.throttling.UserThrottle",
+        "collection.api.throttling.DownloadThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("THROTTLE_ANON", default="120/minute"),
+        "user": env.str("THROTTLE_USER", default="600/minute"),
+        "downloads": env.str("THROTTLE_DOWNLOADS", default="60/hour"),
+    },
+    # The client address anonymous use is counted by: the connection's own (0), or behind N proxies the Nth
+    # address from the end of X-Forwarded-For (never a client's own header: it would pick its own count).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ILMS Portal API",
@@ -210,8 +269,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A round's and a submission's status are both "status": named here, so `check --deploy` has no collision.
+    "ENUM_NAME_OVERRIDES": {"RoundStatusEnum": "collection.models.rounds.RoundStatus"},
 }
 
 LOGGING = {
@@ -223,8 +283,58 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- headers ---
+# The shared cache: throttle counts must be seen by every web process, so production gives Redis
+# (CACHE_URL=redis://host:6379/2); `make run` keeps them in its one process's memory.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# No inline script or style anywhere: scripts and styles come from the portal's own static files (charts set
+# element styles from script, which a policy allows); pictures may be data: URLs (the admin's, Swagger UI's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Browser features no page of the portal uses, switched off for every page (and anything injected into one).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
+SESSION_COOKIE_HTTPONLY = True
+
+# SECURE_COOKIES=true means the portal is served over HTTPS: cookies only over HTTPS, plain HTTP redirected,
+# and browsers told to keep to HTTPS (HSTS). SECURE_COOKIES=false (the default) is plain HTTP, as `make run`.
+SECURE_COOKIES = env.bool("SECURE_COOKIES", default=False)
 if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
-    CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+    # A production secret is at least 50 characters with 5 different ones (Django's own check --deploy test).
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure-"):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is too short or too plain: give at least 50 random characters "
+            '(python -c "import secrets; print(secrets.token_urlsafe(50))").'
+        )
+    SESSION_COOKIE_SECURE = SECURE_COOKIES
+    CSRF_COOKIE_SECURE = SECURE_COOKIES
+    if SECURE_COOKIES:
+        SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+        SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+        SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+        # Preloading is a promise made for a whole registered domain (submitted to the browsers' list), not
+        # for a portal on a subdomain: off unless chosen, and then Django's reminder about it is silenced.
+        SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+        if not SECURE_HSTS_PRELOAD:
+            SILENCED_SYSTEM_CHECKS = [*vars().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]
+    # Behind a proxy that ends HTTPS, the header it sets to say so: SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto
+    # (its value must then be https, and the proxy must overwrite whatever a client sent).
+    _proxy_header = env.str("SECURE_PROXY_SSL_HEADER", default="")
+    if _proxy_header:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")

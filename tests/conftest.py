@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -52,6 +53,22 @@ def media_root(tmp_path, settings):
 def fast_passwords(settings):
     """Hashing demo passwords with the production hasher would dominate the suite's time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def sessions_outlast_time_travel(settings):
+    """Many tests travel days or months ahead (embargoes, deadlines) with a client signed in before; a session
+    ends a working day after sign-in (SESSION_COOKIE_AGE), which tests/people/test_security_sessions.py tests."""
+    settings.SESSION_COOKIE_AGE = 10 * 365 * 24 * 60 * 60
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles(settings):
+    """API rate limits count from zero in each test, and far apart: the whole suite asks from one address, some
+    tests hundreds of times under a frozen clock. tests/test_security_headers.py lowers them to show they hold."""
+    cache.clear()
+    rates = {scope: "100000/minute" for scope in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
 
 
 @pytest.fixture(autouse=True)

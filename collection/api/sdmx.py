@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
+from collection.api.throttling import plain_throttled, whole_table_throttled
 from collection.dissemination.sdmx import structure
 from collection.dissemination.sdmx.data import data_query, data_rows
 from collection.dissemination.sdmx.errors import NOT_FOUND, SYNTAX, SdmxError, error_message, error_text
@@ -48,6 +49,7 @@ def _structure(request: HttpRequest, build: Callable[[], str | None], what: str)
 
 
 @require_GET
+@plain_throttled
 def dataflow(request: HttpRequest, agency: str, resource_id: str = ALL, version: str = "latest") -> HttpResponse:
     def build() -> str | None:
         return structure.dataflows_message(_artefact(agency, resource_id, version))
@@ -56,6 +58,7 @@ def dataflow(request: HttpRequest, agency: str, resource_id: str = ALL, version:
 
 
 @require_GET
+@plain_throttled
 def datastructure(request: HttpRequest, agency: str, resource_id: str = ALL, version: str = "latest") -> HttpResponse:
     def build() -> str | None:
         references = request.GET.get("references", "none")
@@ -68,6 +71,7 @@ def datastructure(request: HttpRequest, agency: str, resource_id: str = ALL, ver
 
 
 @require_GET
+@plain_throttled
 def codelist(request: HttpRequest, agency: str, resource_id: str = ALL, version: str = "latest") -> HttpResponse:
     def build() -> str | None:
         return structure.codelists_message(_artefact(agency, resource_id, version))
@@ -77,6 +81,7 @@ def codelist(request: HttpRequest, agency: str, resource_id: str = ALL, version:
 
 @require_GET
 @public_conditional
+@whole_table_throttled  # inside the conditional: a 304 costs nothing and is not counted
 def data(request: HttpRequest, flow_ref: str, key: str = "") -> HttpResponse | StreamingHttpResponse:
     """The public values of a table the key selects; the message is written while it is sent."""
     try:

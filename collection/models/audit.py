@@ -35,6 +35,12 @@ class AuditAction(models.TextChoices):
     USER_DEACTIVATED = "user.deactivated", "User deactivated"
     USER_ACTIVATED = "user.activated", "User reactivated"
     USER_PASSWORD = "user.password", "Password set or reset"
+    USER_SIGNIN_FAILED = "user.signin_failed", "Failed sign-in"
+    USER_LOCKED_OUT = "user.locked_out", "Sign-in locked"
+    USER_RESET_REQUESTED = "user.reset_requested", "Password reset asked for"
+    USER_TOKEN_CREATED = "user.token_created", "API token created"
+    USER_TOKEN_ROTATED = "user.token_rotated", "API token rotated"
+    USER_TOKEN_REVOKED = "user.token_revoked", "API token revoked"
 
 
 class AuditQuerySet(models.QuerySet["AuditEntry"]):

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from collection.lib.errors import PortalError
 from collection.lib.users import User
 from collection.models import Country, Profile, Role
+
+
+def password_check(password: str, user: User) -> None:
+    """Django's password validators (AUTH_PASSWORD_VALIDATORS), wherever a password is set: their messages as
+    one sentence each, so a command or a service refuses as the forms do."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise PortalError("This password is not accepted: " + " ".join(exc.messages)) from exc
 
 
 @transaction.atomic
@@ -37,6 +48,7 @@ def user_create_or_update(
         # One field for the whole name: a first/last split does not fit many ASEAN naming customs.
         user.first_name, user.last_name = name[:150], ""
     if password:
+        password_check(password, user)  # after the e-mail and name: the validators compare the password with them
         user.set_password(password)
     elif not user.password:
         # Only a new user: re-making an unusable password would kill a pending invitation link.

@@ -27,7 +27,7 @@ from collection.lib.errors import PortalError
 from collection.lib.links import portal_link
 from collection.lib.users import User
 from collection.models import AuditAction, AuditEntry, Country, Invitation, Profile, Role
-from collection.people.accounts import user_create_or_update
+from collection.people.accounts import password_check, user_create_or_update
 
 NEWEST_FIRST = ("-sent_at", "-pk")  # a person's latest invitation (two sent in one instant: the later row)
 InvitationState = Literal["pending", "expired", "accepted", ""]
@@ -169,7 +169,8 @@ def invitation_open(*, uidb64: str, token: str) -> InvitationLink:
 
 @transaction.atomic
 def user_join(*, invitation: Invitation, password: str) -> User:
-    """The invitee sets their password: the invitation is accepted, once."""
+    """The invitee sets their password (one the validators accept): the invitation is accepted, once."""
+    password_check(password, invitation.user)
     if not Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(accepted_at=timezone.now()):
         raise PortalError("This invitation has already been used.")
     user = invitation.user

@@ -1,4 +1,5 @@
-"""The audit of user and role changes, wherever they are made: portal pages, the Django admin, add_user.
+"""The audit of user and role changes, wherever they are made: portal pages, the Django admin, add_user; and of
+failed sign-ins, however they are tried (the sign-in page, the admin's, an API token, a password-reset link).
 
 Signals are the only recorder of these changes (created, role, countries, deactivated/reactivated,
 password); services never record them too. The services in people.py record only what no field change
@@ -6,19 +7,24 @@ shows: an invitation sent and an invitation accepted."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import is_password_usable
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.dispatch import receiver
+from django.http import HttpRequest
+from django.utils import timezone
 
 from collection.audit.record import AuditContext, audit_context, audit_context_restored, audit_record
 from collection.lib.users import User
 from collection.models import AuditAction, Country, Profile, Role
+from collection.people.signin import signin_failure_record
 
 _WATCHED_USER_FIELDS = {"password", "is_active"}
 
@@ -164,3 +170,23 @@ def profile_countries_changed(
         if "_audit_countries" not in profile.__dict__:
             profile.__dict__["_audit_countries"] = _countries_of(profile.pk)
         transaction.on_commit(partial(_countries_flush, profile, context))
+
+
+@receiver(user_login_failed)
+def signin_failed(
+    sender: object, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    """Every failed sign-in (and unknown token, invalid reset link) in the audit log. axes' own receiver ran
+    first (its app is installed before ours), so the request already says whether this failure locked it."""
+    signin_failure_record(
+        username=str(credentials.get("username") or ""),
+        locked=bool(getattr(request, "axes_locked_out", False)),
+        failures=getattr(request, "axes_failures_since_start", None),
+    )
+
+
+@receiver(user_logged_in)
+def session_for_a_working_day(sender: object, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    """The session ends SESSION_COOKIE_AGE after sign-in, a fixed time: Django's own age starts again at
+    every save of the session (a message shown, a form's state), which would stretch it."""
+    request.session.set_expiry(timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE))

@@ -1,4 +1,4 @@
-"""Each signed-in user's choice of the e-mails they receive."""
+"""Each signed-in user's own settings: the e-mails they receive, and their API token."""
 
 from __future__ import annotations
 
@@ -10,11 +10,19 @@ from django.contrib.auth.decorators import login_required
 from django.forms import BoundField
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from collection import access
+from collection.lib.errors import PortalError
 from collection.lib.users import AuthenticatedHttpRequest
 from collection.models import NotificationPreference
 from collection.notifications import notification_preferences
+from collection.people import tokens
+
+# The new key is shown once, on the page the button leads back to; kept in the (server-side) session till then,
+# never in a message cookie.
+NEW_KEY_SESSION = "api_token_new_key"
+TOKEN_ACTIONS = {"create": tokens.token_create, "rotate": tokens.token_rotate}
 
 
 class NotificationPreferenceForm(forms.ModelForm):
@@ -77,4 +85,29 @@ def notification_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
             "email": request.user.email,
             "countries": access.user_countries(request.user) if access.is_focal_point(request.user) else None,
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Your API token: whether you have one and since when; create, rotate (the old key stops at once) or
+    revoke it. A new key is shown once, right after it is made."""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "revoke":
+                tokens.token_revoke(user=request.user)
+                messages.success(request, "Your API token is revoked: scripts using it are refused from now on.")
+            elif action in TOKEN_ACTIONS:
+                request.session[NEW_KEY_SESSION] = TOKEN_ACTIONS[action](user=request.user).key
+            else:
+                messages.error(request, "Choose Create, Rotate or Revoke.")
+        except PortalError as exc:
+            messages.error(request, exc.message)
+        return redirect("api_token_settings")
+    return render(
+        request,
+        "collection/api_token.html",
+        {"token": tokens.token_of(request.user), "new_key": request.session.pop(NEW_KEY_SESSION, None)},
     )

@@ -68,7 +68,7 @@ def test_a_journalist_chooses_charts_shares_and_downloads_a_series(page, live_se
     page.check("input[name=ref_area][value=THA]")
     page.check("input[name=ref_area][value=MYS]")
     page.wait_for_url("**ref_area=MYS&ref_area=THA**")
-    page.wait_for_function("document.querySelectorAll('[data-explorer-table] tbody tr').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('[data-explorer-table] tbody tr').length === 2")
     assert page.locator("[data-explorer-table] tbody th").all_inner_texts() == ["Malaysia\nMYS", "Thailand\nTHA"]
     assert chart_drawn(page) > 0 and page.locator("[data-chart] svg text:has-text('Thailand')").count()
     shot(page, "explorer-desktop-line")
@@ -82,7 +82,7 @@ def test_a_journalist_chooses_charts_shares_and_downloads_a_series(page, live_se
     page.select_option("#id_rows", "classif1")
     page.wait_for_url("**rows=classif1**")
     page.click("fieldset[data-choice=classif1] button:has-text('Select all')")
-    page.wait_for_function("document.querySelectorAll('[data-explorer-table] tbody tr').length > 5")
+    page.wait_for_function("() => document.querySelectorAll('[data-explorer-table] tbody tr').length > 5")
     page.select_option("#id_time_from", "2025")
     page.wait_for_url("**time_from=2025**")
     page.click("a:has-text('Bar chart')")
@@ -102,8 +102,8 @@ def test_a_journalist_chooses_charts_shares_and_downloads_a_series(page, live_se
         page.go_back()
     page.wait_for_url(shared)
     # Each step back fetches its choice; the last one's answer replaces those still in flight.
-    page.wait_for_function("document.querySelector('#id_rows').value === 'ref_area'")
-    page.wait_for_function("document.querySelectorAll('[data-explorer-table] tbody tr').length === 2")
+    page.wait_for_function("() => document.querySelector('#id_rows').value === 'ref_area'")
+    page.wait_for_function("() => document.querySelectorAll('[data-explorer-table] tbody tr').length === 2")
     assert ticked(page, "ref_area") == ["MYS", "THA"] and page.input_value("#id_rows") == "ref_area"
 
     # The CSV holds exactly the values the table shows.
