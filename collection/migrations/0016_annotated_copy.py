@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0014_bulk_downloads_schedule'),
+        ('collection', '0017_signin_audit'),  # main's last migration when this branch merged it
     ]
 
     operations = [
