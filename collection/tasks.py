@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.signals import worker_ready
 from django.db import OperationalError
 
@@ -32,9 +32,10 @@ def validate_submission(submission_id: int) -> None:
     submission_validate(submission_id=submission_id)
 
 
-@shared_task(name=PUBLISH_SUBMISSION, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
-def publish_submission(submission_id: int) -> None:
-    observations_publish(submission_id=submission_id)
+@shared_task(name=PUBLISH_SUBMISSION, bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def publish_submission(self: Task, submission_id: int) -> None:
+    # At the last attempt a lock or statement timeout also settles it (back to review), never left approved.
+    observations_publish(submission_id=submission_id, last_attempt=self.request.retries >= (self.max_retries or 0))
     enqueue(BUILD_BULK_DOWNLOADS)  # a release public at publication: its bulk files, before a visitor asks
 
 

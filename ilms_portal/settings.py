@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "collection.views.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "collection.views.nul.RefuseNulMiddleware",  # --- fuzz --- before anything reads the session or a lookup
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -97,6 +98,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a worker process started by the tests sees the test database.
     _db_file = Path(DATABASES["default"]["NAME"])
     DATABASES["default"]["TEST"] = {"NAME": str(_db_file.with_name(f"test_{_db_file.name}"))}
+# --- pubsafe: publication's time limits on PostgreSQL (issue 13) ---
+# Waiting for the country's publication lock (or a row another transaction holds): a publication that cannot
+# have it within this many seconds gives way and is retried by the worker, so a process never sits behind a
+# stuck one and keeps the queue waiting (an orphaned backend once held the lock for 11 minutes).
+PUBLICATION_LOCK_TIMEOUT = env.int("PUBLICATION_LOCK_TIMEOUT", default=10)
+# Any one statement of a publication: a million rows into a ten-million-row master take about 30 s, so this
+# only stops a statement that would never end (retried, then the submission goes back to review).
+PUBLICATION_STATEMENT_TIMEOUT = env.int("PUBLICATION_STATEMENT_TIMEOUT", default=600)
+# How often the database checks, during a long statement, that the worker is still connected: a worker
+# killed with -9 leaves its backend running; this makes it stop (rolling back, freeing the lock) within seconds.
+PUBLICATION_CLIENT_CHECK_INTERVAL = env.int("PUBLICATION_CLIENT_CHECK_INTERVAL", default=2)
+# A publication whose worker stops between two statements (hung, or the network gone) ends after this long.
+PUBLICATION_IDLE_TIMEOUT = env.int("PUBLICATION_IDLE_TIMEOUT", default=60)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -243,7 +258,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "collection.api.pagination.PageSizePagination",
     "PAGE_SIZE": 100,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "collection.api.schema.PortalAutoSchema",  # --- fuzz --- every error documented
     "EXCEPTION_HANDLER": "collection.api.errors.exception_handler",
     # --- headers: throttling ---
     # Per client address when anonymous, per person when signed in, and a stricter scope for the whole-table

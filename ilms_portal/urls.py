@@ -21,3 +21,5 @@ urlpatterns = [
     path("api/redoc/", RedirectView.as_view(pattern_name="api_docs"), name="api_redoc"),
     path("", include("collection.urls")),
 ]
+
+handler404 = "collection.views.errors.not_found"  # JSON under /api/, the portal's page elsewhere

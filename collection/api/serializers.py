@@ -393,7 +393,9 @@ class ObservationSerializer(serializers.ModelSerializer):
             return None
         return serializers.DateTimeField().to_representation(earlier.revised_on)
 
-    @extend_schema_field(serializers.DecimalField(max_digits=28, decimal_places=10, coerce_to_string=False))
+    @extend_schema_field(
+        serializers.DecimalField(max_digits=28, decimal_places=10, coerce_to_string=False, allow_null=True)
+    )
     def get_previous_value(self, observation: Observation) -> Decimal | None:
         earlier = self._earlier(observation)
         return value_exact(earlier.value) if earlier else None

@@ -7,17 +7,19 @@ from datetime import datetime
 from itertools import chain
 from typing import Any, cast
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -67,9 +69,37 @@ from collection.workbook.annotate import annotated_copy_open, annotated_filename
 from collection.workbook.build import workbook_build, workbook_filename
 
 ISSUE_FILTERS = ("severity", "rule", "indicator", *ISSUE_KEY)  # an issue is found by its rule or its value's key
+NUL = "\x00"
 
 
-class TableViewSet(viewsets.ReadOnlyModelViewSet):
+def _nul_field(data: object, name: str = "") -> str | None:
+    """The name of the first field whose text holds a NUL (`countries.1` inside a list), None when none does."""
+    if isinstance(data, QueryDict):
+        data = dict(data.lists())
+    if isinstance(data, str):
+        return (name or "non_field_errors") if NUL in data else None
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        if isinstance(key, str) and NUL in key:
+            return "non_field_errors"
+        found = _nul_field(value, f"{name}.{key}" if name else str(key))
+        if found is not None:
+            return found
+    return None
+
+
+class RefuseNulMixin(GenericAPIView):
+    """A NUL character in a body's text is refused at its field (400): no database text column holds one, so it
+    would otherwise reach a lookup and fail there (the address, cookies and token are refused by a middleware)."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if request.method not in SAFE_METHODS and (field := _nul_field(request.data)) is not None:
+            # The words DRF's own text fields use for it, so every field says it alike.
+            raise ValidationError({field: [str(ProhibitNullCharactersValidator.message)]})
+
+
+class TableViewSet(RefuseNulMixin, viewsets.ReadOnlyModelViewSet):
     """The standard tables with the code list of each dimension (public)."""
 
     serializer_class = s.TableSerializer
@@ -116,7 +146,7 @@ def _move_action(name: str) -> Callable[..., Response]:
     return extend_schema(request=None, responses=s.RoundDetailSerializer)(action(detail=True, methods=["post"])(move))
 
 
-class RoundViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class RoundViewSet(RefuseNulMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Consultation rounds: everyone signed in reads the rounds that concern them; admins create, edit and
     run them through their lifecycle (the actions below call the services the round pages call)."""
 
@@ -193,13 +223,14 @@ class RoundViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Re
     @action(detail=True)
     def workbook(self, request: AuthenticatedRequest, pk: str) -> HttpResponse:
         """The standard workbook for a country of this round, pre-filled with the published values."""
-        round_, country = access.round_country(request.user, int(pk), request.query_params.get("country", ""))
+        iso3 = request.query_params.get("country", "")
+        round_, country = access.round_country(request.user, self.get_object().pk, iso3)
         return downloads.xlsx_response(
             workbook_build(round_=round_, country=country), workbook_filename(round_, country)
         )
 
 
-class SubmissionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class SubmissionViewSet(RefuseNulMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Submissions of the user's countries: upload, read the report, submit, and (reviewers) decide."""
 
     serializer_class = s.SubmissionSerializer
@@ -326,7 +357,7 @@ VINTAGE_PARAMETERS = [
 ]
 
 
-class ObservationViewSet(PublicConditionalMixin, viewsets.ReadOnlyModelViewSet):
+class ObservationViewSet(RefuseNulMixin, PublicConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """The master table's public values (`as_of` / `as_of_release`: as they were public then); ILO staff and
     the country's focal points also read the embargoed ones, marked. `?format=csv` downloads the filtered set."""
 
@@ -349,6 +380,18 @@ class ObservationViewSet(PublicConditionalMixin, viewsets.ReadOnlyModelViewSet):
         seen = seen_versions(self.request.user, keys.qs, at)
         chosen = values.filter_queryset(seen)
         return chosen.select_related("publication__release").order_by(*OBSERVATION_ORDER)
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        """An error to a CSV request is JSON, and says so in its Content-Type (the schema's error answers are)."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and response.status_code >= 400 and self._csv_chosen(response):
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response
+
+    @staticmethod
+    def _csv_chosen(response: Response) -> bool:
+        return isinstance(getattr(response, "accepted_renderer", None), CSVRenderer)
 
     def vintage(self) -> datetime | None:
         params = self.request.query_params
@@ -405,7 +448,7 @@ class ObservationViewSet(PublicConditionalMixin, viewsets.ReadOnlyModelViewSet):
         return "_".join(parts) + ".csv"
 
 
-class ReleaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ReleaseViewSet(RefuseNulMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Releases: the public reads those that are out; ILO staff every one, scheduled and withdrawn too. Admins
     schedule one (POST), move or rename it before its moment (PATCH) and withdraw it (POST .../withdraw/)."""
 

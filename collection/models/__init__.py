@@ -12,7 +12,7 @@ from collection.models.catalogue import (
     TableDimension,
 )
 from collection.models.layout import DIMENSIONS, KEY_COLUMNS, LAYOUT_COLUMNS, VALUE_COLUMNS, value_exact
-from collection.models.publication import Observation, Publication
+from collection.models.publication import Observation, Publication, UnchangedValue
 from collection.models.releases import Release
 from collection.models.review import ReviewComment, WarningExplanation
 from collection.models.rounds import DraftTable, Round, RoundCountry
@@ -56,6 +56,7 @@ __all__ = [
     "Severity",
     "SourceType",
     "StagedObservation",
+    "UnchangedValue",
     "Submission",
     "SubmissionEvent",
     "TableDefinition",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 
 from collection.models.layout import KEY_COLUMNS, LongLayoutRow
@@ -67,3 +68,24 @@ class Observation(LongLayoutRow):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.ref_area} {self.time} {self.sex} {self.classif1} {self.classif2}"
+
+
+class UnchangedValue(models.Model):
+    """A value a publication received exactly as it was already published: it writes no new version, and
+    this row remembers which master row it matched and its row in the file, so that the submission's page
+    still lists it once its staged rows are removed (three numbers, against a whole staged row)."""
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    observation = models.ForeignKey(
+        Observation, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
+    row = models.PositiveIntegerField()
+
+    class Meta:
+        # Written together per publication, read per publication: a block-range index, as for staged rows.
+        indexes = [BrinIndex(fields=["publication"], name="unchanged_publication_brin")]
+
+    def __str__(self) -> str:
+        return f"publication {self.publication_id} row {self.row}"

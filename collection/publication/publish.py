@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import logging
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
+from collection.lib.bulkload import analyze_after_commit
 from collection.lib.errors import WrongState
 from collection.models import (
     KEY_COLUMNS,
     VALUE_COLUMNS,
+    AuditAction,
+    AuditEntry,
     Observation,
     Publication,
     Release,
     Review,
     StagedObservation,
     Submission,
+    UnchangedValue,
 )
 from collection.submissions.machine import submission_move
 
@@ -27,8 +32,82 @@ logger = logging.getLogger(__name__)
 NEW, REVISED, UNCHANGED, OUTDATED = "n", "r", "u", "o"
 PLAN = "publication_plan"
 
+# What the reviewer reads when a publication could not be made (the submission goes back to review).
+FAILED_BUSY = (
+    "It could not be published: the database stayed busy or out of reach through several attempts. Nothing was "
+    "published; it is back in the review queue: approve it again to publish it."
+)
+FAILED_INTERNAL = (
+    "It could not be published because of an internal error. Nothing was published; the ILO team has been "
+    "notified. It is back in the review queue: approve it again once the team says the error is fixed."
+)
 
-def observations_publish(*, submission_id: int) -> Publication | None:
+
+def observations_publish(*, submission_id: int, last_attempt: bool = True) -> Publication | None:
+    """Publish an approved submission (see `_publish`); any failure ends cleanly. A lock or statement timeout
+    or a lost connection (OperationalError) is raised for the worker to try again, unless this is its
+    `last_attempt`; that or any other error sends the submission back to review with a sentence saying so
+    (the traceback goes to the log). The transaction is all or nothing: a failure publishes nothing."""
+    try:
+        return _publish(submission_id)
+    except OperationalError:
+        if not last_attempt:
+            logger.warning("publication of submission %s failed; it will be tried again", submission_id, exc_info=True)
+            raise
+        logger.exception("publication of submission %s failed at its last attempt", submission_id)
+        reason = FAILED_BUSY
+    except Exception:
+        logger.exception("publication of submission %s failed", submission_id)
+        reason = FAILED_INTERNAL
+    publication_failed(submission_id=submission_id, reason=reason)
+    return None
+
+
+def publication_failed(*, submission_id: int, reason: str) -> None:
+    """An approved submission that could not be published goes back to the review queue (approved → submitted)
+    with the reason in its event's audit entry, so that it is never left approved for ever."""
+    if not connection.in_atomic_block:  # a connection the failure broke is replaced, not reused
+        connection.close_if_unusable_or_obsolete()
+    submission = Submission.objects.filter(pk=submission_id, status=Submission.Status.APPROVED).first()
+    if submission is None:
+        return
+    try:
+        submission_move(submission=submission, move="publication_failed", detail={"reason": reason})
+    except WrongState:  # published or moved meanwhile by another attempt: nothing is left to settle
+        logger.info("submission %s moved on before its failed publication was settled", submission_id)
+
+
+def publication_failure(submission: Submission) -> str:
+    """Why a submission back in review could not be published the last time, or '' (shown to the reviewer)."""
+    if submission.status != Submission.Status.SUBMITTED:
+        return ""
+    entry = (
+        AuditEntry.objects.filter(
+            object_type="submission",
+            object_id=str(submission.pk),
+            action=AuditAction.SUBMISSION_STATUS,
+            detail__from=Submission.Status.APPROVED,
+            detail__to=Submission.Status.SUBMITTED,
+        )
+        .order_by("-at", "-id")
+        .first()
+    )
+    return str(entry.detail.get("reason", "")) if entry is not None else ""
+
+
+def _time_limits(cursor: object) -> None:
+    """The publication's time limits on PostgreSQL, for its transaction only (see settings): every one of these
+    may be set by any session (context `user` in pg_settings)."""
+    for name, seconds in (
+        ("lock_timeout", settings.PUBLICATION_LOCK_TIMEOUT),
+        ("statement_timeout", settings.PUBLICATION_STATEMENT_TIMEOUT),
+        ("client_connection_check_interval", settings.PUBLICATION_CLIENT_CHECK_INTERVAL),
+        ("idle_in_transaction_session_timeout", settings.PUBLICATION_IDLE_TIMEOUT),
+    ):
+        cursor.execute(f"SET LOCAL {name} = '{int(seconds)}s'")  # type: ignore[attr-defined]
+
+
+def _publish(submission_id: int) -> Publication | None:
     """Publish in one transaction: a key's value becomes current when it is new or changed, and when no
     submission approved later already holds it; the value it replaces stays as history.
 
@@ -43,9 +122,6 @@ def observations_publish(*, submission_id: int) -> Publication | None:
     if submission is None or submission.status != Submission.Status.APPROVED:
         logger.info("submission %s is not approved; nothing to publish", submission_id)
         return None
-    approval = submission.reviews.filter(decision=Review.Decision.APPROVE).order_by("-created_at", "-id").first()
-    if approval is None:  # cannot happen: the approval is recorded with the move that approves
-        raise WrongState(f"Submission #{submission_id} is approved, but no approval of it is recorded.")
     q = connection.ops.quote_name
     master = q(Observation._meta.db_table)
     staged = q(StagedObservation._meta.db_table)
@@ -62,9 +138,19 @@ def observations_publish(*, submission_id: int) -> Publication | None:
     with transaction.atomic():
         if connection.vendor == "postgresql":  # one publication per country at a time (SQLite serialises anyway)
             with connection.cursor() as cursor:
+                _time_limits(cursor)  # before the lock, so that waiting for it is bounded too
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"publish:{submission.country_id}"])
                 # Room to sort a million staged rows in memory (see the INSERT below).
                 cursor.execute("SET LOCAL work_mem = '256MB'")
+        # Read again under the lock: a second message for the same submission waited here while the first
+        # published it, and must find it published rather than publish it again.
+        submission = Submission.objects.get(pk=submission_id)
+        if submission.status != Submission.Status.APPROVED:
+            logger.info("submission %s was published meanwhile; nothing to publish", submission_id)
+            return None
+        approval = submission.reviews.filter(decision=Review.Decision.APPROVE).order_by("-created_at", "-id").first()
+        if approval is None:  # cannot happen: the approval is recorded with the move that approves
+            raise WrongState(f"Submission #{submission_id} is approved, but no approval of it is recorded.")
         release = approval.release or release_of_own(submission)
         publication = Publication.objects.create(
             submission=submission,
@@ -115,9 +201,22 @@ def observations_publish(*, submission_id: int) -> Publication | None:
                 f"ORDER BY {', '.join(f's.{q(c)}' for c in KEY_COLUMNS)}",
                 [publication.pk, True, NEW, REVISED],
             )
+            # Unchanged: nothing written to the master; which row it matched is kept for the submission's page.
+            cursor.execute(
+                f"INSERT INTO {q(UnchangedValue._meta.db_table)} (publication_id, observation_id, row) "
+                f"SELECT %s, p.current_id, s.row FROM {PLAN} AS p JOIN {staged} AS s ON s.id = p.staged_id "
+                f"WHERE p.kind = %s",
+                [publication.pk, UNCHANGED],
+            )
             cursor.execute(f"SELECT kind, COUNT(*) FROM {PLAN} GROUP BY kind")
             counts = dict(cursor.fetchall())
             cursor.execute(f"DROP TABLE {PLAN}")
+            # Published, the staged rows have served: the master holds each value with its row in the file, or
+            # an unchanged value's match (10 M staged rows once stayed behind after 25 uploads).
+            cursor.execute(f"DELETE FROM {staged} WHERE submission_id = %s", [submission.pk])
+        # The master grew by this many rows: the next publication and the readers are planned on its new
+        # statistics, not on those of before (autovacuum comes minutes later).
+        analyze_after_commit(Observation, sum(counts.get(k, 0) for k in (NEW, REVISED, OUTDATED)))
         publication.new_count = counts.get(NEW, 0)
         publication.revised_count = counts.get(REVISED, 0)
         publication.unchanged_count = counts.get(UNCHANGED, 0)

@@ -234,7 +234,8 @@ def release_chosen(value: str | None) -> Release | None:
     text = (value or "").strip()
     if not text:
         return None
-    release = Release.objects.filter(pk=int(text)).first() if text.isdigit() and len(text) < 19 else None
+    wanted = text.isascii() and text.isdigit() and len(text) < 19  # isdigit() alone says yes to "²"
+    release = Release.objects.filter(pk=int(text)).first() if wanted else None
     if release is None:
         raise PortalError(
             "No such release: choose an upcoming release, or none to make the values public once published."

@@ -31,6 +31,8 @@ def comment_add(*, user: User, submission: Submission, indicator: str, text: str
         raise PortalError("Write a comment before sending it: the message was empty.")
     if len(text) > COMMENT_MAX_LENGTH:
         raise PortalError(f"Keep a comment under {COMMENT_MAX_LENGTH} characters.")
+    if "\x00" in text:
+        raise PortalError("The comment contains a NUL character, which cannot be stored; remove it.")
     if indicator not in {t.indicator for t in submission_tables(submission)}:
         raise PortalError(f"{indicator or 'That table'} is not a table of this submission.")
     return ReviewComment.objects.create(submission=submission, indicator=indicator, author=user, text=text)

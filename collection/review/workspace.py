@@ -30,6 +30,7 @@ from collection.models import (
     StagedObservation,
     Submission,
     TableDefinition,
+    UnchangedValue,
     ValidationIssue,
     WarningExplanation,
     value_exact,
@@ -206,6 +207,26 @@ def published_before(submission: Submission) -> Q:
     return Q(is_current=True) if publication_id is None else Q(publication_id__lt=publication_id)
 
 
+def own_rows(submission: Submission, columns: list[str]) -> tuple[str, list[int]]:
+    """The SELECT of a submission's values (their file row first, as `row`, then `columns`): its staged rows
+    until it is published, then its publication's rows in the master and the master rows its unchanged values
+    matched (the staged rows are removed at publication)."""
+    q = connection.ops.quote_name
+    publication_id = Publication.objects.filter(submission=submission).values_list("pk", flat=True).first()
+    if publication_id is None:
+        return (
+            f"SELECT row, {', '.join(columns)} FROM {q(StagedObservation._meta.db_table)} WHERE submission_id = %s",
+            [submission.pk],
+        )
+    master = q(Observation._meta.db_table)
+    return (
+        f"SELECT source_row AS row, {', '.join(columns)} FROM {master} WHERE publication_id = %s UNION ALL "
+        f"SELECT u.row, {', '.join(f'o.{c}' for c in columns)} FROM {q(UnchangedValue._meta.db_table)} AS u "
+        f"JOIN {master} AS o ON o.id = u.observation_id WHERE u.publication_id = %s",
+        [publication_id, publication_id],
+    )
+
+
 def _previous_year(time: str) -> str | None:
     return str(int(time) - 1) if time.isdigit() else None
 
@@ -267,13 +288,9 @@ def submission_compare(*, submission: Submission) -> dict[str, TableComparison]:
     thresholds = change_thresholds(submission, tables)
     indicators = [t.indicator for t in tables]
     notes = {f"_{c}": pl.String for c in ATTRIBUTES if c not in STAGED_SCHEMA}  # compared, not shown
-    staged = read_frame(
-        f"SELECT {', '.join('obs_value' if c == 'value' else c for c in STAGED_SCHEMA)}, "
-        f"{', '.join(n[1:] for n in notes)} "
-        f"FROM {connection.ops.quote_name(StagedObservation._meta.db_table)} WHERE submission_id = %s",
-        [submission.pk],
-        {**STAGED_SCHEMA, **notes},
-    ).filter(pl.col("indicator").is_in(indicators))
+    columns = ["obs_value" if c == "value" else c for c in STAGED_SCHEMA if c != "row"] + [n[1:] for n in notes]
+    sql, params = own_rows(submission, columns)
+    staged = read_frame(sql, params, {**STAGED_SCHEMA, **notes}).filter(pl.col("indicator").is_in(indicators))
     times = staged["time"].unique().to_list()
     previous = [p for p in map(_previous_year, times) if p]
     published = _published_frame(submission, indicators, sorted(set(times) | set(previous)))
@@ -419,12 +436,15 @@ def series_history(*, submission: Submission, indicator: str, series: list[str])
         if history and history[-1][0] == time:  # an older publication's value of the same year: the later one wins
             history.pop()
         history.append((time, value))
-    for *key, time, value in (
-        StagedObservation.objects.filter(which, submission=submission, indicator=indicator)
-        .order_by("time")
-        .values_list(*SERIES_COLUMNS, "time", "obs_value")
-    ):
-        points[tuple(key)]["new"].append((time, value))
+    sql, params = own_rows(submission, [*SERIES_COLUMNS, "indicator", "time", "obs_value"])
+    series_match = " OR ".join("(" + " AND ".join(f"{c} = %s" for c in SERIES_COLUMNS) + ")" for _ in keys)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT * FROM ({sql}) AS own WHERE indicator = %s AND ({series_match}) ORDER BY time",
+            [*params, indicator, *(v for k in keys for v in k)],
+        )
+        for _, *key, _, time, value in cursor.fetchall():
+            points[tuple(key)]["new"].append((time, value if isinstance(value, Decimal) else Decimal(str(value))))
     return [Series(series_id(k), *k, published=points[k]["published"], new=points[k]["new"]) for k in keys]
 
 

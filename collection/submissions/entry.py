@@ -70,6 +70,8 @@ def draft_save(
     _check(user, round_, country)
     known = {cell_key(code, column) for code, _ in layout.rows for column in layout.columns}
     kept = {k: str(v).strip() for k, v in values.items() if k in known and str(v or "").strip()}
+    if "\x00" in source or any("\x00" in v for v in kept.values()):
+        raise PortalError("A value or the source contains a NUL character, which a table cannot hold; remove it.")
     draft, _ = DraftTable.objects.update_or_create(
         round=round_,
         country=country,

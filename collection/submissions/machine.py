@@ -32,6 +32,9 @@ MOVES: dict[str, Move] = {
     "approve": Move(frozenset({S.SUBMITTED}), S.APPROVED, AuditAction.SUBMISSION_APPROVED, PUBLISH_SUBMISSION),
     "return": Move(frozenset({S.SUBMITTED}), S.RETURNED, AuditAction.SUBMISSION_RETURNED),
     "publish": Move(frozenset({S.APPROVED}), S.PUBLISHED, AuditAction.SUBMISSION_PUBLISHED),
+    # A publication that failed for good: back in the review queue, the reason in the audit entry (never left
+    # approved for ever); its staged rows are kept, so that approving it again publishes it.
+    "publication_failed": Move(frozenset({S.APPROVED}), S.SUBMITTED, AuditAction.SUBMISSION_STATUS),
 }
 
 

@@ -30,6 +30,7 @@ from collection.models import (
 )
 from collection.submissions.machine import submission_move
 from collection.submissions.sources import datasource_carry_forward
+from collection.submissions.staged import staged_replaced
 from collection.validation import checks, kinds
 from collection.validation.checks import CheckContext, RuleDef
 from collection.validation.readers.base import ROW, LongTable, SourceRow
@@ -236,6 +237,8 @@ def _settle(submission: Submission, result: ValidationResult, table: LongTable |
             },
         )
         enqueue(BUILD_ANNOTATED_COPY, submission.pk)  # the file with its problems marked, once the report is kept
+        if valid:  # the corrected file is in: a returned one's staged rows have served
+            staged_replaced(submission)
 
 
 def _store_sources(submission: Submission, sources: list[SourceRow]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views.defaults import page_not_found
 
@@ -23,10 +23,18 @@ class StyledNotFoundMiddleware:
             try:
                 resolve(request.path_info)
             except Resolver404 as exc:  # CommonMiddleware, further out, still adds a missing slash
-                return page_not_found(request, exc)
+                return not_found(request, exc)
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if settings.DEBUG and isinstance(exception, Http404):
-            return page_not_found(request, exception)
+            return not_found(request, exception)
         return None
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A missing page; under /api/ the API's own error shape (an address no route matches, e.g. an id with a
+    dot, never reaches the API's views, which answer their own 404s so)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

@@ -13,6 +13,7 @@ from collection import access
 from collection.lib.errors import PortalError
 from collection.lib.users import AuthenticatedHttpRequest
 from collection.models import Submission
+from collection.publication.publish import publication_failure
 from collection.publication.releases import releases_upcoming
 from collection.review.comments import comment_add, table_comments
 from collection.review.workspace import (
@@ -94,6 +95,7 @@ def review_workspace(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             "beside": issues_beside_the_rows(submission=submission, indicator=indicator),
             "comments": table_comments(submission=submission, indicator=indicator) if table else [],
             "can_decide": submission.status == Submission.Status.SUBMITTED,
+            "publication_failure": publication_failure(submission),
             "upcoming_releases": releases_upcoming(),
             "here": f"{workspace_url}?{_query(request.GET)}" if request.GET else workspace_url,
             "page_query": _query(request.GET, page=None),

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +19,7 @@ from collection.lib import downloads
 from collection.lib.errors import PortalError
 from collection.lib.users import AuthenticatedHttpRequest
 from collection.models import Severity, Submission
+from collection.publication.publish import publication_failure
 from collection.publication.releases import release_approval_summary, release_chosen, releases_upcoming
 from collection.review.comments import comment_add, comment_threads
 from collection.review.decisions import submission_approve, submission_readiness, submission_return, submission_submit
@@ -115,6 +116,7 @@ def submission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             "rules": sorted({row["rule"] for row in summary}),
             "indicators": sorted({row["indicator"] for row in summary if row["indicator"]}),
             "events": submission.events.select_related("actor"),
+            "publication_failure": publication_failure(submission),
             "reviews": submission.reviews.select_related("reviewer"),
             "threads": comment_threads(submission),
             "tables": submission.round.tables.all(),
@@ -208,8 +210,9 @@ def submission_action(request: AuthenticatedHttpRequest, pk: int, action: str) -
             messages.success(request, "Submitted to the ILO for review.")
         elif action == "approve":
             approval = ApproveForm(request.POST)
-            approval.is_valid()
-            comment = approval.cleaned_data.get("comment", "")
+            if not approval.is_valid():  # e.g. a NUL in the comment: say so rather than approve without it
+                raise PortalError(" ".join(str(e) for e in approval.errors.get("comment", ["Check the comment."])))
+            comment = approval.cleaned_data["comment"]
             release = release_chosen(request.POST.get("release"))
             submission_approve(user=request.user, submission=submission, comment=comment, release=release)
             messages.success(
@@ -226,10 +229,15 @@ def submission_action(request: AuthenticatedHttpRequest, pk: int, action: str) -
     except PortalError as exc:
         messages.error(request, exc.message)
     next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # Only a path of this site (redirect() would take any other word for a view's name and fail on it).
+    if (
+        next_url.startswith("/")
+        and "\x00" not in next_url
+        and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
-        return redirect(next_url)  # back to the page the form was on, e.g. the reviewer's workspace
+        return HttpResponseRedirect(next_url)  # back to the page the form was on, e.g. the reviewer's workspace
     return redirect("submission_detail", pk=submission.pk)
 
 

@@ -55,10 +55,13 @@ def current(**key) -> Observation:
 
 
 def test_publication_makes_every_staged_row_current(focal_point, reviewer, open_round):
-    submission, release = publish(focal_point, reviewer, open_round, factories.sample_csv())
-    assert submission.status == "published"
+    submission = approved(focal_point, reviewer, open_round, factories.sample_csv())
     staged = StagedObservation.objects.filter(submission=submission).count()
+    release = observations_publish(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == "published"
     assert staged == submission.observation_count > 0
+    assert not StagedObservation.objects.filter(submission=submission).exists()  # served: removed
     assert Observation.objects.filter(is_current=True, publication=release).count() == staged
     assert (release.observation_count, release.new_count, release.revised_count) == (staged, staged, 0)
     assert (release.unchanged_count, release.outdated_count) == (0, 0)

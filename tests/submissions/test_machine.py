@@ -27,6 +27,7 @@ EXPECTED = {
     "approve": ({S.SUBMITTED}, S.APPROVED, AuditAction.SUBMISSION_APPROVED, PUBLISH_SUBMISSION),
     "return": ({S.SUBMITTED}, S.RETURNED, AuditAction.SUBMISSION_RETURNED, None),
     "publish": ({S.APPROVED}, S.PUBLISHED, AuditAction.SUBMISSION_PUBLISHED, None),
+    "publication_failed": ({S.APPROVED}, S.SUBMITTED, AuditAction.SUBMISSION_STATUS, None),
 }
 
 
