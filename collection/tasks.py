@@ -11,6 +11,7 @@ from django.db import OperationalError
 
 from collection.dissemination.bulk import bulk_files_build
 from collection.lib.queue import (
+    BUILD_ANNOTATED_COPY,
     BUILD_BULK_DOWNLOADS,
     DAILY_ROUND_DUTIES,
     PUBLISH_SUBMISSION,
@@ -23,6 +24,7 @@ from collection.publication.publish import observations_publish
 from collection.rounds.lifecycle import rounds_due_to_open
 from collection.submissions.lease import work_resend
 from collection.validation.run import submission_validate
+from collection.workbook.annotate import annotated_copy_build
 
 logger = logging.getLogger(__name__)
 
@@ -87,3 +89,9 @@ def build_bulk_downloads() -> None:
     depends on it for correctness (a download builds what is missing); once built it only checks."""
     count = bulk_files_build()
     logger.info("bulk downloads: %s file(s) of the current public state ready", count)
+
+
+@shared_task(name=BUILD_ANNOTATED_COPY)
+def build_annotated_copy(submission_id: int) -> None:
+    """After each validation: the file with its problems marked, made here rather than in a web request."""
+    annotated_copy_build(submission_id=submission_id)

@@ -44,6 +44,11 @@ urlpatterns = [
     path("submissions/<int:pk>/status/", submissions.submission_status, name="submission_status"),
     path("submissions/<int:pk>/file/", submissions.submission_file, name="submission_file"),
     path("submissions/<int:pk>/annotated/", submissions.submission_annotated, name="submission_annotated"),
+    path(
+        "submissions/<int:pk>/annotated/status/",
+        submissions.submission_annotated_status,
+        name="submission_annotated_status",
+    ),
     path("submissions/<int:pk>/sources/<str:indicator>/", submissions.submission_source, name="submission_source"),
     path("submissions/<int:pk>/<str:action>/", submissions.submission_action, name="submission_action"),
     path("review/", submissions.review_queue, name="review_queue"),

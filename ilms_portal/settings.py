@@ -180,6 +180,27 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=200 * 1024 * 1024)
 
+# --- memory ---
+# What one worker process may use to read an upload (each of the worker's --concurrency=2 processes may read one at
+# once): 4 GB × 2 processes leaves a 24 GB machine room for PostgreSQL, the web server and the page cache.
+# Reading a workbook takes up to 8 times its unpacked size (measured: 4.9 times for a long-layout XLSX, 2.5 GB for
+# 500 MB; the issue found 8 for the standard workbook), so the largest workbook read is this budget divided by 8
+# (512 MB unpacked), unless MAX_UNPACKED_MB says less; the README's "Bounded memory" has the figures.
+WORKER_MEMORY_BUDGET = env.int("WORKER_MEMORY_BUDGET", default=4 * 2**30)
+READ_MEMORY_FACTOR = 8
+MAX_UNPACKED_BYTES = env.int("MAX_UNPACKED_MB", default=WORKER_MEMORY_BUDGET // READ_MEMORY_FACTOR // 2**20) * 2**20
+# A reader lays a sheet out from A1 to its last cell, about 64 bytes a cell: one value in XFD1048576 asks for 17
+# billion cells (calamine aborted the worker asking for 550 GB), so a sheet may span at most budget / 64 cells.
+MAX_SHEET_CELLS = WORKER_MEMORY_BUDGET // 64
+# The annotated copy (the file with its problems marked) is made by the worker after validation, streamed into
+# a write-only workbook: its memory is that of one sheet as read plus the issues (measured: a 300,000-row CSV
+# 118 MB and 74 s; a 40 MB-unpacked XLSX 206 MB and 37 s). Files of more rows get a sentence instead (the report
+# lists every issue with its row). An XLSX that unpacks to at most ANNOTATED_FULL_LOAD_MB is opened whole, so
+# that its formatting stays: about 13 times that in memory and 4 s a MB (the same 40 MB: 644 MB and 161 s).
+ANNOTATED_MAX_ROWS = env.int("ANNOTATED_MAX_ROWS", default=300_000)
+ANNOTATED_FULL_LOAD_BYTES = env.int("ANNOTATED_FULL_LOAD_MB", default=10) * 2**20
+ANNOTATED_ASK_AGAIN_SECONDS = 600  # a copy asked for this long ago and not made was lost with its message
+
 # E-mail: the console in `make run`; EMAIL_URL=smtp://user:password@host:587 (or smtp+tls://) in production.
 vars().update(env.email("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ILMS Portal <ilms-noreply@localhost>")

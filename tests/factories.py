@@ -16,6 +16,7 @@ from collection.review.decisions import submission_submit
 from collection.submissions.explanations import explanation_save
 from collection.submissions.upload import submission_upload
 from collection.validation.run import submission_validate
+from collection.workbook.annotate import annotated_copy_build
 
 PASSWORD = "a-long-test-password"
 SMALL_TABLES = ["MST_TPOP_SEX_AGE_CBR_NB", "MST_FORP_SEX_CBR_NB"]
@@ -70,10 +71,11 @@ def upload(user, round_: Round, content: bytes, *, country: str = "THA", name: s
 def validated(
     user, round_: Round, content: bytes | None = None, *, country: str = "THA", described: bool = True
 ) -> Submission:
-    """Upload and validate in this process, as the worker would; `described` also describes every table's
-    source in full, as a focal point does before submitting."""
+    """Upload and validate in this process, as the worker would (with the annotated copy, its next task);
+    `described` also describes every table's source in full, as a focal point does before submitting."""
     submission = upload(user, round_, content if content is not None else sample_csv(country), country=country)
     submission_validate(submission_id=submission.pk)
+    annotated_copy_build(submission_id=submission.pk)
     submission.refresh_from_db()
     if described:
         describe_sources(submission)

@@ -6,14 +6,21 @@ import io
 import re
 import zipfile
 
+from django.http.response import HttpResponseBase
 from openpyxl import load_workbook
 from openpyxl.workbook import Workbook
 
 from collection.catalogue.layout import CODES_ROW, ValueColumn
 
 
-def open_book(content: bytes) -> Workbook:
-    return load_workbook(io.BytesIO(content))
+def body(response: HttpResponseBase) -> bytes:
+    """A download's bytes, read to its end when it is streamed from a file (once: a stream is read once)."""
+    return b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
+
+
+def open_book(content: bytes | HttpResponseBase) -> Workbook:
+    """A workbook from its bytes, or from a download."""
+    return load_workbook(io.BytesIO(body(content) if isinstance(content, HttpResponseBase) else content))
 
 
 def save(book: Workbook) -> bytes:

@@ -10,7 +10,7 @@ from typing import Any, cast
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -65,7 +65,7 @@ from collection.submissions.explanations import explanation_save, explanations_b
 from collection.submissions.sources import datasource_save
 from collection.submissions.upload import submission_upload
 from collection.validation.checks import ISSUE_KEY
-from collection.workbook.annotate import annotated_filename, annotated_workbook
+from collection.workbook.annotate import annotated_copy_open, annotated_filename
 from collection.workbook.build import workbook_build, workbook_filename
 
 ISSUE_FILTERS = ("severity", "rule", "indicator", *ISSUE_KEY)  # an issue is found by its rule or its value's key
@@ -288,13 +288,12 @@ class SubmissionViewSet(RefuseNulMixin, mixins.CreateModelMixin, viewsets.ReadOn
 
     @extend_schema(responses={(200, downloads.XLSX): OpenApiTypes.BINARY, 409: OpenApiTypes.OBJECT})
     @action(detail=True)
-    def annotated(self, request: AuthenticatedRequest, pk: str | None = None) -> HttpResponse:
+    def annotated(self, request: AuthenticatedRequest, pk: str | None = None) -> FileResponse:
         """The uploaded file with every issue highlighted on its cell and listed on a first sheet, as XLSX also
-        for an ODS or CSV upload; 409 with the reason while it is checked or when the file could not be read."""
-        submission = self.get_object()
-        if submission.validated_at is None:
-            raise WrongState("The file is still being checked; the annotated copy follows the report.")
-        return downloads.xlsx_response(annotated_workbook(submission), annotated_filename(submission))
+        for an ODS or CSV upload, made by the worker after validation; 409 with the reason while it is checked or
+        made, or when there is none."""
+        submission = self.get_object()  # the worker's copy; NoAnnotatedCopy (a 409) says why there is none yet
+        return downloads.xlsx_file_response(annotated_copy_open(submission), annotated_filename(submission))
 
     @extend_schema(request=None, responses=s.SubmissionSerializer)
     @action(detail=True, methods=["post"])

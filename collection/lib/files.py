@@ -8,6 +8,7 @@ import zipfile
 from typing import IO
 
 import olefile
+from django.conf import settings
 
 from collection.models import Submission
 
@@ -17,7 +18,7 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 HEAD_BYTES = 4096
 IDENTITY_SHEET = "_ilms"  # the hidden sheet that marks a workbook the portal made
-MAX_UNPACKED_BYTES = 1536 * 2**20  # an XLSX of a few MB cannot honestly unpack to more (zip bombs do)
+MAX_UNPACKED_BYTES: int = settings.MAX_UNPACKED_BYTES  # what a worker process reads within its memory budget
 
 
 class UnreadableFile(Exception):

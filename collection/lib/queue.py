@@ -15,6 +15,7 @@ VALIDATE_SUBMISSION = "collection.validate_submission"
 PUBLISH_SUBMISSION = "collection.publish_submission"
 DAILY_ROUND_DUTIES = "collection.daily_round_duties"
 BUILD_BULK_DOWNLOADS = "collection.build_bulk_downloads"
+BUILD_ANNOTATED_COPY = "collection.build_annotated_copy"
 SWEEP_WAITING_WORK = "collection.sweep_waiting_work"
 
 

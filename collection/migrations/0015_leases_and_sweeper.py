@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('collection', '0014_bulk_downloads_schedule'),
-        ('collection', '0018_published_unchanged_values'),  # merged into main first; one leaf again
+        ('collection', '0016_annotated_copy'),  # merged into main first; one leaf again
         ('django_celery_beat', '0019_alter_periodictasks_options'),
     ]
 

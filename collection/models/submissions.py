@@ -19,6 +19,11 @@ def submission_upload_path(instance: Submission, filename: str) -> str:
     return f"submissions/{instance.round_id}/{instance.country_id}/{instance.sha256[:16]}-{filename}"
 
 
+def annotated_upload_path(instance: Submission, filename: str) -> str:
+    """The annotated copy is kept beside the upload it marks, named after the submission."""
+    return f"submissions/{instance.round_id}/{instance.country_id}/checked-{instance.pk}-{filename}"
+
+
 class SubmissionStatus(models.TextChoices):
     """Where a submission is on its way from upload to publication."""
 
@@ -133,6 +138,10 @@ class Submission(models.Model):
     indicators = models.JSONField(default=list, blank=True, help_text="The tables found in the file.")
     validated_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # The file with its issues marked, made by the worker after validation (never in a web request).
+    annotated = models.FileField(upload_to=annotated_upload_path, max_length=500, blank=True)
+    annotated_note = models.TextField(blank=True, help_text="Why no annotated copy is made, when none is.")
+    annotated_asked_at = models.DateTimeField(null=True, blank=True, help_text="When the copy was last asked for.")
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

@@ -18,6 +18,7 @@ from collection.catalogue.specs import rules_effective, table_specs
 from collection.lib.bulkload import bulk_load
 from collection.lib.files import UnreadableFile
 from collection.lib.published import published_around
+from collection.lib.queue import BUILD_ANNOTATED_COPY, enqueue
 from collection.models import (
     KEY_COLUMNS,
     LAYOUT_COLUMNS,
@@ -238,6 +239,7 @@ def _settle(submission: Submission, result: ValidationResult, table: LongTable |
                 "validated_at": timezone.now(),
             },
         )
+        enqueue(BUILD_ANNOTATED_COPY, submission.pk)  # the file with its problems marked, once the report is kept
         if valid:  # the corrected file is in: a returned one's staged rows have served
             staged_replaced(submission)
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,7 +35,7 @@ from collection.submissions.sources import datasource_save
 from collection.submissions.upload import submission_upload
 from collection.validation.summary import issue_summary
 from collection.views.forms.submissions import ApproveForm, DataSourceForm, ExplanationForm, ReturnForm, UploadForm
-from collection.workbook.annotate import NoAnnotatedCopy, annotated_filename, annotated_workbook
+from collection.workbook.annotate import NoAnnotatedCopy, annotated_copy_ask, annotated_copy_open, annotated_filename
 
 
 def _visible(request: AuthenticatedHttpRequest, pk: int) -> Submission:
@@ -101,6 +102,7 @@ def submission_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         if row["severity"] == Severity.WARNING:
             row["answer"] = explanation_for(answers, rule=row["rule"], indicator=row["indicator"])
     ready = submission_readiness(submission) if submission.status == Submission.Status.VALID else []
+    annotated_copy_ask(submission)  # a submission checked before copies were kept, or whose message was lost
     return render(
         request,
         "collection/submission_detail.html",
@@ -147,16 +149,25 @@ def submission_file(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
-def submission_annotated(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The uploaded file with every issue highlighted on its cell; back to the report when there is none."""
+def submission_annotated(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
+    """The uploaded file with every issue highlighted on its cell, as the worker kept it; back to the report with
+    the sentence while it is made or when there is none. Nothing is built here: no web request reads an upload."""
     submission = _visible(request, pk)
     if submission.validated_at is None:
         raise Http404("The file is still being checked.")
     try:
-        return downloads.xlsx_response(annotated_workbook(submission), annotated_filename(submission))
+        return downloads.xlsx_file_response(annotated_copy_open(submission), annotated_filename(submission))
     except NoAnnotatedCopy as exc:
-        messages.error(request, exc.message)
+        (messages.error if submission.annotated_note else messages.info)(request, exc.message)
         return redirect(reverse("submission_detail", args=[submission.pk]) + "#report")
+
+
+@login_required
+def submission_annotated_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The annotated copy's place on the report: htmx polls it while the worker makes the copy."""
+    submission = _visible(request, pk)
+    annotated_copy_ask(submission)
+    return render(request, "collection/_annotated_copy.html", {"submission": submission})
 
 
 @require_POST

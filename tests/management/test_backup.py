@@ -122,10 +122,14 @@ def test_a_restore_into_a_fresh_database_and_folder_finds_everything_as_it_was(
     current = master[0].index("is_current")
     assert {bool(row[current]) for row in master[1]} == {True, False}  # current values and their history
     uploaded = every_file(Path(media_root))
-    assert len(uploaded) == Submission.objects.count() == 4
+    copies = Submission.objects.exclude(annotated="").count()  # the worker's annotated copies sit beside the uploads
+    assert Submission.objects.count() == 4 and len(uploaded) == 4 + copies
     assert every_file(restored_media) == uploaded  # byte for byte
     for name, digest in Submission.objects.values_list("file", "sha256"):
         assert uploaded[name] == digest
+    assert all(
+        name in uploaded for name in Submission.objects.exclude(annotated="").values_list("annotated", flat=True)
+    )
 
 
 @pytest.mark.parametrize("damage", ["changed", "missing"])

@@ -27,7 +27,7 @@ def test_workbook_comes_back_with_the_error_cell_red_and_a_list_of_issues(client
     response = client.get(f"/submissions/{submission.pk}/annotated/")
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith(f'-checked-#{submission.pk}.xlsx"')
-    marked = open_book(response.content)
+    marked = open_book(response)
     assert marked.sheetnames[0] == "Issues" and marked.active.title == "Issues"
     cell = marked[FORP][total.coordinate]
     assert cell.fill.fgColor.rgb == RED
@@ -48,7 +48,7 @@ def test_a_csv_comes_back_as_xlsx_with_the_row_and_column_marked(client, focal_p
     lines[5] = lines[5].replace(",2024,", ",2019,")
     submission = factories.validated(focal_point, open_round, ("\n".join(lines) + "\n").encode())
     client.force_login(focal_point)
-    marked = open_book(client.get(f"/submissions/{submission.pk}/annotated/").content)
+    marked = open_book(client.get(f"/submissions/{submission.pk}/annotated/"))
     data = marked["Data"]
     time_column = get_column_letter(lines[0].split(",").index("time") + 1)
     cell = data[f"{time_column}6"]
@@ -77,6 +77,6 @@ def test_text_starting_with_equals_stays_text_in_the_annotated_copy(client, foca
     lines[3] = lines[3].replace(",SEX_F,", ",SEX_Z,")
     submission = factories.validated(focal_point, open_round, ("\n".join(lines) + "\n").encode())
     client.force_login(focal_point)
-    marked = open_book(client.get(f"/submissions/{submission.pk}/annotated/").content)
+    marked = open_book(client.get(f"/submissions/{submission.pk}/annotated/"))
     note = marked["Data"].cell(3, lines[0].split(",").index("note") + 1)
     assert note.value == '=HYPERLINK("http://example.org")' and note.data_type == "s"

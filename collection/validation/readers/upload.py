@@ -6,6 +6,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from collection.lib.extents import check_sheet_extents
 from collection.lib.files import F, check_archive, upload_format
 from collection.validation.readers.base import LongTable, damaged_file
 from collection.validation.readers.long import read_csv, read_xlsx
@@ -22,6 +23,7 @@ def read_upload(path: Path) -> LongTable:
             try:
                 with zipfile.ZipFile(fh) as archive:
                     check_archive(archive)
+                    check_sheet_extents(archive)
             except zipfile.BadZipFile as exc:
                 raise damaged_file(exc) from exc
     readers: dict[str, Callable[[Path], LongTable]] = {
