@@ -6,6 +6,7 @@ import logging
 
 from celery import Task, shared_task
 from celery.signals import worker_ready
+from django.conf import settings
 from django.db import OperationalError
 
 from collection.dissemination.bulk import bulk_files_build
@@ -14,25 +15,40 @@ from collection.lib.queue import (
     BUILD_BULK_DOWNLOADS,
     DAILY_ROUND_DUTIES,
     PUBLISH_SUBMISSION,
+    SWEEP_WAITING_WORK,
     VALIDATE_SUBMISSION,
     enqueue,
 )
-from collection.models import Submission
 from collection.notifications import reminders_send
 from collection.publication.publish import observations_publish
 from collection.rounds.lifecycle import rounds_due_to_open
+from collection.submissions.lease import work_resend
 from collection.validation.run import submission_validate
 from collection.workbook.annotate import annotated_copy_build
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name=VALIDATE_SUBMISSION)
+# Time limits (settings, Celery block): at the soft one the service ends the work itself (a validation ends
+# invalid with a sentence); the hard one kills the child process, and the lease's takeover counts it.
+@shared_task(
+    name=VALIDATE_SUBMISSION,
+    soft_time_limit=settings.VALIDATION_SOFT_TIME_LIMIT,
+    time_limit=settings.VALIDATION_TIME_LIMIT,
+)
 def validate_submission(submission_id: int) -> None:
     submission_validate(submission_id=submission_id)
 
 
-@shared_task(name=PUBLISH_SUBMISSION, bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name=PUBLISH_SUBMISSION,
+    bind=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+    soft_time_limit=settings.PUBLICATION_SOFT_TIME_LIMIT,
+    time_limit=settings.PUBLICATION_TIME_LIMIT,
+)
 def publish_submission(self: Task, submission_id: int) -> None:
     # At the last attempt a lock or statement timeout also settles it (back to review), never left approved.
     observations_publish(submission_id=submission_id, last_attempt=self.request.retries >= (self.max_retries or 0))
@@ -48,19 +64,22 @@ def daily_round_duties() -> None:
     logger.info("daily round duties: %s round(s) opened, %s reminder(s) sent", len(opened), sent)
 
 
+@shared_task(name=SWEEP_WAITING_WORK)
+def sweep_waiting_work() -> None:
+    """Every minute from django-celery-beat (migration 0015): a message lost while the broker was down, or
+    left by a worker that died, must not leave a submission waiting for ever. Re-sends the work of every
+    submission waiting past SWEEP_DELAY that nobody holds a live lease on (submissions/lease.py)."""
+    sent = work_resend(delay=settings.SWEEP_DELAY)
+    if sent:
+        logger.info("sweep: %s waiting submission(s) re-sent", sent)
+
+
 @worker_ready.connect
 def resume_unfinished_work(**kwargs: object) -> None:
-    """A message lost while the broker or the worker was down must not leave a submission waiting for ever:
-    on start, re-send the work of every submission still waiting for the worker (both services are
-    idempotent, so a duplicate message does no harm)."""
-    pending = {
-        validate_submission: Submission.Status.awaiting_validation(),
-        publish_submission: Submission.Status.awaiting_publication(),
-    }
-    for task, statuses in pending.items():
-        for submission_id in Submission.objects.filter(status__in=statuses).values_list("pk", flat=True):
-            logger.info("resuming %s for submission %s", task.name, submission_id)
-            task.delay(submission_id)
+    """On start, the sweep without its delay: what waited while no worker ran is sent at once. Work another
+    live worker holds is left to it (its lease), so a second worker starting never runs it twice."""
+    sent = work_resend(delay=0)
+    logger.info("worker ready: %s waiting submission(s) re-sent", sent)
 
 
 @shared_task(name=BUILD_BULK_DOWNLOADS)

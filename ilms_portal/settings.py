@@ -226,9 +226,41 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24)
 # The audit log takes the client address from X-Forwarded-For only behind a proxy that sets it.
 AUDIT_TRUST_X_FORWARDED_FOR = env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)
 
+# --- queue: Celery, and work that is never lost and never run twice ---
 # Celery: a broker that needs no server by default (kombu's filesystem transport), Redis in production.
+# The database, not the broker, holds what must happen: a submission waiting in `received`, `validating` or
+# `approved` is its own to-do. So a message may be lost (the sweeper re-sends it) or come twice (the lease
+# drops it); the settings below choose for that.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 BROKER_DIR = Path(env.str("BROKER_DIR", default=str(VAR_DIR / "broker")))
+
+# Time limits per task, in seconds. At the soft limit the task is told (SoftTimeLimitExceeded) and ends its
+# work itself: a validation ends invalid with "took longer than N minutes"; a publication rolls back and goes
+# back to review with a sentence (publication/publish.py). The hard limit, a minute later, kills the child
+# process whatever it is doing (a read stuck in native code); its lease then dies and the takeover is counted
+# (LEASE_TAKEOVER_LIMIT).
+# The 1M-row CSV validates in about 5 s and publishes into 10M rows in about 32 s (README, Performance).
+VALIDATION_SOFT_TIME_LIMIT = env.int("VALIDATION_SOFT_TIME_LIMIT", default=10 * 60)
+VALIDATION_TIME_LIMIT = env.int("VALIDATION_TIME_LIMIT", default=VALIDATION_SOFT_TIME_LIMIT + 60)
+PUBLICATION_SOFT_TIME_LIMIT = env.int("PUBLICATION_SOFT_TIME_LIMIT", default=30 * 60)
+PUBLICATION_TIME_LIMIT = env.int("PUBLICATION_TIME_LIMIT", default=PUBLICATION_SOFT_TIME_LIMIT + 60)
+
+# Leases (collection/submissions/lease.py): a running task renews its lease every LEASE_HEARTBEAT seconds from
+# a thread of its own; a lease not renewed for LEASE_TIMEOUT (six beats: a slow database may miss some) is a
+# dead worker's, and the next sweep's message takes it over. After LEASE_TAKEOVER_LIMIT takeovers of the same
+# validation (its file killed the worker each time) it ends invalid with a sentence.
+LEASE_HEARTBEAT = env.float("LEASE_HEARTBEAT", default=20)
+LEASE_TIMEOUT = env.float("LEASE_TIMEOUT", default=6 * LEASE_HEARTBEAT)
+LEASE_TAKEOVER_LIMIT = env.int("LEASE_TAKEOVER_LIMIT", default=2)
+# The sweeper (every minute on the beat schedule, migration 0015) re-sends work waiting longer than this with
+# no live lease; shorter would mostly duplicate messages still in the queue (a duplicate is dropped cheaply).
+SWEEP_DELAY = env.float("SWEEP_DELAY", default=60)
+
+# Sending fails fast when the broker is down: an upload commits, answers 201 and keeps its file, and the
+# sweeper sends its validation when the broker is back. kombu's defaults retry and wait on the connection
+# long enough to hold a web request; here one retry, and at most 2 s to connect (about 4.5 s in all).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for sub in ("queue", "processed"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
@@ -239,15 +271,37 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
         "polling_interval": 0.5,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Redis gives an unacknowledged message to another worker after this long: it must exceed the longest
+        # hard time limit, else a task still running would be delivered again (the lease would drop it, but
+        # only after a second worker took it up). An hour more than the longest.
+        "visibility_timeout": max(VALIDATION_TIME_LIMIT, PUBLICATION_TIME_LIMIT) + 3600,
+        "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+        "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=10.0),
+    }
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message for the next one
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Acknowledged when the task ends, not when it starts: a whole worker killed mid-task leaves its message in
+# Redis, given again after the visibility timeout (by then the sweeper has usually done the work, and the late
+# copy finds it settled).
+CELERY_TASK_ACKS_LATE = True
+# A child process that dies mid-task (killed, out of memory, the hard limit) does not put its message back at
+# once: that would send a file that kills its worker round the workers for ever, and the dead child's lease
+# would drop the copy anyway. The sweeper takes the work over when the lease has died, and counts it.
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+# One message reserved per process: a long validation never holds other uploads behind it in its prefetch.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A child process that grew past this (KiB) after a large file is replaced once its task ends (polars and the
+# allocator keep memory they no longer use).
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("WORKER_MAX_MEMORY_PER_CHILD_MB", default=2048) * 1024
+# Losing the broker connection does not stop running tasks: their result is in the database, not the broker.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="ilms")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"  # schedules edited in the admin
 CELERY_TIMEZONE = TIME_ZONE
+# --- end queue ---
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

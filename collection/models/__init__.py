@@ -12,6 +12,7 @@ from collection.models.catalogue import (
     TableDimension,
 )
 from collection.models.layout import DIMENSIONS, KEY_COLUMNS, LAYOUT_COLUMNS, VALUE_COLUMNS, value_exact
+from collection.models.leases import Lease
 from collection.models.publication import Observation, Publication, UnchangedValue
 from collection.models.releases import Release
 from collection.models.review import ReviewComment, WarningExplanation
@@ -38,6 +39,7 @@ __all__ = [
     "LAYOUT_COLUMNS",
     "VALUE_COLUMNS",
     "value_exact",
+    "Lease",
     "Code",
     "CodeList",
     "Country",

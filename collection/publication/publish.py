@@ -23,6 +23,7 @@ from collection.models import (
     Submission,
     UnchangedValue,
 )
+from collection.submissions.lease import Work, leased
 from collection.submissions.machine import submission_move
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ FAILED_INTERNAL = (
 )
 
 
+@leased(Work.PUBLICATION)  # one worker at a time (submissions/lease.py); a duplicate message is dropped
 def observations_publish(*, submission_id: int, last_attempt: bool = True) -> Publication | None:
     """Publish an approved submission (see `_publish`); any failure ends cleanly. A lock or statement timeout
     or a lost connection (OperationalError) is raised for the worker to try again, unless this is its

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField
 from django.utils import timezone
@@ -28,6 +30,7 @@ from collection.models import (
     Submission,
     ValidationIssue,
 )
+from collection.submissions.lease import Work, lease_takeovers, leased
 from collection.submissions.machine import submission_move
 from collection.submissions.sources import datasource_carry_forward
 from collection.submissions.staged import staged_replaced
@@ -294,6 +297,33 @@ def _stage(submission: Submission, rows: pl.DataFrame) -> None:
     bulk_load(StagedObservation, frame)
 
 
+def too_slow() -> str:
+    """The sentence of a validation stopped at its soft time limit."""
+    limit = settings.VALIDATION_SOFT_TIME_LIMIT
+    took = f"{limit // 60} minutes" if limit >= 120 else f"{limit} second{'s' if limit != 1 else ''}"
+    return (
+        f"Checking this file took longer than {took}, the portal's limit, so it was stopped. Split it into "
+        "smaller files (for example one per table) and upload them, or write to the ILO team."
+    )
+
+
+def worker_lost(times: int) -> str:
+    """The sentence of a validation given up after its worker died `times` times doing it."""
+    return (
+        f"The portal's worker stopped {times} times while checking this file (it may need more memory or time "
+        "than the portal has), so it was not checked. Split it into smaller files and upload them, or write "
+        "to the ILO team."
+    )
+
+
+def failed(exc: BaseException) -> ValidationResult:
+    """What an unexpected end of the work says: too slow, or an internal error (traced in the log)."""
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return ValidationResult(checks.issue("file.too_slow", too_slow()), pl.DataFrame(), 0, 0)
+    return ValidationResult(checks.issue("file.internal_error", INTERNAL_ERROR), pl.DataFrame(), 0, 0)
+
+
+@leased(Work.VALIDATION)  # one worker at a time (submissions/lease.py); a duplicate message is dropped
 def submission_validate(*, submission_id: int) -> Submission | None:
     """Validate an uploaded submission: received → validating → valid | invalid. Never raises on bad input."""
     submission = Submission.objects.select_related("round", "country").filter(pk=submission_id).first()
@@ -308,26 +338,24 @@ def submission_validate(*, submission_id: int) -> Submission | None:
 
     table: LongTable | None = None
     try:
+        if (times := lease_takeovers(submission_id)) >= settings.LEASE_TAKEOVER_LIMIT:
+            logger.error("validation of submission %s given up: its worker died %s times", submission_id, times)
+            raise UnreadableFile(worker_lost(times), rule="file.worker_lost")
         table = read_upload(Path(submission.file.path))
         check_identity(table, submission)
         result = validate_table(table, check_context(submission))
     except UnreadableFile as exc:
         result = ValidationResult(checks.issue(exc.rule, str(exc), row=exc.row), pl.DataFrame(), 0, 0)
-    except (Exception, pl.exceptions.PanicException):  # the worker never dies on input: it ends invalid, traced
+    except (Exception, pl.exceptions.PanicException) as exc:  # the worker never dies on input: it ends invalid
         logger.exception("validation of submission %s failed", submission_id)
-        result = ValidationResult(
-            checks.issue("file.internal_error", INTERNAL_ERROR),
-            pl.DataFrame(),
-            0,
-            0,
-        )
+        result = failed(exc)  # the soft time limit (SoftTimeLimitExceeded) is one of these
 
     try:
         _settle(submission, result, table)
-    except Exception:  # storing the report failed: the submission still ends, invalid, with a sentence
+    except Exception as exc:  # storing the report failed (or ran out of time): it still ends, with a sentence
         logger.exception("storing the report of submission %s failed", submission_id)
         submission.refresh_from_db()
-        result = ValidationResult(checks.issue("file.internal_error", INTERNAL_ERROR), pl.DataFrame(), 0, 0)
+        result = failed(exc)
         _settle(submission, result, None)
     logger.info(
         "submission %s validated: %s errors, %s warnings", submission_id, result.error_count, result.warning_count
