@@ -48,7 +48,14 @@ ISSUES_SHEET = "Issues"
 
 WORKBOOKS = {Submission.Format.WORKBOOK, Submission.Format.WORKBOOK_ODS}  # issues placed by sheet and cell
 XLSX_FORMATS = {Submission.Format.XLSX, Submission.Format.WORKBOOK}  # openpyxl can open them whole
-NOT_READ = ("file.unreadable", "file.macro", "file.too_large", "file.internal_error")  # the file as a whole
+NOT_READ = (  # the file as a whole: never read, or its reading never finished
+    "file.unreadable",
+    "file.macro",
+    "file.too_large",
+    "file.internal_error",
+    "file.too_slow",
+    "file.worker_lost",
+)
 PREPARING = (
     "Your file with the problems marked is being prepared; the submission's page offers it as soon as it is ready."
 )

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0018_published_unchanged_values'),  # main's last migration when this branch merged it
+        ('collection', '0016_published_unchanged_values'),
     ]
 
     operations = [

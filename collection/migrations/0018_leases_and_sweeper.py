@@ -32,8 +32,7 @@ def remove(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0014_bulk_downloads_schedule'),
-        ('collection', '0016_annotated_copy'),  # merged into main first; one leaf again
+        ('collection', '0017_annotated_copy'),
         ('django_celery_beat', '0019_alter_periodictasks_options'),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0017_signin_audit'),
+        ('collection', '0015_signin_audit'),
     ]
 
     operations = [
