@@ -66,7 +66,7 @@ def daily_round_duties() -> None:
 
 @shared_task(name=SWEEP_WAITING_WORK)
 def sweep_waiting_work() -> None:
-    """Every minute from django-celery-beat (migration 0015): a message lost while the broker was down, or
+    """Every minute from django-celery-beat (migration 0018): a message lost while the broker was down, or
     left by a worker that died, must not leave a submission waiting for ever. Re-sends the work of every
     submission waiting past SWEEP_DELAY that nobody holds a live lease on (submissions/lease.py)."""
     sent = work_resend(delay=settings.SWEEP_DELAY)

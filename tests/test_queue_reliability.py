@@ -170,7 +170,7 @@ def lab(tmp_path: Path, test_queue: str) -> Iterator[Lab]:
 
 @pytest.fixture
 def sweeps(catalogue) -> None:
-    """The sweeper's beat entry (migration 0015's) every SWEEP_EVERY seconds; nothing else on the schedule."""
+    """The sweeper's beat entry (migration 0018's) every SWEEP_EVERY seconds; nothing else on the schedule."""
     often, _ = IntervalSchedule.objects.get_or_create(every=SWEEP_EVERY, period=IntervalSchedule.SECONDS)
     PeriodicTask.objects.exclude(task=SWEEP_WAITING_WORK).update(enabled=False)
     PeriodicTask.objects.update_or_create(
