@@ -105,6 +105,15 @@ def frame_from_columns(header: list[str], frame: pl.DataFrame) -> LongTable:
 
 
 def damaged_file(exc: Exception) -> UnreadableFile:
+    """Why a spreadsheet could not be read, in words: calamine refuses a sheet laid out over more cells than it
+    will hold (an ODS may say a row repeats a million times), which is not damage."""
+    if "Cell limit exceeded" in str(exc):
+        return UnreadableFile(
+            "A sheet of this spreadsheet spans more cells than the portal reads (at most 100 million): something "
+            "was typed, or formatted, far below or to the right of the table. Delete the rows and columns after "
+            "your table, save, and upload it again.",
+            rule="file.too_large",
+        )
     return UnreadableFile(
         f"The file could not be opened as an Excel workbook ({exc}). Save it again as .xlsx or .ods and re-upload."
     )

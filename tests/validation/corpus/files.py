@@ -149,6 +149,39 @@ def bomb_overlapping(files: Files) -> bytes:
     return raw_zip(members)
 
 
+def ods_repeated(files: Files) -> bytes:
+    """A 2 KB ODS whose second row says it repeats a thousand cells a million times (a billion cells to lay out,
+    as a spreadsheet that once had a value typed far away can keep)."""
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    )
+    header = "".join(
+        f'<table:table-cell office:value-type="string"><text:p>{name}</text:p></table:table-cell>'
+        for name in files.rows[0]
+    )
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2"><office:body>'
+        f'<office:spreadsheet><table:table table:name="Sheet1"><table:table-row>{header}</table:table-row>'
+        '<table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="1000" '
+        'office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+        'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        "</manifest:manifest>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", manifest)
+    return out.getvalue()
+
+
 def packed_block(data: bytes) -> tuple[bytes, int, int]:
     """`data` deflated once, with its CRC and size, to be stored under many names."""
     squeeze = zlib.compressobj(1, zlib.DEFLATED, -15)
@@ -265,6 +298,15 @@ CASES = [
         worker=True,
     ),
     Case("zip bomb (overlapping)", "bomb.xlsx", bomb_overlapping, "invalid", "file.too_large", "unpacks to"),
+    Case(
+        "ODS repeating a billion cells",
+        "repeated.ods",
+        ods_repeated,
+        "invalid",
+        "file.too_large",
+        "more cells than the portal reads",
+        worker=True,
+    ),
     Case(
         "entity expansion",
         "laughs.xlsx",
