@@ -20,7 +20,7 @@ from collection.audit.record import audit_record
 from collection.lib.downloads import FORMULA_START, NUMBER, csv_lines, formula_safe, formula_unguarded
 from collection.lib.labels import labels_forget
 from collection.models import AuditAction, Code, DataSource, Observation, TableDefinition
-from collection.workbook.annotate import annotated_workbook
+from collection.workbook.annotate import annotated_copy_build, annotated_copy_open
 from tests import factories
 from tests.lib.test_formula_safe import FORMULAS
 from tests.publication.test_publication import FORP, edited
@@ -129,7 +129,10 @@ def test_formula_looking_text_never_becomes_a_formula_in_any_file_the_portal_wri
     client.force_login(focal_point)
     files["workbook template"] = ("xlsx", client.get(f"/rounds/{open_round.pk}/THA/workbook/"))
     contents = {name: (kind, body(response)) for name, (kind, response) in files.items()}
-    contents["annotated copy"] = ("xlsx", annotated_workbook(invalid))
+    built = annotated_copy_build(submission_id=invalid.pk)  # as the worker does once the report is stored
+    assert built is not None
+    with annotated_copy_open(built) as copy:
+        contents["annotated copy"] = ("xlsx", copy.read())
     request = RequestFactory().get("/admin/")
     request.user = admin_user
     for model, model_admin in admin.site._registry.items():
