@@ -17,7 +17,10 @@ MESSAGE = "The address or the request's credentials contain a NUL character (%00
 
 def has_nul(request: HttpRequest) -> bool:
     """Whether the path, a query parameter, a cookie or the Authorization header holds a NUL."""
-    if NUL in request.path or NUL in request.headers.get("Authorization", ""):
+    credentials = request.META.get("HTTP_AUTHORIZATION", "")
+    if isinstance(credentials, bytes):  # a client (or a test) may hand the header over as bytes: Latin-1, as WSGI
+        credentials = credentials.decode("latin-1")
+    if NUL in request.path or NUL in credentials:
         return True
     values = [v for _, vs in request.GET.lists() for v in vs]
     return any(NUL in v for v in [*request.GET.keys(), *values, *request.COOKIES.values()])

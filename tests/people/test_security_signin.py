@@ -207,14 +207,20 @@ def test_reset_e_mails_are_limited_per_client(client, people):
     assert other.post("/accounts/password_reset/", {"email": "p99@nowhere.example"}).status_code == 302
 
 
-@pytest.mark.parametrize(
-    "header", ["Token " + "k" * 5000, "Token abc\x00def", "Token", "Token a b", "Token \xe9\xe9".encode("latin-1")]
-)
+@pytest.mark.parametrize("header", ["Token " + "k" * 5000, "Token", "Token a b", "Token \xe9\xe9".encode("latin-1")])
 def test_a_malformed_token_is_a_counted_401_never_a_500(header):
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=header)
     assert api.get("/api/v1/observations/").status_code == 401
     assert AccessAttempt.objects.get(username=API_TOKEN_DOOR).failures_since_start == 1
+
+
+def test_a_token_with_a_nul_is_refused_before_it_is_looked_up():
+    """No key holds a NUL: the request is refused as unreadable (400, saying so), before authentication."""
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION="Token abc\x00def")
+    answer = api.get("/api/v1/observations/")
+    assert answer.status_code == 400 and "NUL" in answer.json()["detail"]
 
 
 @pytest.mark.parametrize("username", ["u" * 400, "fp\x00tha", ""])
@@ -232,11 +238,15 @@ def test_a_long_username_counts_as_the_username_it_could_be(client, people):
     assert len(AuditEntry.objects.filter(action=AuditAction.USER_SIGNIN_FAILED).last().detail["username"]) == 150
 
 
+@pytest.mark.parametrize("path", ["/accounts/reset/MQ/abc%00def/", "/accounts/reset/%00/x/"])
+def test_a_reset_link_with_a_nul_is_refused_as_unreadable(people, path):
+    answer = Client().get(path)
+    assert answer.status_code == 400 and "This request cannot be read" in answer.text
+
+
 @pytest.mark.parametrize(
     "path",
     [
-        "/accounts/reset/MQ/abc%00def/",
-        "/accounts/reset/%00/x/",
         "/accounts/reset/" + "Q" * 300 + "/x-y/",
         "/accounts/reset/OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5/x-y/",  # a user id beyond any integer column
     ],

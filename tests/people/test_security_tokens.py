@@ -159,4 +159,4 @@ def test_the_schema_documents_the_token_endpoints(people):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     paths = schema["paths"]
     assert set(paths["/api/v1/token/"]) >= {"get", "post", "delete"} and "post" in paths["/api/v1/token/rotate/"]
-    assert set(paths["/api/v1/token/rotate/"]["post"]["responses"]) == {"200", "401", "409", "429"}
+    assert set(paths["/api/v1/token/rotate/"]["post"]["responses"]) >= {"200", "401", "409", "429"}
