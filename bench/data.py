@@ -4,9 +4,12 @@ copies of it across years and sources, so every total still adds up to the digit
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
+from django.db import connection
 from openpyxl import Workbook
 
 from collection.catalogue.specs import table_specs
@@ -46,3 +49,31 @@ def write_xlsx(frame: pl.DataFrame, path: Path) -> None:
         cells[year] = int(cells[year])
         sheet.append(cells)
     book.save(path)
+
+
+def execute(*statements: str) -> None:
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+@contextmanager
+def bare_table(table: str, *, then: str = "ANALYZE") -> Iterator[None]:
+    """Load into `table` as a restore would: its secondary indexes dropped and foreign-key triggers off (the
+    provenance rows exist) during the COPY, then the indexes built again and `then` (ANALYZE, or VACUUM ANALYZE
+    where index-only scans need the visibility map) run on it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
+            "(SELECT conname FROM pg_constraint WHERE contype = 'p')",
+            [table],
+        )
+        indexes = cursor.fetchall()
+    execute(*(f"DROP INDEX {name}" for name, _ in indexes), "SET session_replication_role = replica")
+    yield
+    execute(
+        "SET session_replication_role = DEFAULT",
+        "SET maintenance_work_mem = '512MB'",
+        *(definition for _, definition in indexes),
+        f"{then} {table}",
+    )

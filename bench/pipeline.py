@@ -23,7 +23,7 @@ from django.utils import timezone
 from import_export import resources
 from python_calamine import CalamineWorkbook
 
-from bench.data import long_frame, write_xlsx
+from bench.data import bare_table, execute, long_frame, write_xlsx
 from bench.report import Row, timed
 from collection.lib.bulkload import bulk_load
 from collection.lib.longlayout import LONG_HEADER
@@ -98,12 +98,6 @@ def _upload_and_validate(path: Path, round_: Round, user) -> tuple[float, float,
     return upload_seconds + result["seconds"], result["peak_mb"], submission
 
 
-def _execute(*statements: str) -> None:
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
-
-
 def _copy_file(table: str, path: Path) -> None:
     """The floor: the file's bytes straight into COPY, 1 MB at a time."""
     sql = f"COPY {table} ({', '.join(LONG_HEADER)}) FROM STDIN (FORMAT csv, HEADER true)"
@@ -114,17 +108,7 @@ def _copy_file(table: str, path: Path) -> None:
 
 def _fill_master(frame: pl.DataFrame, years: list[int], publication: Publication) -> int:
     """10 million published rows: the first half of the submission's years (to be revised) and copies of its keys
-    for other countries. Loaded with COPY into the bare table, then the indexes are built and the table analysed,
-    as a restore would; foreign-key triggers are off during the load (the provenance rows exist)."""
-    table = Observation._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
-            "(SELECT conname FROM pg_constraint WHERE contype = 'p')",
-            [table],
-        )
-        indexes = cursor.fetchall()
-    _execute(*(f"DROP INDEX {name}" for name, _ in indexes), "SET session_replication_role = replica")
+    for other countries, loaded with COPY into the bare table (data.bare_table)."""
     revised = frame.filter(pl.col("time").cast(pl.Int64) < years[len(years) // 2])
     per_area, extra = divmod(MASTER_ROWS - revised.height, len(OTHER_AREAS))
     parts = [revised] + [
@@ -132,26 +116,21 @@ def _fill_master(frame: pl.DataFrame, years: list[int], publication: Publication
         for i, area in enumerate(OTHER_AREAS)
     ]
     loaded = 0
-    for part in parts:
-        loaded += bulk_load(
-            Observation,
-            part.select(
-                *(c for c in LONG_HEADER if c != "obs_value"),
-                # Two decimals where the file has one: every published value differs, so every key is revised.
-                ((pl.col("obs_value").cast(pl.Float64) * 0.9).round(1) + 0.01).alias("obs_value"),
-                *(pl.lit("").alias(c) for c in ("note_classif", "note_indicator", "note_source")),
-                pl.lit(publication.submission_id).alias("submission_id"),
-                pl.int_range(2, part.height + 2).alias("source_row"),
-                pl.lit(publication.pk).alias("publication_id"),
-                pl.lit(True).alias("is_current"),
-            ),
-        )
-    _execute(
-        "SET session_replication_role = DEFAULT",
-        "SET maintenance_work_mem = '512MB'",
-        *(definition for _, definition in indexes),
-        f"ANALYZE {table}",
-    )
+    with bare_table(Observation._meta.db_table):
+        for part in parts:
+            loaded += bulk_load(
+                Observation,
+                part.select(
+                    *(c for c in LONG_HEADER if c != "obs_value"),
+                    # Two decimals where the file has one: every published value differs, so every key is revised.
+                    ((pl.col("obs_value").cast(pl.Float64) * 0.9).round(1) + 0.01).alias("obs_value"),
+                    *(pl.lit("").alias(c) for c in ("note_classif", "note_indicator", "note_source")),
+                    pl.lit(publication.submission_id).alias("submission_id"),
+                    pl.int_range(2, part.height + 2).alias("source_row"),
+                    pl.lit(publication.pk).alias("publication_id"),
+                    pl.lit(True).alias("is_current"),
+                ),
+            )
     return loaded
 
 
@@ -234,15 +213,15 @@ def _run(folder: Path) -> list[Row]:
     _progress("baselines")
     typed = ", ".join(f"{c} {'double precision' if c == 'obs_value' else 'text'}" for c in LONG_HEADER)
     key = ", ".join(KEY_COLUMNS)
-    _execute(f"CREATE TABLE bench_plain ({typed})", f"CREATE TABLE bench_keyed ({typed})")
+    execute(f"CREATE TABLE bench_plain ({typed})", f"CREATE TABLE bench_keyed ({typed})")
     copy_seconds, _ = timed(lambda: _copy_file("bench_plain", csv_path))
     others = f"SELECT {', '.join(LONG_HEADER)} FROM {Observation._meta.db_table} WHERE ref_area <> %s"
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO bench_keyed {others}", [COUNTRY])
         keyed_rows = cursor.rowcount
-    _execute(f"CREATE UNIQUE INDEX bench_keyed_key ON bench_keyed ({key})", "ANALYZE bench_keyed")
+    execute(f"CREATE UNIQUE INDEX bench_keyed_key ON bench_keyed ({key})", "ANALYZE bench_keyed")
     keyed_seconds, _ = timed(lambda: _copy_file("bench_keyed", csv_path))
-    _execute("DROP TABLE bench_plain", "DROP TABLE bench_keyed")
+    execute("DROP TABLE bench_plain", "DROP TABLE bench_keyed")
 
     _progress("publishing")
     # Straight to review: source metadata and warning explanations are the focal point's work, not measured here.

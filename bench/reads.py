@@ -24,6 +24,7 @@ import pycountry
 from django.db import connection
 from django.utils import timezone
 
+from bench.data import bare_table, execute
 from bench.report import Row
 from bench.server import Server, running_server
 from collection.catalogue.specs import table_specs
@@ -61,12 +62,6 @@ logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
 
 def _progress(what: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] reads: {what}", file=sys.stderr, flush=True)
-
-
-def _execute(*statements: str) -> None:
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
 
 
 def _country_frame(country: str) -> pl.DataFrame:
@@ -154,25 +149,11 @@ def _parts(first: Publication, revision: Publication, embargoed: Publication) ->
 
 
 def _fill_master() -> int:
-    """COPY into the bare table, then the indexes and ANALYZE, as a restore would (see pipeline._fill_master)."""
+    """COPY into the bare table, then the indexes and VACUUM ANALYZE, as a restore would (see data.bare_table)."""
     table = Observation._meta.db_table
-    _execute(f"TRUNCATE {table}")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
-            "(SELECT conname FROM pg_constraint WHERE contype = 'p')",
-            [table],
-        )
-        indexes = cursor.fetchall()
-    _execute(*(f"DROP INDEX {name}" for name, _ in indexes), "SET session_replication_role = replica")
-    loaded = sum(bulk_load(Observation, part) for part in _parts(*_publications()))
-    _execute(
-        "SET session_replication_role = DEFAULT",
-        "SET maintenance_work_mem = '512MB'",
-        *(definition for _, definition in indexes),
-        f"VACUUM ANALYZE {table}",
-    )
-    return loaded
+    execute(f"TRUNCATE {table}")
+    with bare_table(table, then="VACUUM ANALYZE"):
+        return sum(bulk_load(Observation, part) for part in _parts(*_publications()))
 
 
 def _p95(samples: list[float]) -> float:
