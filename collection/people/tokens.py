@@ -23,6 +23,17 @@ def _locked(user: User) -> User:
     return User.objects.select_for_update().get(pk=user.pk)
 
 
+def _removed(user: User, refusal: str) -> Token:
+    """The owner's token, deleted under the owner's lock (its key stops working at commit); WrongState with
+    `refusal` when there is none. The deleted token keeps its `created` for the audit entry."""
+    _locked(user)
+    old = token_of(user)
+    if old is None:
+        raise WrongState(refusal)
+    old.delete()
+    return old
+
+
 @transaction.atomic
 def token_create(*, user: User) -> Token:
     """A first token; a person who has one rotates it instead (so no key is replaced unseen)."""
@@ -37,19 +48,14 @@ def token_create(*, user: User) -> Token:
 @transaction.atomic
 def token_rotate(*, user: User) -> Token:
     """A new key in place of the old one, which stops working at once."""
-    _locked(user)
-    old = token_of(user)
-    if old is None:
-        raise WrongState("You have no API token to rotate. Create one first.")
-    created = old.created
-    old.delete()
+    old = _removed(user, "You have no API token to rotate. Create one first.")
     token = Token.objects.create(user=user)
     audit_record(
         AuditAction.USER_TOKEN_ROTATED,
         obj=user,
         actor=user,
         summary=f"API token of {user.username} rotated; the old key no longer works.",
-        detail={"old_created": created.isoformat()},
+        detail={"old_created": old.created.isoformat()},
     )
     return token
 
@@ -57,16 +63,11 @@ def token_rotate(*, user: User) -> Token:
 @transaction.atomic
 def token_revoke(*, user: User) -> None:
     """No token any more: scripts using the key get 401 from now on."""
-    _locked(user)
-    old = token_of(user)
-    if old is None:
-        raise WrongState("You have no API token to revoke.")
-    created = old.created
-    old.delete()
+    old = _removed(user, "You have no API token to revoke.")
     audit_record(
         AuditAction.USER_TOKEN_REVOKED,
         obj=user,
         actor=user,
         summary=f"API token of {user.username} revoked.",
-        detail={"created": created.isoformat()},
+        detail={"created": old.created.isoformat()},
     )
