@@ -13,6 +13,7 @@ from django.utils import timezone
 from collection import access
 from collection.audit.record import audit_record
 from collection.lib.errors import PortalError, WrongState
+from collection.lib.numbers import record_id
 from collection.lib.users import RequestUser, User
 from collection.models import AuditAction, Observation, Release
 
@@ -234,8 +235,8 @@ def release_chosen(value: str | None) -> Release | None:
     text = (value or "").strip()
     if not text:
         return None
-    wanted = text.isascii() and text.isdigit() and len(text) < 19  # isdigit() alone says yes to "²"
-    release = Release.objects.filter(pk=int(text)).first() if wanted else None
+    pk = record_id(text)
+    release = Release.objects.filter(pk=pk).first() if pk is not None else None
     if release is None:
         raise PortalError(
             "No such release: choose an upcoming release, or none to make the values public once published."

@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from collection import access
 from collection.lib.errors import PortalError
+from collection.lib.numbers import record_id
 from collection.lib.users import RequestUser
 from collection.models import KEY_COLUMNS, Observation, Publication, Release
 
@@ -109,9 +110,8 @@ def vintage_moment(*, as_of: str | None = None, as_of_release: str | None = None
     if as_of and as_of_release:
         raise PortalError("Give either as_of or as_of_release, not both.")
     if as_of_release:
-        # isdigit() alone also says yes to "²", which int() refuses.
-        wanted = as_of_release.isascii() and as_of_release.isdigit()
-        release = Release.objects.filter(pk=int(as_of_release)).first() if wanted else None
+        pk = record_id(as_of_release)
+        release = Release.objects.filter(pk=pk).first() if pk is not None else None
         if release is None or not release.is_public():
             raise PortalError(f"as_of_release={as_of_release}: no such release has been made public.")
         return release.public_at

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from collection import access
 from collection.lib.errors import PortalError
+from collection.lib.numbers import record_id
 from collection.lib.users import AuthenticatedHttpRequest
 from collection.models import AuditAction, AuditEntry, Country, Round
 from collection.rounds.lifecycle import (
@@ -83,7 +84,8 @@ def _form_page(
 @access.admin_required()
 def round_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A new round; `?copy=<id>` starts from that round, its years and dates a year later."""
-    source = get_object_or_404(Round, pk=request.GET["copy"]) if request.GET.get("copy", "").isdigit() else None
+    copy = record_id(request.GET.get("copy", ""))
+    source = get_object_or_404(Round, pk=copy) if copy is not None else None
     heading = f"Copy of {source.name}" if source else "New round"
     return _form_page(request, round_=None, initial=round_form_initial(round_copy_defaults(source)), heading=heading)
 

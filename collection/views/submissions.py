@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from collection import access
 from collection.lib import downloads
 from collection.lib.errors import PortalError
+from collection.lib.numbers import record_id
 from collection.lib.users import AuthenticatedHttpRequest
 from collection.models import Severity, Submission
 from collection.publication.publish import publication_failure
@@ -82,7 +83,8 @@ def submission_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 def _country_link(form: UploadForm) -> str | None:
     """The country's page for the round the form was opened for (where its workbook is), if the user may use it."""
     round_id, iso3 = form.initial.get("round", ""), form.initial.get("country", "")
-    if str(round_id).isdigit() and form.rounds.filter(pk=round_id).exists() and form.countries.filter(pk=iso3).exists():
+    known = record_id(str(round_id)) is not None and form.rounds.filter(pk=round_id).exists()
+    if known and form.countries.filter(pk=iso3).exists():
         return reverse("country_round", args=[round_id, iso3])
     return None
 

@@ -8,6 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.http import QueryDict
 
+from collection.lib.numbers import whole_number
 from collection.models import Country, Round, TableDefinition
 
 
@@ -23,7 +24,7 @@ class DateInput(forms.DateInput):
 def _numbers(text: str, example: str) -> list[int]:
     """'2025, 2026' (commas or spaces) → [2025, 2026]."""
     parts = [p for p in re.split(r"[,;\s]+", text.strip()) if p]
-    if not all(p.isdigit() for p in parts):
+    if not all(whole_number(p) for p in parts):
         raise forms.ValidationError(f"Write whole numbers separated by commas, e.g. {example}.")
     return [int(p) for p in parts]
 
