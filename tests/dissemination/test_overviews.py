@@ -279,6 +279,8 @@ def test_on_a_phone_the_matrix_scrolls_in_its_own_box(page, live_server, catalog
     assert box.evaluate("e => e.scrollWidth > e.clientWidth")
     box.focus()  # a keyboard user scrolls it with the arrow keys
     page.keyboard.press("ArrowRight")
+    # Chromium scrolls smoothly: wait (at most Playwright's timeout) for the box to have moved, not for a frame.
+    page.wait_for_function("e => e.scrollLeft > 0", arg=box.element_handle())
     assert box.evaluate("e => e.scrollLeft") > 0
     # The origin's name stays in view while the destinations scroll under it.
     header = box.get_by_role("rowheader", name="Thailand")
