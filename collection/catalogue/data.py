@@ -2,19 +2,6 @@
 
 from __future__ import annotations
 
-ASEAN_COUNTRIES = {
-    "BRN": "Brunei Darussalam",
-    "KHM": "Cambodia",
-    "IDN": "Indonesia",
-    "LAO": "Lao PDR",
-    "MYS": "Malaysia",
-    "MMR": "Myanmar",
-    "PHL": "Philippines",
-    "SGP": "Singapore",
-    "THA": "Thailand",
-    "VNM": "Viet Nam",
-}
-
 SOURCE_TYPES = {
     "BA": "Labour force survey",
     "AA": "Population census",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pycountry
 from django.db import transaction
 
@@ -13,6 +16,7 @@ from collection.models import (
     CodeList,
     Country,
     ObservationStatus,
+    Region,
     SourceType,
     TableDefinition,
     TableDimension,
@@ -32,8 +36,7 @@ def _partner_codes(prefix: str) -> list[tuple[str, str, bool, bool]]:
 @transaction.atomic
 def catalogue_load() -> dict[str, int]:
     """Create or update the catalogue of DOMAIN.md; running it twice changes nothing."""
-    for iso3, name in data.ASEAN_COUNTRIES.items():
-        Country.objects.update_or_create(iso3=iso3, defaults={"name": name})
+    regions_seed()
     for code, label in data.SOURCE_TYPES.items():
         SourceType.objects.update_or_create(code=code, defaults={"label": label})
     for code, label in data.OBSERVATION_STATUSES.items():
@@ -81,12 +84,33 @@ def catalogue_load() -> dict[str, int]:
     rules_seed()
     labels_forget()  # the bulk writes above send no signal
     return {
+        "regions": Region.objects.count(),
         "countries": Country.objects.count(),
         "code lists": CodeList.objects.count(),
         "codes": Code.objects.count(),
         "tables": TableDefinition.objects.count(),
         "rules": ValidationRule.objects.count(),
     }
+
+
+STARTING_REGIONS = Path(__file__).with_name("starting_regions.json")
+
+
+def starting_regions() -> list[dict]:
+    """The regions of starting_regions.json: code, name and countries (alpha-3 → name)."""
+    return list(json.loads(STARTING_REGIONS.read_text(encoding="utf-8"))["regions"])
+
+
+def regions_seed() -> None:
+    """The starting regions and their member countries (starting_regions.json): a missing one is added, a
+    country's name kept as the file says it; members an admin added or regions they made stay as they are."""
+    for order, entry in enumerate(starting_regions()):
+        region, _ = Region.objects.get_or_create(
+            code=entry["code"], defaults={"name": entry["name"], "sort_order": order}
+        )
+        for iso3, name in entry["countries"].items():
+            country, _ = Country.objects.update_or_create(iso3=iso3, defaults={"name": name})
+            region.countries.add(country)
 
 
 def rules_seed() -> int:

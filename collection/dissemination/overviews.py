@@ -19,8 +19,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from collection.catalogue.data import ASEAN_COUNTRIES
-from collection.dissemination.regions import REGION_ORDER, partner_region
+from collection.dissemination.regions import ASEAN_COUNTRIES, REGION_ORDER, partner_region
 from collection.lib.users import RequestUser
 from collection.models import Country, Observation, ObservationStatus, SourceType
 from collection.publication.vintages import seen_versions

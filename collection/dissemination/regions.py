@@ -9,7 +9,10 @@ without a region are placed by hand: Taiwan (which M49 does not list) in Eastern
 
 from __future__ import annotations
 
-from collection.catalogue.data import ASEAN_COUNTRIES
+from collection.catalogue.load import starting_regions
+
+# Interim (issue 14): the starting ASEAN members, until the overview reads each region's members.
+ASEAN_COUNTRIES = next(r["countries"] for r in starting_regions() if r["code"] == "ASEAN")
 
 ASEAN = "ASEAN"
 OTHER = "Other or unknown"

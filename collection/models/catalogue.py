@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.db import models
 
 
 class Country(models.Model):
-    """A reporting country (an ASEAN member state), keyed by ISO 3166 alpha-3."""
+    """A reporting country, keyed by ISO 3166 alpha-3; the regions it belongs to group it with others."""
 
     iso3 = models.CharField(max_length=3, primary_key=True)
     name = models.CharField(max_length=100)
@@ -17,6 +18,28 @@ class Country(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.iso3})"
+
+
+class Region(models.Model):
+    """A group of reporting countries whose consultation rounds, pages and data go together (ASEAN was the
+    first). Its members are data an admin edits; "intra-regional" means between two of its members."""
+
+    code = models.CharField(
+        max_length=20,
+        primary_key=True,
+        validators=[RegexValidator(r"^[A-Z][A-Z0-9_]{1,19}$", "Use 2-20 capital letters, digits or _, e.g. ASEAN.")],
+        help_text="A short code in capitals, e.g. ASEAN; it appears in addresses and file names.",
+    )
+    name = models.CharField(max_length=200, unique=True)
+    countries = models.ManyToManyField(Country, related_name="regions", blank=True)
+    sort_order = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class CodeList(models.Model):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from collection.models.catalogue import Country, TableDefinition
+from collection.models.catalogue import Country, Region, TableDefinition
 
 
 def default_reminder_days() -> list[int]:
@@ -45,6 +45,8 @@ class Round(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     reference_years = models.JSONField(help_text="The years asked for, e.g. [2024, 2025].")
+    # The region whose countries the round asks; its countries are members of it (see forms/rounds.py).
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="rounds", null=True, blank=True)
     countries = models.ManyToManyField(Country, related_name="rounds")
     tables = models.ManyToManyField(TableDefinition, related_name="rounds")
     opens_on = models.DateField(

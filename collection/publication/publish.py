@@ -19,12 +19,12 @@ from collection.models import (
     Publication,
     Release,
     Review,
-    StagedObservation,
     Submission,
     UnchangedValue,
 )
 from collection.submissions.lease import Work, leased
 from collection.submissions.machine import submission_move
+from collection.submissions.staged import staged_relation, staged_served
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,6 @@ def _publish(submission_id: int) -> Publication | None:
         return None
     q = connection.ops.quote_name
     master = q(Observation._meta.db_table)
-    staged = q(StagedObservation._meta.db_table)
     publications = q(Publication._meta.db_table)
     key_match = " AND ".join(f"o.{q(c)} = s.{q(c)}" for c in KEY_COLUMNS)
     # Every column is NOT NULL (an empty flag or note is ''), so a plain comparison is null-safe here.
@@ -167,6 +166,7 @@ def _publish(submission_id: int) -> Publication | None:
             detail={"release": release.pk, "publication": publication.pk, "approved_by": approval.reviewer.username},
         )
         with connection.cursor() as cursor:
+            staged = staged_relation(cursor, submission.pk)
             # The staged rows are matched with the master's current values once, into a plan that says what
             # becomes of each: matching them again for every statement below tripled the time of publication.
             cursor.execute(
@@ -213,9 +213,7 @@ def _publish(submission_id: int) -> Publication | None:
             cursor.execute(f"SELECT kind, COUNT(*) FROM {PLAN} GROUP BY kind")
             counts = dict(cursor.fetchall())
             cursor.execute(f"DROP TABLE {PLAN}")
-            # Published, the staged rows have served: the master holds each value with its row in the file, or
-            # an unchanged value's match (10 M staged rows once stayed behind after 25 uploads).
-            cursor.execute(f"DELETE FROM {staged} WHERE submission_id = %s", [submission.pk])
+            staged_served(cursor, submission.pk)
         # The master grew by this many rows: the next publication and the readers are planned on its new
         # statistics, not on those of before (autovacuum comes minutes later).
         analyze_after_commit(Observation, sum(counts.get(k, 0) for k in (NEW, REVISED, OUTDATED)))

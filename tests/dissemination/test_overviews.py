@@ -12,7 +12,6 @@ import pytest
 import time_machine
 from django.contrib.auth.models import AnonymousUser
 
-from collection.catalogue.data import ASEAN_COUNTRIES
 from collection.dissemination.overviews import (
     FOREIGN_BORN,
     KEY_FIGURES,
@@ -21,7 +20,7 @@ from collection.dissemination.overviews import (
     asean_overview,
     country_overview,
 )
-from collection.dissemination.regions import ASEAN, OTHER, REGIONS, partner_region
+from collection.dissemination.regions import ASEAN, ASEAN_COUNTRIES, OTHER, REGIONS, partner_region
 from collection.models import Code, Country, Observation, Release, TableDimension
 from collection.publication.publish import observations_publish
 from collection.publication.vintages import public_versions
