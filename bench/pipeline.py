@@ -55,15 +55,27 @@ IMPORT_EXPORT_ROWS = 20_000 // SCALE
 # Master rows of other countries: non-ASEAN ISO3 codes, each holding a copy of the submission's keys.
 OTHER_AREAS = ("AUS", "BGD", "CHN", "DEU", "FRA", "GBR", "IND", "JPN", "KOR", "USA", "NPL", "PAK")
 MEMORY_LIMIT_MB = 1536
+# BENCH_PUBLISH=0 stops after validation and the bare COPY (a check of the validation path alone).
+PUBLISH = os.environ.get("BENCH_PUBLISH", "1") != "0"
 
 # The worker's job in a child process of its own, so that its peak memory is measured alone.
+# BENCH_PROFILE=<file> keeps a cProfile of the CSV's validation there (pstats format).
 CHILD = """
-import json, resource, sys, time
+import cProfile, json, os, resource, sys, time
 import django
 django.setup()
-from collection.validation.report import submission_validate
+import collection.tasks
+from django.urls import get_resolver
+from collection.validation.run import submission_validate
+get_resolver().url_patterns  # a running worker has its imports done: mails link to pages (the URLconf) once
+profile = cProfile.Profile() if os.environ.get("BENCH_PROFILE") and sys.argv[2] == "csv" else None
 start = time.perf_counter()
+if profile:
+    profile.enable()
 submission = submission_validate(submission_id=int(sys.argv[1]))
+if profile:
+    profile.disable()
+    profile.dump_stats(os.environ["BENCH_PROFILE"])
 print(json.dumps({"seconds": time.perf_counter() - start, "status": submission.status,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -90,7 +102,11 @@ def _upload_and_validate(path: Path, round_: Round, user) -> tuple[float, float,
         )
     env = {**os.environ, "DATABASE_URL": _database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(submission.pk)], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", CHILD, str(submission.pk), path.suffix[1:]],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     submission.refresh_from_db()
@@ -163,8 +179,7 @@ def run() -> list[Row]:
     with (
         media,
         override_settings(MEDIA_ROOT=media.name),
-        mock.patch("collection.submissions.upload.enqueue"),
-        mock.patch("collection.review.decisions.enqueue"),
+        mock.patch("collection.submissions.machine.enqueue"),
     ):
         return _run(Path(media.name))
 
@@ -222,6 +237,29 @@ def _run(folder: Path) -> list[Row]:
     execute(f"CREATE UNIQUE INDEX bench_keyed_key ON bench_keyed ({key})", "ANALYZE bench_keyed")
     keyed_seconds, _ = timed(lambda: _copy_file("bench_keyed", csv_path))
     execute("DROP TABLE bench_plain", "DROP TABLE bench_keyed")
+    n, m, x = f"{frame.height:,}", f"{master_rows:,}", f"{xlsx_frame.height:,}"
+    validation = [
+        Row(
+            f"CSV of {n} obs.: upload, checks, issues, staging",
+            csv_seconds,
+            "bare COPY of the file, no index",
+            copy_seconds,
+            "< 3x the bare COPY",
+            csv_seconds < 3 * copy_seconds,
+        ),
+        Row(f"XLSX of {x} obs.: upload to report", xlsx_seconds, "calamine read of the sheet alone", calamine_seconds),
+        Row(
+            f"worker peak memory validating the {n} CSV",
+            csv_peak,
+            "limit",
+            MEMORY_LIMIT_MB,
+            f"< {MEMORY_LIMIT_MB / 1024:.1f} GB",
+            csv_peak < MEMORY_LIMIT_MB,
+            unit="MB",
+        ),
+    ]
+    if not PUBLISH:
+        return validation
 
     _progress("publishing")
     # Straight to review: source metadata and warning explanations are the focal point's work, not measured here.
@@ -234,17 +272,8 @@ def _run(folder: Path) -> list[Row]:
 
     _progress("django-import-export")
     import_export_seconds = _import_export(frame, old) * frame.height / IMPORT_EXPORT_ROWS
-    n, m, x = f"{frame.height:,}", f"{master_rows:,}", f"{xlsx_frame.height:,}"
     return [
-        Row(
-            f"CSV of {n} obs.: upload, checks, issues, staging",
-            csv_seconds,
-            "bare COPY of the file, no index",
-            copy_seconds,
-            "< 3x the bare COPY",
-            csv_seconds < 3 * copy_seconds,
-        ),
-        Row(f"XLSX of {x} obs.: upload to report", xlsx_seconds, "calamine read of the sheet alone", calamine_seconds),
+        *validation[:2],
         Row(
             f"publish the {n} into {m} ({published.revised_count:,} revised)",
             publish_seconds,
@@ -261,13 +290,5 @@ def _run(folder: Path) -> list[Row]:
             ">= 100x the portal",
             import_export_seconds >= 100 * csv_seconds,
         ),
-        Row(
-            f"worker peak memory validating the {n} CSV",
-            csv_peak,
-            "limit",
-            MEMORY_LIMIT_MB,
-            f"< {MEMORY_LIMIT_MB / 1024:.1f} GB",
-            csv_peak < MEMORY_LIMIT_MB,
-            unit="MB",
-        ),
+        validation[2],
     ]
