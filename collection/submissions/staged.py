@@ -16,7 +16,7 @@ import logging
 import os
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 from django.conf import settings
@@ -46,7 +46,7 @@ STAGED_SCHEMA: dict[str, type[pl.DataType] | pl.DataType] = {
 }
 STAGED_FILES = "submissions/*/*/staged-*.parquet"  # every staged file under MEDIA_ROOT, for the purge
 # LZ4 pages: a third of zstd's writing time for a file a few percent larger (a million rows: about 12 MB).
-COMPRESSION = "lz4"
+COMPRESSION: Final = "lz4"
 
 
 class StagedRowsMissing(PortalError):
