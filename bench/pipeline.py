@@ -62,15 +62,27 @@ SKIP_IMPORT_EXPORT = os.environ.get("BENCH_SKIP_IMPORT_EXPORT") == "1"
 EXPLAIN = os.environ.get("BENCH_EXPLAIN") == "1"
 # BENCH_THA_HISTORY=5000000: the country's partition itself big (5 M rows of its history), the master's size kept.
 THA_HISTORY = int(os.environ.get("BENCH_THA_HISTORY", "0")) // SCALE
+# BENCH_PUBLISH=0 stops after validation and the bare COPY (a check of the validation path alone).
+PUBLISH = os.environ.get("BENCH_PUBLISH", "1") != "0"
 
 # The worker's job in a child process of its own, so that its peak memory is measured alone.
+# BENCH_PROFILE=<file> keeps a cProfile of the CSV's validation there (pstats format).
 CHILD = """
-import json, resource, sys, time
+import cProfile, json, os, resource, sys, time
 import django
 django.setup()
+import collection.tasks
+from django.urls import get_resolver
 from collection.validation.run import submission_validate
+get_resolver().url_patterns  # a running worker has its imports done: mails link to pages (the URLconf) once
+profile = cProfile.Profile() if os.environ.get("BENCH_PROFILE") and sys.argv[2] == "csv" else None
 start = time.perf_counter()
+if profile:
+    profile.enable()
 submission = submission_validate(submission_id=int(sys.argv[1]))
+if profile:
+    profile.disable()
+    profile.dump_stats(os.environ["BENCH_PROFILE"])
 print(json.dumps({"seconds": time.perf_counter() - start, "status": submission.status,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -97,7 +109,11 @@ def _upload_and_validate(path: Path, round_: Round, user) -> tuple[float, float,
         )
     env = {**os.environ, "DATABASE_URL": _database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(submission.pk)], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", CHILD, str(submission.pk), path.suffix[1:]],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     submission.refresh_from_db()
@@ -240,6 +256,30 @@ def _run(folder: Path) -> list[Row]:
     key = ", ".join(KEY_COLUMNS)
     execute(f"CREATE TABLE bench_plain ({typed})", f"CREATE TABLE bench_keyed ({typed})")
     copy_seconds, _ = timed(lambda: _copy_file("bench_plain", csv_path))
+    n, m, x = f"{frame.height:,}", f"{master_rows:,}", f"{xlsx_frame.height:,}"
+    rows = [
+        Row(
+            f"CSV of {n} obs.: upload, checks, issues, staging",
+            csv_seconds,
+            "bare COPY of the file, no index",
+            copy_seconds,
+            "< 3x the bare COPY",
+            csv_seconds < 3 * copy_seconds,
+        ),
+        Row(f"XLSX of {x} obs.: upload to report", xlsx_seconds, "calamine read of the sheet alone", calamine_seconds),
+        Row(
+            f"worker peak memory validating the {n} CSV",
+            csv_peak,
+            "limit",
+            MEMORY_LIMIT_MB,
+            f"< {MEMORY_LIMIT_MB / 1024:.1f} GB",
+            csv_peak < MEMORY_LIMIT_MB,
+            unit="MB",
+        ),
+    ]
+    if not PUBLISH:
+        execute("DROP TABLE bench_plain", "DROP TABLE bench_keyed")
+        return rows
     others = f"SELECT {', '.join(LONG_HEADER)} FROM {Observation._meta.db_table} WHERE ref_area <> %s"
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO bench_keyed {others}", [COUNTRY])
@@ -259,18 +299,8 @@ def _run(folder: Path) -> list[Row]:
     publish_seconds, published = timed(lambda: observations_publish(submission_id=submission.pk))
     assert published.observation_count == frame.height, published.observation_count
     assert published.revised_count == revised, (published.revised_count, revised)
-
-    n, m, x = f"{frame.height:,}", f"{master_rows:,}", f"{xlsx_frame.height:,}"
-    rows = [
-        Row(
-            f"CSV of {n} obs.: upload, checks, issues, staging",
-            csv_seconds,
-            "bare COPY of the file, no index",
-            copy_seconds,
-            "< 3x the bare COPY",
-            csv_seconds < 3 * copy_seconds,
-        ),
-        Row(f"XLSX of {x} obs.: upload to report", xlsx_seconds, "calamine read of the sheet alone", calamine_seconds),
+    rows.insert(
+        2,
         Row(
             f"publish the {n} into {m} ({published.revised_count:,} revised; {COUNTRY} had {own_rows:,})",
             publish_seconds,
@@ -279,16 +309,7 @@ def _run(folder: Path) -> list[Row]:
             "< 2x that COPY",
             publish_seconds < 2 * keyed_seconds,
         ),
-        Row(
-            f"worker peak memory validating the {n} CSV",
-            csv_peak,
-            "limit",
-            MEMORY_LIMIT_MB,
-            f"< {MEMORY_LIMIT_MB / 1024:.1f} GB",
-            csv_peak < MEMORY_LIMIT_MB,
-            unit="MB",
-        ),
-    ]
+    )
     if SKIP_IMPORT_EXPORT:
         return rows
     _progress("django-import-export")

@@ -29,9 +29,10 @@ from rest_framework.authtoken.models import Token
 
 from bench.data import long_frame
 from collection.lib.queue import SWEEP_WAITING_WORK
-from collection.models import Lease, StagedObservation, Submission, SubmissionEvent
+from collection.models import Lease, Submission, SubmissionEvent
 from tests import factories
 from tests.conftest import ROOT, database_url
+from tests.staged_rows import staged_count
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -278,10 +279,7 @@ def test_two_workers_starting_and_resending_validate_each_submission_once(lab, s
     for pk in ids:
         assert status(pk) == S.VALID
         assert moves(pk) == [("", "received"), ("received", "validating"), ("validating", "valid")]
-        assert (
-            StagedObservation.objects.filter(submission_id=pk).count()
-            == Submission.objects.get(pk=pk).observation_count
-        )
+        assert staged_count(Submission.objects.get(pk=pk)) == Submission.objects.get(pk=pk).observation_count
     logs = "".join(w.text() for w in workers)
     assert not any(sign in logs for sign in BAD_SIGNS)
 
@@ -324,7 +322,7 @@ def test_a_lease_left_by_a_killed_worker_is_taken_over_and_the_file_validated_on
     submission = Submission.objects.get(pk=pk)
     assert submission.status == S.VALID, list(submission.issues.values_list("message", flat=True)[:3])
     assert moves(pk) == [("", "received"), ("received", "validating"), ("validating", "valid")]
-    assert StagedObservation.objects.filter(submission_id=pk).count() == submission.observation_count
+    assert staged_count(submission) == submission.observation_count
     lease = Lease.objects.get(pk=pk)
     assert lease.takeovers == 1 and lease.work == Lease.Work.VALIDATION  # (a late duplicate may hold it a moment)
     assert (

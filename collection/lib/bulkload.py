@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
@@ -17,9 +18,17 @@ ANALYZE_AFTER_ROWS = 10_000
 
 def bulk_load(model: type[Model], frame: pl.DataFrame) -> int:
     """Insert the frame's rows into the model's table; the frame's columns are the table's column names."""
+    with connection.cursor() as cursor:
+        loaded = bulk_load_table(connection.ops.quote_name(model._meta.db_table), frame, cursor=cursor)
+    analyze_after_commit(model, loaded)
+    return loaded
+
+
+def bulk_load_table(table: str, frame: pl.DataFrame, *, cursor: Any) -> int:
+    """Insert the frame's rows into `table` (a quoted name: a model's, or a temporary table's) through `cursor`;
+    the frame's columns are the table's column names. Nulls in text columns are loaded as ''."""
     if frame.is_empty():
         return 0
-    table = connection.ops.quote_name(model._meta.db_table)
     columns = frame.columns
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     text_columns = [c for c, dtype in frame.schema.items() if dtype == pl.String]
@@ -31,18 +40,16 @@ def bulk_load(model: type[Model], frame: pl.DataFrame) -> int:
         sql = f"COPY {table} ({quoted}) FROM STDIN ({options})"
         # Slice by slice: the server parses one slice while polars writes the next, and the text of the
         # whole frame (74 MB for a million rows) is never held at once.
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        with cursor.cursor.copy(sql) as copy:
             for chunk in frame.iter_slices(COPY_SLICE_ROWS):
                 buffer = io.BytesIO()
                 chunk.write_csv(buffer, include_header=False)
                 copy.write(buffer.getbuffer())
-        analyze_after_commit(model, frame.height)
         return frame.height
     placeholders = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {table} ({quoted}) VALUES ({placeholders})"
-    with connection.cursor() as cursor:
-        for chunk in frame.iter_slices(50_000):
-            cursor.executemany(sql, chunk.rows())
+    for chunk in frame.iter_slices(50_000):
+        cursor.executemany(sql, chunk.rows())
     return frame.height
 
 

@@ -19,6 +19,11 @@ def submission_upload_path(instance: Submission, filename: str) -> str:
     return f"submissions/{instance.round_id}/{instance.country_id}/{instance.sha256[:16]}-{filename}"
 
 
+def staged_rows_path(instance: Submission) -> str:
+    """A valid submission's checked rows are kept beside its upload, as one columnar file named after it."""
+    return f"submissions/{instance.round_id}/{instance.country_id}/staged-{instance.pk}.parquet"
+
+
 def annotated_upload_path(instance: Submission, filename: str) -> str:
     """The annotated copy is kept beside the upload it marks, named after the submission."""
     return f"submissions/{instance.round_id}/{instance.country_id}/checked-{instance.pk}-{filename}"
@@ -140,6 +145,12 @@ class Submission(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     # The file with its issues marked, made by the worker after validation (never in a web request).
     annotated = models.FileField(upload_to=annotated_upload_path, max_length=500, blank=True)
+    staged_file = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="The checked rows of a valid file, kept in MEDIA_ROOT as Parquet until published (empty: none, "
+        "or staged in the StagedObservation table by a portal before issue 14).",
+    )
     annotated_note = models.TextField(blank=True, help_text="Why no annotated copy is made, when none is.")
     annotated_asked_at = models.DateTimeField(null=True, blank=True, help_text="When the copy was last asked for.")
 

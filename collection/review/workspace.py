@@ -27,7 +27,6 @@ from collection.models import (
     Publication,
     RuleKind,
     Severity,
-    StagedObservation,
     Submission,
     TableDefinition,
     UnchangedValue,
@@ -36,6 +35,7 @@ from collection.models import (
     value_exact,
 )
 from collection.submissions.explanations import explanation_for, explanation_lookup
+from collection.submissions.staged import staged_frame
 from collection.validation.kinds import KINDS
 
 KEY = [c for c in KEY_COLUMNS if c != "ref_area"]  # a value's key within the submission (its country's)
@@ -207,23 +207,26 @@ def published_before(submission: Submission) -> Q:
     return Q(is_current=True) if publication_id is None else Q(publication_id__lt=publication_id)
 
 
-def own_rows(submission: Submission, columns: list[str]) -> tuple[str, list[int]]:
-    """The SELECT of a submission's values (their file row first, as `row`, then `columns`): its staged rows
-    until it is published, then its publication's rows in the master and the master rows its unchanged values
-    matched (the staged rows are removed at publication)."""
+def own_frame(
+    submission: Submission, columns: list[str], schema: dict[str, pl.DataType | type[pl.DataType]]
+) -> pl.DataFrame:
+    """A submission's values (their file row first, then `columns`, named and typed as `schema` says): its staged
+    rows until it is published, then its publication's rows in the master and the master rows its unchanged
+    values matched (the staged rows are removed at publication)."""
     q = connection.ops.quote_name
     publication_id = Publication.objects.filter(submission=submission).values_list("pk", flat=True).first()
     if publication_id is None:
-        return (
-            f"SELECT row, {', '.join(columns)} FROM {q(StagedObservation._meta.db_table)} WHERE submission_id = %s",
-            [submission.pk],
+        staged = staged_frame(submission, ["row", *columns])
+        return staged.select(
+            pl.col(c).cast(t).alias(n) for c, (n, t) in zip(staged.columns, schema.items(), strict=True)
         )
     master = q(Observation._meta.db_table)
-    return (
+    return read_frame(
         f"SELECT source_row AS row, {', '.join(columns)} FROM {master} WHERE publication_id = %s UNION ALL "
         f"SELECT u.row, {', '.join(f'o.{c}' for c in columns)} FROM {q(UnchangedValue._meta.db_table)} AS u "
         f"JOIN {master} AS o ON o.id = u.observation_id WHERE u.publication_id = %s",
         [publication_id, publication_id],
+        schema,
     )
 
 
@@ -289,8 +292,7 @@ def submission_compare(*, submission: Submission) -> dict[str, TableComparison]:
     indicators = [t.indicator for t in tables]
     notes = {f"_{c}": pl.String for c in ATTRIBUTES if c not in STAGED_SCHEMA}  # compared, not shown
     columns = ["obs_value" if c == "value" else c for c in STAGED_SCHEMA if c != "row"] + [n[1:] for n in notes]
-    sql, params = own_rows(submission, columns)
-    staged = read_frame(sql, params, {**STAGED_SCHEMA, **notes}).filter(pl.col("indicator").is_in(indicators))
+    staged = own_frame(submission, columns, {**STAGED_SCHEMA, **notes}).filter(pl.col("indicator").is_in(indicators))
     times = staged["time"].unique().to_list()
     previous = [p for p in map(_previous_year, times) if p]
     published = _published_frame(submission, indicators, sorted(set(times) | set(previous)))
@@ -436,15 +438,15 @@ def series_history(*, submission: Submission, indicator: str, series: list[str])
         if history and history[-1][0] == time:  # an older publication's value of the same year: the later one wins
             history.pop()
         history.append((time, value))
-    sql, params = own_rows(submission, [*SERIES_COLUMNS, "indicator", "time", "obs_value"])
-    series_match = " OR ".join("(" + " AND ".join(f"{c} = %s" for c in SERIES_COLUMNS) + ")" for _ in keys)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT * FROM ({sql}) AS own WHERE indicator = %s AND ({series_match}) ORDER BY time",
-            [*params, indicator, *(v for k in keys for v in k)],
-        )
-        for _, *key, _, time, value in cursor.fetchall():
-            points[tuple(key)]["new"].append((time, value if isinstance(value, Decimal) else Decimal(str(value))))
+    own = own_frame(
+        submission,
+        [*SERIES_COLUMNS, "indicator", "time", "obs_value"],
+        {"row": pl.Int64, **dict.fromkeys([*SERIES_COLUMNS, "indicator", "time"], pl.String), "value": pl.Float64},
+    )
+    wanted = pl.DataFrame(keys, schema=dict.fromkeys(SERIES_COLUMNS, pl.String), orient="row")
+    own = own.filter(pl.col("indicator") == indicator).join(wanted, on=list(SERIES_COLUMNS)).sort("time")
+    for *key, time, value in own.select(*SERIES_COLUMNS, "time", "value").iter_rows():
+        points[tuple(key)]["new"].append((time, Decimal(repr(value))))
     return [Series(series_id(k), *k, published=points[k]["published"], new=points[k]["new"]) for k in keys]
 
 

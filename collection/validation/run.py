@@ -15,12 +15,10 @@ from django.utils import timezone
 
 from collection.catalogue.layout import SOURCES_SHEET, TEMPLATE_VERSION
 from collection.catalogue.specs import rules_effective, table_specs
-from collection.lib.bulkload import bulk_load
 from collection.lib.files import UnreadableFile
 from collection.lib.published import published_around
 from collection.lib.queue import BUILD_ANNOTATED_COPY, enqueue
 from collection.models import (
-    KEY_COLUMNS,
     LAYOUT_COLUMNS,
     DataSource,
     ObservationStatus,
@@ -33,7 +31,7 @@ from collection.models import (
 from collection.submissions.lease import Work, lease_takeovers, leased
 from collection.submissions.machine import submission_move
 from collection.submissions.sources import datasource_carry_forward
-from collection.submissions.staged import staged_replaced
+from collection.submissions.staged import staged_pairs, staged_replaced, staged_write
 from collection.validation import checks, kinds
 from collection.validation.checks import CheckContext, RuleDef
 from collection.validation.readers.base import ROW, LongTable, SourceRow
@@ -74,8 +72,7 @@ def reported_elsewhere(submission: Submission, published: pl.DataFrame) -> set[t
         country_id=submission.country_id,
         status__in=[Submission.Status.SUBMITTED, Submission.Status.APPROVED],
     ).exclude(pk=submission.pk)
-    staged = StagedObservation.objects.filter(submission__in=pending).values_list("indicator", "time").distinct()
-    return pairs | set(staged)
+    return pairs | staged_pairs(pending)
 
 
 def check_context(submission: Submission) -> CheckContext:
@@ -222,14 +219,16 @@ def _settle(submission: Submission, result: ValidationResult, table: LongTable |
         _store_issues(submission, result.issues)
         if table is not None and table.kind == "workbook":
             _store_sources(submission, table.sources)
+        staged = {}
         if valid:
-            _stage(submission, result.rows)
+            staged["staged_file"] = staged_write(submission, _staged_rows(result.rows))
             submission.indicators = result.indicators
             datasource_carry_forward(submission)
         submission_move(
             submission=submission,
             move="pass" if valid else "fail",
             extra={
+                **staged,
                 "file_format": table.file_format if table is not None else submission.file_format,
                 "indicators": result.indicators,
                 "row_count": result.row_count,
@@ -283,18 +282,16 @@ def check_identity(table: LongTable, submission: Submission) -> None:
         )
 
 
-def _stage(submission: Submission, rows: pl.DataFrame) -> None:
-    StagedObservation.objects.filter(submission=submission).delete()
-    # In key order, so that publication walks the master's key index in order rather than at random.
-    frame = rows.sort(list(KEY_COLUMNS)).select(
-        pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id"),
+def _staged_rows(rows: pl.DataFrame) -> pl.DataFrame:
+    """The clean rows as they are kept for publication: their row in the file, the layout's columns as text
+    ('' for an empty one), obs_value a number."""
+    return rows.select(
         pl.col(ROW).cast(pl.Int64).alias("row"),
-        *STAGED_COLUMNS,
+        *(pl.col(c).fill_null("") for c in STAGED_COLUMNS),
         # To the stored precision here, not only by PostgreSQL's numeric: SQLite would keep 706.6000000000001,
         # and publication would call it a revision of the 706.6 published.
         pl.col("value").round(STAGED_DECIMALS).alias("obs_value"),
     )
-    bulk_load(StagedObservation, frame)
 
 
 def too_slow() -> str:

@@ -123,7 +123,10 @@ def test_a_restore_into_a_fresh_database_and_folder_finds_everything_as_it_was(
     assert {bool(row[current]) for row in master[1]} == {True, False}  # current values and their history
     uploaded = every_file(Path(media_root))
     copies = Submission.objects.exclude(annotated="").count()  # the worker's annotated copies sit beside the uploads
-    assert Submission.objects.count() == 4 and len(uploaded) == 4 + copies
+    # The returned file's checked rows too (a published submission's went once it was published).
+    staged = list(Submission.objects.exclude(staged_file="").exclude(status="published").values_list("staged_file"))
+    assert len(staged) == 1 and staged[0][0] in uploaded
+    assert Submission.objects.count() == 4 and len(uploaded) == 4 + copies + len(staged)
     assert every_file(restored_media) == uploaded  # byte for byte
     for name, digest in Submission.objects.values_list("file", "sha256"):
         assert uploaded[name] == digest

@@ -15,6 +15,7 @@ from collection.models import Observation, Publication, StagedObservation
 from collection.publication.publish import observations_publish
 from collection.review.decisions import submission_approve
 from tests import factories
+from tests.staged_rows import staged_count, staged_file_exists
 
 FORP = "MST_FORP_SEX_CBR_NB"
 FORP_TOTAL = {"indicator": FORP, "sex": "SEX_T", "classif1": "CBR_BRT_TOTAL", "classif2": "", "time": "2024"}
@@ -54,14 +55,19 @@ def current(**key) -> Observation:
     return Observation.objects.get(is_current=True, **{**FORP_TOTAL, **key})
 
 
-def test_publication_makes_every_staged_row_current(focal_point, reviewer, open_round):
+def test_publication_makes_every_staged_row_current(
+    focal_point, reviewer, open_round, django_capture_on_commit_callbacks
+):
     submission = approved(focal_point, reviewer, open_round, factories.sample_csv())
-    staged = StagedObservation.objects.filter(submission=submission).count()
-    release = observations_publish(submission_id=submission.pk)
+    staged = staged_count(submission)
+    assert staged_file_exists(submission)  # kept as a file beside the upload, not in the table
+    assert not StagedObservation.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        release = observations_publish(submission_id=submission.pk)
     submission.refresh_from_db()
     assert submission.status == "published"
     assert staged == submission.observation_count > 0
-    assert not StagedObservation.objects.filter(submission=submission).exists()  # served: removed
+    assert not staged_file_exists(submission)  # served: removed once the publication committed
     assert Observation.objects.filter(is_current=True, publication=release).count() == staged
     assert (release.observation_count, release.new_count, release.revised_count) == (staged, staged, 0)
     assert (release.unchanged_count, release.outdated_count) == (0, 0)

@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.db import OperationalError, connection
 
 from collection.lib.bulkload import bulk_load
-from collection.lib.bulkread import read_frame
 from collection.models import Observation, Publication, StagedObservation, Submission, UnchangedValue
 from collection.publication.publish import (
     FAILED_BUSY,
@@ -20,19 +19,23 @@ from collection.publication.publish import (
 )
 from collection.review.decisions import submission_approve, submission_return
 from collection.review.workspace import submission_compare
+from collection.submissions import staged
 from tests import factories
 from tests.conftest import database_url
 from tests.publication.test_publication import FORP_TOTAL, approved, edited, flag_break
+from tests.staged_rows import staged_count, staged_file_exists
 
 
 def staged_frame(submission: Submission) -> pl.DataFrame:
-    """The submission's staged rows as bulk_load takes them."""
-    columns = [f.column for f in StagedObservation._meta.fields if f.column != "id"]
-    types = {"submission_id": pl.Int64, "row": pl.Int64, "obs_value": pl.Float64}
-    return read_frame(
-        f"SELECT {', '.join(columns)} FROM {StagedObservation._meta.db_table} WHERE submission_id = %s",
-        [submission.pk],
-        {c: types.get(c, pl.String) for c in columns},
+    """The submission's staged rows as the StagedObservation table holds them (with `submission_id`), the way a
+    portal before issue 14 staged them."""
+    return staged.staged_frame(submission).with_columns(pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id"))
+
+
+def restage(submission: Submission, rows: pl.DataFrame) -> None:
+    """Replace the submission's staged file with these rows (as a damaged, then mended, file would be)."""
+    Submission.objects.filter(pk=submission.pk).update(
+        staged_file=staged.staged_write(submission, rows.select(list(staged.STAGED_SCHEMA)))
     )
 
 
@@ -52,16 +55,16 @@ def test_a_publication_that_fails_goes_back_to_review_with_a_sentence_and_nothin
     focal_point, reviewer, open_round, as_role
 ):
     submission = approved(focal_point, reviewer, open_round, factories.sample_csv())
-    staged = staged_frame(submission)
+    rows = staged_frame(submission)
     # The same key twice: the master refuses the second current value (a real IntegrityError, mid-publication).
-    bulk_load(StagedObservation, staged.head(1).with_columns(pl.lit(999_999, dtype=pl.Int64).alias("row")))
+    restage(submission, pl.concat([rows, rows.head(1).with_columns(pl.lit(999_999, dtype=pl.Int64).alias("row"))]))
     assert observations_publish(submission_id=submission.pk) is None
     submission.refresh_from_db()
     assert submission.status == Submission.Status.SUBMITTED  # in the review queue again, never approved for ever
     assert publication_failure(submission) == FAILED_INTERNAL
     assert not Observation.objects.exists() and not Publication.objects.exists()  # nothing partial
     assert not UnchangedValue.objects.exists()
-    assert StagedObservation.objects.filter(submission=submission).count() == staged.height + 1  # kept to retry
+    assert staged_count(submission) == rows.height + 1  # kept to retry
     event = submission.events.last()
     assert (event.from_status, event.to_status, event.actor) == ("approved", "submitted", None)
     for url in (f"/submissions/{submission.pk}/", f"/review/{submission.pk}/"):
@@ -72,15 +75,15 @@ def test_a_publication_that_fails_goes_back_to_review_with_a_sentence_and_nothin
 
 def test_once_fixed_and_approved_again_it_publishes(focal_point, reviewer, open_round):
     submission = approved(focal_point, reviewer, open_round, factories.sample_csv())
-    staged = staged_frame(submission)
-    bulk_load(StagedObservation, staged.head(1).with_columns(pl.lit(999_999, dtype=pl.Int64).alias("row")))
+    rows = staged_frame(submission)
+    restage(submission, pl.concat([rows, rows.head(1).with_columns(pl.lit(999_999, dtype=pl.Int64).alias("row"))]))
     observations_publish(submission_id=submission.pk)
-    StagedObservation.objects.filter(submission=submission, row=999_999).delete()  # the team fixed it
+    restage(submission, rows)  # the team fixed it
     submission_approve(user=reviewer, submission=Submission.objects.get(pk=submission.pk))
     observations_publish(submission_id=submission.pk)
     submission.refresh_from_db()
     assert submission.status == Submission.Status.PUBLISHED and publication_failure(submission) == ""
-    assert Observation.objects.filter(submission=submission).count() == staged.height
+    assert Observation.objects.filter(submission=submission).count() == rows.height
 
 
 # A failure worth retrying: the country's lock is held elsewhere (PostgreSQL)
@@ -134,21 +137,26 @@ def test_the_publication_limits_are_set_before_it_waits_for_the_lock(focal_point
 # Staged rows: removed once they have served, and the pages show what they showed
 
 
-def test_a_published_submission_lists_the_same_rows_after_its_staged_rows_are_gone(focal_point, reviewer, open_round):
+def test_a_published_submission_lists_the_same_rows_after_its_staged_rows_are_gone(
+    focal_point, reviewer, open_round, django_capture_on_commit_callbacks
+):
     first = approved(focal_point, reviewer, open_round, factories.sample_csv(years=(2024,)))
     observations_publish(submission_id=first.pk)
     # The 2024 values again (one with a series break) and a new year: unchanged, revised and new rows.
     second = approved(focal_point, reviewer, open_round, edited(factories.sample_csv(), flag_break))
     before = shown(second)
-    publication = observations_publish(submission_id=second.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        publication = observations_publish(submission_id=second.pk)
     assert publication.unchanged_count > 0 and publication.revised_count == 1 and publication.new_count > 0
-    assert not StagedObservation.objects.exists()
+    assert not staged_file_exists(second) and not StagedObservation.objects.exists()
     assert UnchangedValue.objects.filter(publication=publication).count() == publication.unchanged_count
     assert shown(second) == before
     assert Observation.objects.get(is_current=True, **FORP_TOTAL).obs_status == "B"
 
 
-def test_a_returned_submission_keeps_its_rows_until_a_corrected_file_passes(focal_point, reviewer, open_round):
+def test_a_returned_submission_keeps_its_rows_until_a_corrected_file_passes(
+    focal_point, reviewer, open_round, django_capture_on_commit_callbacks
+):
     returned = factories.submit(focal_point, factories.validated(focal_point, open_round))
     submission_return(user=reviewer, submission=returned, comment="Check the 2025 totals.")
     returned.refresh_from_db()
@@ -157,23 +165,27 @@ def test_a_returned_submission_keeps_its_rows_until_a_corrected_file_passes(foca
     broken = factories.validated(focal_point, open_round, b"not,a,valid\nfile,at,all\n")
     assert broken.status == Submission.Status.INVALID
     assert shown(returned) == before  # a file that failed its checks replaces nothing
-    corrected = factories.validated(focal_point, open_round)
+    assert staged_file_exists(returned)
+    with django_capture_on_commit_callbacks(execute=True):
+        corrected = factories.validated(focal_point, open_round)
     assert corrected.status == Submission.Status.VALID
-    assert not StagedObservation.objects.filter(submission=returned).exists()
-    assert StagedObservation.objects.filter(submission=corrected).count() == corrected.observation_count
+    assert not staged_file_exists(returned)
+    assert staged_count(corrected) == corrected.observation_count
 
 
 def test_purge_staged_removes_only_what_serves_nothing_and_can_run_again(focal_point, reviewer, open_round, capsys):
     published = approved(focal_point, reviewer, open_round, factories.sample_csv(years=(2024,)))
     leftover = staged_frame(published)
-    observations_publish(submission_id=published.pk)
+    observations_publish(submission_id=published.pk)  # its file is left: the test's transaction never commits
     bulk_load(StagedObservation, leftover)  # what a portal before issue 13 left behind after publishing
     bulk_load(StagedObservation, leftover.with_columns(pl.lit(10**9, dtype=pl.Int64).alias("submission_id")))  # gone
     waiting = factories.submit(focal_point, factories.validated(focal_point, open_round))
-    kept = StagedObservation.objects.filter(submission=waiting).count()
+    kept = staged_count(waiting)
     call_command("purge_staged", "--batch", "50")
-    assert f"{2 * leftover.height:,} staged rows removed from 2 submission(s)" in capsys.readouterr().out
-    assert StagedObservation.objects.count() == kept > 0
+    # The published submission's file and table rows, the rows of one no longer there.
+    assert f"{3 * leftover.height:,} staged rows removed from 2 submission(s)" in capsys.readouterr().out
+    assert not staged_file_exists(published) and not StagedObservation.objects.exists()
+    assert staged_count(waiting) == kept > 0
     call_command("purge_staged")
     assert "0 staged rows removed from 0 submission(s)" in capsys.readouterr().out
 

@@ -18,12 +18,12 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from collection.lib.bulkload import bulk_load
-from collection.models import Observation, StagedObservation, Submission
+from collection.models import Observation, Submission
 from collection.review.decisions import submission_approve
 from tests import factories
 from tests.conftest import ROOT, database_url
-from tests.publication.test_publication_failures import staged_frame
+from tests.publication.test_publication_failures import restage, staged_frame
+from tests.staged_rows import staged_count, staged_file_exists
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -108,8 +108,8 @@ def test_kill_9_mid_publication_blocks_nobody_and_publishes_whole_afterwards(
         one.with_columns(pl.format("{}{}", pl.lit(1000 + i), pl.col("time").str.slice(-1)).alias("time"))
         for i in range(copies)
     )
-    bulk_load(StagedObservation, more.with_columns((pl.int_range(pl.len()) + 10_000).cast(pl.Int64).alias("row")))
-    staged = StagedObservation.objects.filter(submission=big).count()
+    restage(big, pl.concat([one, more.with_columns((pl.int_range(pl.len()) + 10_000).cast(pl.Int64).alias("row"))]))
+    staged = staged_count(big)
     other = factories.submit(other_focal_point, factories.validated(other_focal_point, round_, country="MYS"))
 
     first = start_worker("first")
@@ -138,5 +138,5 @@ def test_kill_9_mid_publication_blocks_nobody_and_publishes_whole_afterwards(
         lambda: Submission.objects.get(pk=big.pk).status == Submission.Status.PUBLISHED, 180, "the big one published"
     )
     assert Observation.objects.filter(submission=big).count() == staged  # whole, once
-    assert not StagedObservation.objects.filter(submission=big).exists()
+    assert not staged_file_exists(big)
     print(f"dead backend gone {gone:.1f} s after the kill; other country published {other_after:.1f} s after it")

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from collection.models import DraftTable, Round, StagedObservation, Submission
+from collection.models import DraftTable, Round, Submission
 from collection.validation.run import submission_validate
 from tests import factories
+from tests.staged_rows import staged_tuples
 from tests.workbook.test_workbook import FORP, TABLES, rows
 
 STAGED = ("indicator", "ref_area", "source", "sex", "classif1", "classif2", "time", "obs_value")
@@ -70,7 +71,7 @@ def test_sending_drafts_gives_the_observations_of_the_long_layout(client, focal_
     from_csv = factories.validated(focal_point, round_, factories.sample_csv(indicators=TABLES))
 
     def staged(s):
-        return sorted(StagedObservation.objects.filter(submission=s).values_list(*STAGED))
+        return sorted(staged_tuples(s, STAGED))
 
     assert submission.status == "valid"
     assert staged(submission) == staged(from_csv)

@@ -17,6 +17,7 @@ from collection.models import StagedObservation, Submission, TableDefinition
 from collection.validation import checks
 from collection.validation.run import submission_validate
 from tests import factories
+from tests.staged_rows import staged_count, staged_tuples
 from tests.validation.corpus.files import CASES, MB, ROW, Case, Files
 from tests.validation.test_worker_integration import wait_for
 
@@ -64,9 +65,9 @@ def assert_ends_as(submission: Submission, case: Case, files: Files) -> None:
         assert any(case.says in i["message"] and i["row"] == case.row for i in mine), mine[:3] or found[:5]
     if case.status == "valid":
         assert not [i for i in found if i["severity"] == "error"], found[:5]
-        assert StagedObservation.objects.filter(submission=submission).count() == len(files.rows) - 1
+        assert staged_count(submission) == len(files.rows) - 1
     else:
-        assert not StagedObservation.objects.filter(submission=submission).exists()
+        assert not submission.staged_file and not StagedObservation.objects.filter(submission=submission).exists()
     assert all(len(i["message"]) < 1000 and "\x00" not in i["message"] for i in found)  # a sentence, not the file
 
 
@@ -81,12 +82,7 @@ def test_each_file_of_the_corpus_ends_as_a_clear_issue_or_a_correct_read(case, f
 
 
 def staged_values(submission: Submission) -> dict[int, tuple[Decimal, str]]:
-    return dict(
-        (row, (value, note))
-        for row, value, note in StagedObservation.objects.filter(submission=submission).values_list(
-            "row", "obs_value", "note"
-        )
-    )
+    return dict((row, (value, note)) for row, value, note in staged_tuples(submission, ["row", "obs_value", "note"]))
 
 
 @pytest.mark.parametrize(

@@ -14,12 +14,13 @@ from openpyxl.utils import get_column_letter
 
 from collection.lib.downloads import XLSX
 from collection.lib.files import IDENTITY_SHEET
-from collection.models import StagedObservation, Submission
+from collection.models import Submission
 from collection.publication.publish import observations_publish
 from collection.review.decisions import submission_approve
 from collection.validation.run import submission_validate
 from collection.workbook.annotate import FILLS, annotated_copy_build
 from tests import factories
+from tests.staged_rows import staged_tuples
 from tests.validation.test_validation_formats import as_xlsx
 from tests.workbook.test_workbook import FORP, TABLES, TPOP, build, filled_workbook, rows
 from tests.workbooks import body, cell_of, fill, open_book, save, value_cells, with_cached_formula, with_macros
@@ -63,7 +64,7 @@ def checked(user, round_, content: bytes, name: str, *, annotated: bool = True) 
 
 def staged(submission: Submission) -> list[tuple]:
     assert submission.status == "valid", list(submission.issues.values_list("rule", "sheet", "cell", "message")[:5])
-    return sorted(StagedObservation.objects.filter(submission=submission).values_list(*STAGED))
+    return sorted(staged_tuples(submission, STAGED))
 
 
 def issues(submission: Submission) -> list[tuple]:

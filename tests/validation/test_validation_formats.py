@@ -9,15 +9,15 @@ import os
 import openpyxl
 import pytest
 
-from collection.models import StagedObservation
 from tests import factories
+from tests.staged_rows import staged_tuples
 
 STAGED = ("indicator", "ref_area", "source", "sex", "classif1", "classif2", "time", "obs_value", "obs_status")
 
 
 def staged(submission) -> list[tuple]:
     assert submission.status == "valid", list(submission.issues.values_list("message", flat=True)[:5])
-    return sorted(StagedObservation.objects.filter(submission=submission).values_list(*STAGED))
+    return sorted(staged_tuples(submission, STAGED))
 
 
 def as_xlsx(content: bytes) -> bytes:

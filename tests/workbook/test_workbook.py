@@ -11,11 +11,12 @@ from collection.catalogue.layout import FIRST_DATA_ROW
 from collection.catalogue.specs import table_specs
 from collection.demo.samples import sample_rows
 from collection.lib.files import IDENTITY_SHEET
-from collection.models import Country, DataSource, Round, StagedObservation
+from collection.models import Country, DataSource, Round
 from collection.publication.publish import observations_publish
 from collection.review.decisions import submission_approve
 from collection.workbook.build import workbook_build
 from tests import factories
+from tests.staged_rows import staged_tuples
 from tests.workbooks import cell_of, fill, open_book, save, with_cached_formula, with_macros
 
 FORP = "MST_FORP_SEX_CBR_NB"
@@ -39,7 +40,7 @@ def rows(years=(2024, 2025), country="THA") -> list[dict[str, str]]:
 
 def staged(submission) -> list[tuple]:
     assert submission.status == "valid", list(submission.issues.values_list("rule", "sheet", "cell", "message")[:5])
-    return sorted(StagedObservation.objects.filter(submission=submission).values_list(*STAGED))
+    return sorted(staged_tuples(submission, STAGED))
 
 
 def filled_workbook(round_: Round, **kwargs) -> bytes:
