@@ -9,12 +9,15 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from collection.lib.errors import PortalError
-from collection.models import AuditAction, AuditEntry, Country, Region, Round
+from collection.models import AuditAction, AuditEntry, Country, Region, Round, Submission
 from collection.notifications import reminders_send
 from collection.rounds.lifecycle import round_copy, round_save, round_values
 from collection.rounds.regions import region_save, round_region
+from collection.validation.run import submission_validate
 from tests import factories
 
 ROLES = ["anonymous", "fp_tha", "fp_mys", "reviewer", "admin"]
@@ -294,3 +297,63 @@ def test_a_region_does_not_widen_what_a_focal_point_sees(as_role, second_region,
     assert client.get(f"/rounds/{south.pk}/NPL/").status_code == 200
     assert client.get(f"/rounds/{south.pk}/BGD/").status_code == 404  # another country of the same region
     assert client.get("/regions/SOUTH_ASIA/").status_code == 404
+
+
+# The whole way: an admin adds a region and runs a round for it, without a code change
+
+
+def test_admin_adds_a_region_and_runs_a_round_its_focal_point_reports_to(client, admin_user, reviewer, catalogue):
+    client.force_login(admin_user)
+    # 1. The region, through its page: countries the portal did not have.
+    assert client.post("/regions/new/", REGION_FORM)["Location"] == "/regions/SOUTH_ASIA/"
+    # 2. Its focal point, invited from the region's page; they set their password from the e-mailed link.
+    invite = client.post(
+        "/people/invite/",
+        {
+            "email": "sita@example.np",
+            "name": "Sita Gurung",
+            "role": "focal_point",
+            "countries": ["NPL"],
+            "next": "/regions/SOUTH_ASIA/",
+        },
+    )
+    assert invite["Location"] == "/regions/SOUTH_ASIA/"
+    link = next(line for line in mail.outbox[-1].body.splitlines() if "/invitation/" in line).strip()
+    path = link[link.index("/invitation/") :]
+    focal = Client()
+    form_page = focal.get(path)
+    assert form_page.status_code == 200
+    joined = focal.post(path, {"new_password1": "Kathmandu-2026-data", "new_password2": "Kathmandu-2026-data"})
+    assert joined.status_code == 302
+    # 3. A round for the region, through the round form, then opened: the focal point is told.
+    client.post("/rounds/new/", ROUND_FORM)
+    round_ = Round.objects.get(name="ILMS South Asia 2026")
+    mail.outbox.clear()
+    with_callbacks = client.post(f"/rounds/{round_.pk}/action/open/")
+    assert with_callbacks.status_code == 302
+    round_.refresh_from_db()
+    assert round_.status == "open" and round_.region_id == "SOUTH_ASIA"
+    # 4. Nepal's focal point uploads on the portal's upload page; the worker's check finds it valid.
+    assert focal.get(f"/rounds/{round_.pk}/NPL/").status_code == 200
+    upload = focal.post(
+        "/submissions/new/",
+        {"round": round_.pk, "country": "NPL", "file": SimpleUploadedFile("npl.csv", factories.sample_csv("NPL"))},
+    )
+    submission = Submission.objects.get(country="NPL")
+    assert upload["Location"] == f"/submissions/{submission.pk}/"
+    submission_validate(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == "valid" and submission.error_count == 0
+    factories.describe_sources(submission)
+    sita = submission.uploaded_by
+    assert sita.username == "sita@example.np"
+    factories.submit(sita, submission)
+    # 5. The reviewer finds it in the queue and opens the workspace.
+    ilo = Client()
+    ilo.force_login(reviewer)
+    assert f"/review/{submission.pk}/" in ilo.get("/review/").content.decode()
+    assert ilo.get(f"/review/{submission.pk}/").status_code == 200
+    # Thailand's focal point never sees it.
+    other = Client()
+    other.force_login(factories.make_user("fp_tha", "focal_point", ["THA"]))
+    assert other.get(f"/submissions/{submission.pk}/").status_code == 404
