@@ -28,7 +28,7 @@ _admin_only = partial(access.require_admin, message="Only admins change regions.
 
 def iso_countries() -> list[tuple[str, str]]:
     """Every ISO 3166 country as (alpha-3, name), by name: the names the catalogue keeps for those it has
-    (e.g. "Lao PDR"), ISO's common name for the others."""
+    (as the starting regions or an admin named them), ISO's common name for the others."""
     known = dict(Country.objects.values_list("iso3", "name"))
     codes = {c.alpha_3 for c in pycountry.countries} | set(known)
     return sorted(((iso3, known.get(iso3) or iso_country_name(iso3) or iso3) for iso3 in codes), key=lambda c: c[1])

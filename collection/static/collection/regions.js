@@ -12,8 +12,9 @@
     const count = picker.querySelector("[data-chosen-count]");
     const options = Array.from(picker.querySelectorAll("[data-options] label"));
     const update = () => {
-      const n = picker.querySelectorAll("[data-options] input:checked").length;
-      count.textContent = "(" + n + " chosen)";
+      const chosen = options.filter((o) => o.querySelector("input").checked);
+      const names = chosen.map((o) => o.querySelector("span").firstChild.textContent.trim());
+      count.textContent = "(" + chosen.length + " chosen" + (chosen.length && chosen.length <= 12 ? ": " + names.join(", ") : "") + ")";
     };
     find.hidden = false;
     input.addEventListener("input", () => {

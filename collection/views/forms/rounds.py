@@ -64,7 +64,9 @@ class RoundForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         regions = list(Region.objects.values_list("code", "name"))
-        cast(forms.ChoiceField, self.fields["region"]).choices = [(code, f"{name} ({code})") for code, name in regions]
+        cast(forms.ChoiceField, self.fields["region"]).choices = [
+            (code, name if code in name else f"{name} ({code})") for code, name in regions
+        ]
         # Every country is a valid choice, so that one outside the region reaches the service's refusal in words.
         cast(forms.ChoiceField, self.fields["countries"]).choices = list(Country.objects.values_list("iso3", "name"))
         cast(forms.ChoiceField, self.fields["tables"]).choices = [
