@@ -184,7 +184,10 @@ def audit_detail_lines(detail: dict[str, Any] | None) -> list[tuple[str, str]]:
 
 
 def audit_object_url(entry: AuditEntry, user: RequestUser) -> str | None:
-    """Where the entry's object is shown to this user: a submission, a round's page, or a person (admins)."""
+    """Where the entry's object is shown to this user: a submission, a round's or a region's page, or a person
+    (admins)."""
+    if entry.object_type == "region":  # keyed by its code
+        return reverse("region_detail", args=[entry.object_id])
     if not entry.object_id.isdigit():
         return None
     if entry.object_type == "submission":

@@ -90,6 +90,7 @@ def test_admin_creates_a_region_of_countries_new_to_the_portal(as_role, admin_us
     entry = AuditEntry.objects.get(action=AuditAction.REGION_CREATED)
     assert entry.actor == admin_user and entry.object_id == "SOUTH_ASIA"
     assert entry.detail["new_in_catalogue"] == sorted(factories.SOUTH_ASIA)
+    assert 'href="/regions/SOUTH_ASIA/"' in page_of(as_role("admin").get("/audit/?action=region.created"))
     # The list counts its countries, focal points and rounds; ASEAN is untouched.
     listing = page_of(as_role("admin").get("/regions/"))
     assert "South Asia" in listing and "<code>SOUTH_ASIA</code>" in listing
