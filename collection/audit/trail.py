@@ -31,12 +31,12 @@ from collection.models import (
 )
 
 # The families of actions, by the prefix of their code, in the order the filter lists them.
-ACTION_GROUPS = {"submission": "Submissions", "round": "Rounds", "user": "Users and roles"}
+ACTION_GROUPS = {"submission": "Submissions", "round": "Rounds", "region": "Regions", "user": "Users and roles"}
 OBJECT_PATTERN = re.compile(r"^\s*(?:(submission|round|user)s?\s*)?#?\s*(\d+)?\s*$", re.IGNORECASE)
 
 
 def action_choices() -> list[tuple[str, str | list[tuple[str, str]]]]:
-    """The actions grouped as the filter shows them: submissions, rounds, users."""
+    """The actions grouped as the filter shows them: submissions, rounds, regions, users."""
     groups = [
         (label, [(value, text) for value, text in AuditAction.choices if value.split(".")[0] == prefix])
         for prefix, label in ACTION_GROUPS.items()
