@@ -25,6 +25,7 @@ from collection.models import (
     ObservationStatus,
     Profile,
     Publication,
+    Region,
     Release,
     ReminderSent,
     Review,
@@ -214,8 +215,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class RoundAdmin(ReadOnlyAdmin):
     """Rounds are run from the portal's round pages, which check each move and record it in the audit log."""
 
-    list_display = ["name", "status", "opens_on", "deadline", "years_label"]
-    list_filter = ["status"]
+    list_display = ["name", "region", "status", "opens_on", "deadline", "years_label"]
+    list_filter = ["region", "status"]
+
+
+@admin.register(Region)
+class RegionAdmin(ReadOnlyAdmin):
+    """Regions are kept on the portal's region pages (/regions/), which check their members and audit changes."""
+
+    list_display = ["code", "name", "sort_order", "created_at"]
+    filter_horizontal = ["countries"]
 
 
 @admin.register(Submission)

@@ -11,6 +11,7 @@ from collection.views import (
     people,
     preferences,
     public,
+    regions,
     registers,
     releases,
     reporting,
@@ -57,6 +58,7 @@ urlpatterns = [
     # Running consultation rounds (admins; reviewers read); these come before the per-country paths below.
     path("rounds/", rounds.round_list, name="round_list"),
     path("rounds/new/", rounds.round_create, name="round_create"),
+    path("rounds/dashboard/", oversight.regions_dashboard, name="regions_dashboard"),
     path("rounds/<int:round_id>/manage/", rounds.round_manage, name="round_manage"),
     path("rounds/<int:round_id>/edit/", rounds.round_edit, name="round_edit"),
     path("rounds/<int:round_id>/action/<str:action>/", rounds.round_action, name="round_action"),
@@ -65,6 +67,11 @@ urlpatterns = [
     path("rounds/<int:round_id>/<str:iso3>/", reporting.country_round, name="country_round"),
     path("rounds/<int:round_id>/<str:iso3>/workbook/", reporting.workbook_download, name="workbook_download"),
     path("rounds/<int:round_id>/<str:iso3>/tables/<str:indicator>/", reporting.table_entry, name="table_entry"),
+    # Regions (admins; reviewers read): their member countries, focal points and rounds.
+    path("regions/", regions.region_list, name="region_list"),
+    path("regions/new/", regions.region_create, name="region_create"),
+    path("regions/<str:code>/", regions.region_detail, name="region_detail"),
+    path("regions/<str:code>/edit/", regions.region_edit, name="region_edit"),
     # Per-country reports: what is published (public) and which national sources feed it.
     path("countries/", registers.country_index, name="country_index"),
     path("countries/asean/", overviews.asean_page, name="asean_overview"),

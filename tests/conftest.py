@@ -111,6 +111,18 @@ def admin_user(catalogue):
 
 
 @pytest.fixture
+def second_region(admin_user):
+    """South Asia beside ASEAN, made through the region service: eight ISO countries new to the catalogue."""
+    return factories.make_region(admin_user)
+
+
+@pytest.fixture
+def npl_focal_point(second_region):
+    """Nepal's focal point, in the second region."""
+    return factories.make_user("fp_npl", "focal_point", ["NPL"])
+
+
+@pytest.fixture
 def people(focal_point, other_focal_point, reviewer, admin_user) -> dict:
     """One person per role, keyed as the access tests name them."""
     return {

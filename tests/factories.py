@@ -13,6 +13,7 @@ from collection.lib.longlayout import rows_to_csv
 from collection.models import Country, Round, Submission, TableDefinition
 from collection.people.accounts import user_create_or_update
 from collection.review.decisions import submission_submit
+from collection.rounds.regions import region_save, round_region
 from collection.submissions.explanations import explanation_save
 from collection.submissions.upload import submission_upload
 from collection.validation.run import submission_validate
@@ -36,8 +37,14 @@ def make_round(
     status: str = Round.Status.OPEN,
 ) -> Round:
     """A round asking for `tables` (by default the two small tables `sample_csv` fills, so that its file is
-    complete; pass ALL_TABLES for the whole catalogue)."""
-    round_ = Round.objects.create(name=name, reference_years=list(years), deadline=dt.date(2027, 1, 31), status=status)
+    complete; pass ALL_TABLES for the whole catalogue), in the region its countries belong to."""
+    round_ = Round.objects.create(
+        name=name,
+        reference_years=list(years),
+        deadline=dt.date(2027, 1, 31),
+        status=status,
+        region=round_region(countries),
+    )
     round_.countries.set(Country.objects.filter(iso3__in=countries))
     tables = tables or SMALL_TABLES
     round_.tables.set(
@@ -96,3 +103,11 @@ def explain_warnings(user, submission: Submission, text: str = "Checked with the
 
 def named_file(name: str, content: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content)
+
+
+SOUTH_ASIA = ["AFG", "BGD", "BTN", "IND", "MDV", "NPL", "PAK", "LKA"]
+
+
+def make_region(admin, code: str = "SOUTH_ASIA", name: str = "South Asia", countries: list[str] | None = None):
+    """A second region made as an admin makes one (its countries enter the catalogue with their ISO names)."""
+    return region_save(user=admin, code=code, name=name, countries=countries or SOUTH_ASIA)

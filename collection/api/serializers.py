@@ -18,6 +18,7 @@ from collection.models import (
     Country,
     DataSource,
     Observation,
+    Region,
     Release,
     Review,
     Round,
@@ -65,6 +66,14 @@ class RoundSerializer(serializers.ModelSerializer):
 
     countries = serializers.SlugRelatedField(slug_field="iso3", many=True, queryset=Country.objects.all())
     tables = serializers.SlugRelatedField(slug_field="indicator", many=True, queryset=TableDefinition.objects.all())
+    region = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Region.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The region whose countries the round asks (its countries must be members); without it, the "
+        "region all the countries belong to.",
+    )
     reference_years = serializers.ListField(
         child=serializers.IntegerField(min_value=1950, max_value=2100), allow_empty=False
     )
@@ -84,6 +93,7 @@ class RoundSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "name",
+            "region",
             "reference_years",
             "countries",
             "tables",

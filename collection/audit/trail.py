@@ -31,12 +31,12 @@ from collection.models import (
 )
 
 # The families of actions, by the prefix of their code, in the order the filter lists them.
-ACTION_GROUPS = {"submission": "Submissions", "round": "Rounds", "user": "Users and roles"}
+ACTION_GROUPS = {"submission": "Submissions", "round": "Rounds", "region": "Regions", "user": "Users and roles"}
 OBJECT_PATTERN = re.compile(r"^\s*(?:(submission|round|user)s?\s*)?#?\s*(\d+)?\s*$", re.IGNORECASE)
 
 
 def action_choices() -> list[tuple[str, str | list[tuple[str, str]]]]:
-    """The actions grouped as the filter shows them: submissions, rounds, users."""
+    """The actions grouped as the filter shows them: submissions, rounds, regions, users."""
     groups = [
         (label, [(value, text) for value, text in AuditAction.choices if value.split(".")[0] == prefix])
         for prefix, label in ACTION_GROUPS.items()
@@ -184,7 +184,10 @@ def audit_detail_lines(detail: dict[str, Any] | None) -> list[tuple[str, str]]:
 
 
 def audit_object_url(entry: AuditEntry, user: RequestUser) -> str | None:
-    """Where the entry's object is shown to this user: a submission, a round's page, or a person (admins)."""
+    """Where the entry's object is shown to this user: a submission, a round's or a region's page, or a person
+    (admins)."""
+    if entry.object_type == "region":  # keyed by its code
+        return reverse("region_detail", args=[entry.object_id])
     if not entry.object_id.isdigit():
         return None
     if entry.object_type == "submission":

@@ -3,17 +3,20 @@
 One model of a country drives every table, so the files pass the whole rule catalogue: totals add up along
 every dimension, labour force = employed + unemployed, the employment tables share their totals, the
 foreign-born and non-citizen tables match the population tables, and the years move smoothly.
-Each country has a plausible size and shape (`PROFILES`): its population 15+, its share born abroad, a small
-share whose place of birth is unknown, the countries its migrants come from and those its nationals go to.
+Each country has a plausible size and shape (`PROFILES`, from demo_data.json): its population 15+, its share born
+abroad, a small share whose place of birth is unknown, the countries its migrants come from and those its nationals
+go to.
 Values are whole tenths (the unit is thousands of persons), so sums are exact.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import cast
+from pathlib import Path
+from typing import Any, cast
 
 from collection.catalogue.specs import TableSpec, table_specs
 
@@ -38,66 +41,22 @@ class Profile:
     destinations: tuple[str, ...]  # where its nationals live and go to work
 
 
+DEMO_DATA = Path(__file__).with_name("demo_data.json")
+
+
+def demo_data() -> dict[str, Any]:
+    """The demo's data file: names, country profiles, partners, the second region, the embargoed revision."""
+    return dict(json.loads(DEMO_DATA.read_text(encoding="utf-8")))
+
+
 PROFILES: dict[str, Profile] = {
-    "BRN": Profile(350, 0.25, 45, 2, ("MYS", "IDN", "PHL", "THA", "IND", "BGD", "CHN"), ("MYS", "AUS", "GBR", "SGP")),
-    "KHM": Profile(11_500, 0.005, 1_300, 100, ("VNM", "THA", "CHN", "KOR"), ("THA", "KOR", "MYS", "JPN", "USA", "SGP")),
-    "IDN": Profile(
-        210_000,
-        0.001,
-        4_500,
-        270,
-        ("CHN", "KOR", "JPN", "MYS", "IND", "SGP"),
-        ("MYS", "SAU", "TWN", "HKG", "SGP", "ARE", "KOR", "JPN", "QAT", "BRN"),
-    ),
-    "LAO": Profile(5_000, 0.01, 1_300, 40, ("THA", "VNM", "CHN"), ("THA", "USA", "FRA", "AUS", "KOR", "JPN")),
-    "MYS": Profile(
-        25_500,
-        0.12,
-        1_700,
-        30,
-        ("IDN", "BGD", "NPL", "MMR", "IND", "PHL", "PAK", "CHN", "VNM", "THA"),
-        ("SGP", "AUS", "USA", "GBR", "BRN", "CAN", "SAU", "ARE"),
-    ),
-    "MMR": Profile(40_000, 0.002, 3_700, 150, ("CHN", "IND", "THA"), ("THA", "MYS", "SGP", "CHN", "KOR", "JPN", "USA")),
-    "PHL": Profile(
-        78_000,
-        0.002,
-        2_200,
-        2_000,
-        ("CHN", "USA", "KOR", "JPN", "IND"),
-        ("SAU", "ARE", "KWT", "QAT", "HKG", "SGP", "TWN", "JPN", "USA", "KOR", "OMN", "BHR", "CAN", "MYS", "ITA"),
-    ),
-    "SGP": Profile(
-        4_800,
-        0.43,
-        340,
-        10,
-        ("MYS", "CHN", "IND", "IDN", "PHL", "BGD", "MMR", "VNM", "THA", "LKA"),
-        ("MYS", "AUS", "GBR", "USA", "CHN", "HKG"),
-    ),
-    "THA": Profile(
-        58_000,
-        0.06,
-        1_100,
-        100,
-        ("MMR", "KHM", "LAO", "CHN", "VNM", "JPN", "IND"),
-        ("TWN", "KOR", "ISR", "JPN", "MYS", "USA", "SGP", "ARE", "SAU", "DEU"),
-    ),
-    "VNM": Profile(
-        78_000,
-        0.001,
-        3_400,
-        150,
-        ("CHN", "KOR", "TWN", "JPN", "KHM", "LAO"),
-        ("JPN", "TWN", "KOR", "USA", "CHN", "SAU", "MYS", "AUS", "DEU", "ROU"),
-    ),
+    iso3: Profile(
+        p["population"], p["foreign_born"], p["abroad"], p["outflow"], tuple(p["origins"]), tuple(p["destinations"])
+    )
+    for iso3, p in demo_data()["profiles"].items()
 }
-# The region's usual partners, which top up a country's own list when more partners are asked for.
-COMMON_PARTNERS = {
-    *PROFILES,
-    *("CHN", "IND", "JPN", "KOR", "TWN", "HKG", "AUS", "NZL", "USA", "CAN", "GBR", "DEU", "FRA", "ITA"),
-    *("SAU", "ARE", "QAT", "KWT", "OMN", "BHR", "BGD", "NPL", "PAK", "LKA"),
-}
+# The usual partners of the demo's countries, which top up a country's own list when more partners are asked for.
+COMMON_PARTNERS = set(demo_data()["common_partners"])
 DEFAULT_PROFILE = Profile(10_000, 0.02, 500, 20, (), ())  # a country added to the catalogue later
 # Which partner list a table's first breakdown follows: where people come from, or where they go.
 GOES_ABROAD = ("MNA_",)

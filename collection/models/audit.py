@@ -27,6 +27,8 @@ class AuditAction(models.TextChoices):
     ROUND_REOPENED = "round.reopened", "Round reopened"
     ROUND_COUNTRY_REOPENED = "round.country_reopened", "Round reopened for a country"
     ROUND_ARCHIVED = "round.archived", "Round archived"
+    REGION_CREATED = "region.created", "Region created"
+    REGION_CHANGED = "region.changed", "Region changed"
     USER_INVITED = "user.invited", "User invited"
     USER_JOINED = "user.joined", "Invitation accepted"
     USER_CREATED = "user.created", "User created"

@@ -45,7 +45,7 @@ def user_create_or_update(
     if email:
         user.email = email
     if name:
-        # One field for the whole name: a first/last split does not fit many ASEAN naming customs.
+        # One field for the whole name: a first/last split does not fit many naming customs.
         user.first_name, user.last_name = name[:150], ""
     if password:
         password_check(password, user)  # after the e-mail and name: the validators compare the password with them

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.text import slugify
@@ -15,7 +17,8 @@ from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV, XLSX
 
 from collection.lib.downloads import formula_safe
-from collection.models import Round, Submission, SubmissionEvent
+from collection.models import Region, Round, Submission, SubmissionEvent
+from collection.models.submissions import NOT_STARTED
 from collection.rounds.lifecycle import round_deadlines
 from collection.rounds.progress import TableState, round_table_states, table_status_label
 
@@ -430,3 +433,93 @@ def progress_chart(weeks: list[Week]) -> ProgressChart | None:
         x_ticks=x_ticks,
         description=description,
     )
+
+
+# Across regions
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    """One round in the summary across regions: how many of its (country, table) cells are where."""
+
+    round: Round
+    countries: int
+    total: int
+    published: int
+    with_ilo: int  # submitted or approved, not yet published: waiting for the ILO
+    not_started: int
+    overdue: int
+
+    @property
+    def published_percent(self) -> int:
+        return round(100 * self.published / self.total) if self.total else 0
+
+
+@dataclass
+class RegionSummary:
+    """A region's rounds at work (open, draft or closed; archived ones are done) and their totals."""
+
+    region: Region
+    rounds: list[RoundSummary]
+
+    def _sum(self, name: str) -> int:
+        return sum(getattr(r, name) for r in self.rounds)
+
+    @property
+    def total(self) -> int:
+        return self._sum("total")
+
+    @property
+    def published(self) -> int:
+        return self._sum("published")
+
+    @property
+    def with_ilo(self) -> int:
+        return self._sum("with_ilo")
+
+    @property
+    def not_started(self) -> int:
+        return self._sum("not_started")
+
+    @property
+    def overdue(self) -> int:
+        return self._sum("overdue")
+
+    @property
+    def open_rounds(self) -> list[Round]:
+        return [r.round for r in self.rounds if r.round.status == Round.Status.OPEN]
+
+    @property
+    def published_percent(self) -> int:
+        return round(100 * self.published / self.total) if self.total else 0
+
+
+def round_summary(round_: Round, *, today: dt.date | None = None) -> RoundSummary:
+    """The round's totals, as its own dashboard counts them."""
+    board = round_completeness(round_, today=today)
+    with_ilo = {s.value for s in Submission.Status.with_ilo()} - {Submission.Status.PUBLISHED}
+    return RoundSummary(
+        round=round_,
+        countries=len(board.countries),
+        total=board.total,
+        published=board.published,
+        with_ilo=sum(n for status, n in board.counts.items() if status in with_ilo),
+        not_started=board.counts.get(NOT_STARTED, 0),
+        overdue=board.overdue,
+    )
+
+
+def regions_completeness(
+    regions: Iterable[Region], rounds: QuerySet[Round], *, today: dt.date | None = None
+) -> list[RegionSummary]:
+    """For each region, its rounds among `rounds` that are not archived (open first), each with its totals."""
+    order = {status: i for i, status in enumerate(Round.Status.display_order())}
+    at_work = rounds.exclude(status=Round.Status.ARCHIVED).select_related("region")
+    summaries = []
+    for region in regions:
+        mine = sorted(
+            at_work.filter(region=region),
+            key=lambda r: (order[Round.Status(r.status)], -r.deadline.toordinal(), r.name),
+        )
+        summaries.append(RegionSummary(region=region, rounds=[round_summary(r, today=today) for r in mine]))
+    return summaries

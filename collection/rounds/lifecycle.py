@@ -20,7 +20,8 @@ from collection.audit.record import audit_record
 from collection.lib.errors import PortalError, WrongState
 from collection.lib.moves import Move
 from collection.lib.users import User
-from collection.models import AuditAction, Country, Round, RoundCountry, TableDefinition
+from collection.models import AuditAction, Country, Region, Round, RoundCountry, TableDefinition
+from collection.rounds.regions import round_region_check
 from collection.rounds.signals import round_opened
 
 R = Round.Status
@@ -117,6 +118,7 @@ def round_values(round_: Round) -> dict[str, Any]:
     saved = round_.pk is not None
     return {
         "name": round_.name,
+        "region": round_.region_id,
         "reference_years": round_.reference_years,
         "opens_on": round_.opens_on,
         "deadline": round_.deadline,
@@ -146,8 +148,11 @@ def round_save(
     reminder_days: list[int] | None = None,
     countries: list[str],
     tables: list[str],
+    region: Region | str | None = None,
 ) -> Round:
-    """Create a round, or change one that is not archived; its name must be unused."""
+    """Create a round, or change one that is not archived; its name must be unused. Its countries are members
+    of its region; a round given without a region (the API and commands before regions) takes the one all its
+    countries belong to."""
     _admin_only(user)
     creating = round_ is None
     round_ = round_ or Round()
@@ -160,6 +165,12 @@ def round_save(
         raise PortalError("Choose at least one country.")
     if not tables:
         raise PortalError("Choose at least one table.")
+    if isinstance(region, str) and region:
+        code, region = region, Region.objects.filter(code=region).first()
+        if region is None:
+            raise PortalError(f"There is no region with the code {code}.")
+    region = region or None  # "" from a form: none chosen
+    round_.region = round_region_check(region, [c.upper() for c in countries])
     round_.name = name.strip()
     round_.reference_years = list(reference_years)
     round_.deadline = deadline
@@ -172,7 +183,7 @@ def round_save(
     if creating:  # a new round is a draft (the model's default); from then on only round_move writes its status
         round_.save()
     else:
-        round_.save(update_fields=["name", "reference_years", "deadline", "opens_on", "reminder_days"])
+        round_.save(update_fields=["name", "region", "reference_years", "deadline", "opens_on", "reminder_days"])
     round_.countries.set(Country.objects.filter(iso3__in=countries))
     round_.tables.set(TableDefinition.objects.filter(indicator__in=tables))
     after = _snapshot(round_)
@@ -377,9 +388,11 @@ def rounds_by_status(rounds: QuerySet[Round], today: dt.date | None = None) -> l
     """Rounds grouped by status (open, draft, closed, archived), each with its country and table counts
     and the days left until its deadline (negative when past); empty groups are left out."""
     today = today or timezone.localdate()
-    rows = rounds.annotate(
-        n_countries=Count("countries", distinct=True), n_tables=Count("tables", distinct=True)
-    ).order_by("-deadline", "name")
+    rows = (
+        rounds.select_related("region")
+        .annotate(n_countries=Count("countries", distinct=True), n_tables=Count("tables", distinct=True))
+        .order_by("-deadline", "name")
+    )
     groups: dict[str, list[Round]] = {status: [] for status in R.display_order()}
     for round_ in rows:
         # the list's template reads the round itself, and these two beside its fields

@@ -9,17 +9,33 @@ from django.shortcuts import render
 from collection import access
 from collection.lib import downloads
 from collection.lib.users import AuthenticatedHttpRequest
-from collection.models import Submission
+from collection.models import Region, Round, Submission
 from collection.rounds.completeness import (
     EXPORT_FORMATS,
     Completeness,
     DashboardFilter,
     completeness_export,
     progress_chart,
+    regions_completeness,
     round_completeness,
     round_progress,
 )
 from collection.rounds.progress import table_status_label
+
+
+@access.staff_required()
+def regions_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Completeness across regions (a summary row per region) and, per region, of each of its rounds at work;
+    `?region=CODE` shows one region."""
+    regions = list(Region.objects.all())
+    region = next((r for r in regions if r.code == request.GET.get("region", "").upper()), None)
+    rounds = Round.objects.filter(pk__in=access.visible_rounds(request.user).values("pk"))
+    summaries = regions_completeness([region] if region else regions, rounds)
+    return render(
+        request,
+        "collection/regions_dashboard.html",
+        {"summaries": summaries, "regions": regions, "region": region, "can_manage": access.is_admin(request.user)},
+    )
 
 
 def _dashboard(request: AuthenticatedHttpRequest, round_id: int) -> Completeness:

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.forms import SetPasswordForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from collection import access
@@ -46,9 +47,17 @@ def people_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+def _back(request: AuthenticatedHttpRequest) -> str:
+    """Where the page came from and goes back to (a region's page), if it is one of the portal's own paths."""
+    target = request.POST.get("next") or request.GET.get("next", "")
+    ok = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return target if ok and target.startswith("/") else ""
+
+
 @admin_only
 def people_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None, initial={"countries": request.GET.getlist("country")})
+    back = _back(request)
     existing = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -65,7 +74,7 @@ def people_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             days = settings.INVITATION_TIMEOUT_DAYS
             messages.success(request, f"Invitation sent to {user.email}. The link works for {days} days.")
-            return redirect("people_list")
+            return redirect(back or "people_list")
     return render(
         request,
         "collection/people_invite.html",
@@ -74,6 +83,7 @@ def people_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
             "existing": existing,
             "existing_state": people.user_invitation_state(existing) if existing else "",
             "timeout_days": settings.INVITATION_TIMEOUT_DAYS,
+            "back": back,
         },
     )
 

@@ -14,7 +14,7 @@ from collection import access
 from collection.lib.errors import PortalError
 from collection.lib.numbers import record_id
 from collection.lib.users import AuthenticatedHttpRequest
-from collection.models import AuditAction, AuditEntry, Country, Round
+from collection.models import AuditAction, AuditEntry, Country, Region, Round
 from collection.rounds.lifecycle import (
     MOVE_BUTTONS,
     MOVES,
@@ -47,15 +47,24 @@ MOVE_DONE = {
 
 @access.staff_required()
 def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every round the user sees, by status, with its region; `?region=CODE` keeps one region's."""
     rounds = Round.objects.filter(pk__in=access.visible_rounds(request.user).values("pk"))
+    regions = list(Region.objects.all())
+    region = next((r for r in regions if r.code == request.GET.get("region", "").upper()), None)
+    if region is not None:
+        rounds = rounds.filter(region=region)
     can_manage = access.is_admin(request.user)
+    # "Copy the last round" per region: a region's next round starts from its own latest.
+    latest = [(r, rounds_latest(rounds.filter(region=r))) for r in ([region] if region else regions)]
     return render(
         request,
         "collection/round_list.html",
         {
             "groups": rounds_by_status(rounds),
             "can_manage": can_manage,
-            "latest": rounds_latest(rounds) if can_manage else None,
+            "latest": [(r, last) for r, last in latest if last is not None] if can_manage else [],
+            "regions": regions,
+            "region": region,
         },
     )
 
@@ -83,11 +92,17 @@ def _form_page(
 
 @access.admin_required()
 def round_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """A new round; `?copy=<id>` starts from that round, its years and dates a year later."""
+    """A new round; `?copy=<id>` starts from that round (its region too), its years and dates a year later;
+    `?region=CODE` starts with that region and all its countries."""
     copy = record_id(request.GET.get("copy", ""))
     source = get_object_or_404(Round, pk=copy) if copy is not None else None
     heading = f"Copy of {source.name}" if source else "New round"
-    return _form_page(request, round_=None, initial=round_form_initial(round_copy_defaults(source)), heading=heading)
+    values = round_copy_defaults(source)
+    region = Region.objects.filter(code=request.GET.get("region", "").upper()).first()
+    if region is not None and source is None:
+        values = {"region": region.code}
+        heading = f"New round for {region.name}"
+    return _form_page(request, round_=None, initial=round_form_initial(values), heading=heading)
 
 
 @access.admin_required()

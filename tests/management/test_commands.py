@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from collection.access import user_role
-from collection.models import Observation, Release, Round
+from collection.models import AuditAction, AuditEntry, Observation, Release, Round
 
 
 def test_add_user_creates_a_focal_point_for_several_countries(catalogue, capsys):
@@ -73,21 +73,28 @@ def test_seed_demo_creates_logins_and_an_open_round(catalogue, capsys):
     call_command("seed_demo")
     call_command("seed_demo")  # idempotent
     out = capsys.readouterr().out
-    assert "fp_tha" in out and "reviewer" in out
+    assert "fp_tha" in out and "fp_npl" in out and "reviewer" in out
     users = get_user_model().objects
-    assert users.filter(profile__role="focal_point").count() == 10
-    round_ = Round.objects.get(status="open")
+    # A focal point per country of both regions: ASEAN's ten and the eight of South Asia the demo admin added.
+    assert users.filter(profile__role="focal_point").count() == 18
+    round_ = Round.objects.get(status="open", region="ASEAN")
     assert round_.countries.count() == 10 and round_.tables.count() == 16
+    south = Round.objects.get(status="open", region="SOUTH_ASIA")
+    assert south.name == "ILMS South Asia 2026" and south.countries.count() == 8
+    assert "Demo round 'ILMS South Asia 2026' (South Asia) is open." in out
     assert users.get(username="fp_vnm").profile.countries.get().iso3 == "VNM"
+    assert users.get(username="fp_npl").profile.countries.get().name == "Nepal"
+    assert AuditEntry.objects.filter(action=AuditAction.REGION_CREATED, object_id="SOUTH_ASIA").count() == 1
     # Demo people have names, so pages and e-mails greet them as real ones ("Dear Somchai Suksawat,").
     assert not users.filter(first_name="").exists()
     assert users.get(username="fp_tha").get_full_name() == "Somchai Suksawat"
-    # A published history, once: the workspace, the public pages and the workbooks have something to show.
+    # A published history of the first region, once: the workspace, the public pages and the workbooks have
+    # something to show.
     assert out.count("Published") == 1
     assert Round.objects.get(name="ILMS 2025").status == "closed"
     current = Observation.objects.filter(is_current=True)
     assert set(current.values_list("ref_area", flat=True).distinct()) == set(
-        users.filter(profile__role="focal_point").values_list("profile__countries", flat=True)
+        Round.objects.get(name="ILMS 2025").countries.values_list("iso3", flat=True)
     )
     assert set(current.values_list("time", flat=True).distinct()) == {"2021", "2022", "2023", "2024"}
 

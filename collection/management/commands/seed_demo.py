@@ -5,13 +5,14 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from collection.demo.seed import DEMO_ROUND, HISTORY_ROUND, demo_history, demo_open_round, demo_users
+from collection.demo.seed import HISTORY_ROUND, demo_history, demo_open_rounds, demo_users
 
 
 class Command(BaseCommand):
     help = (
-        "Create the demo accounts (admin, reviewer, a focal point per country), the open demo round and, once, "
-        "a published history (an earlier, closed round)."
+        "Create the demo accounts (admin, reviewer, a focal point per country), a second region added by the "
+        "admin, an open demo round per region and, once, a published history of the first region (an earlier, "
+        "closed round)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -19,9 +20,12 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             logins = demo_users()
             published = demo_history()  # before the open round, so the audit log reads in the order of events
-            demo_open_round()
+            rounds = demo_open_rounds()
         if published:
             self.stdout.write(f"Published {published} observations for every country in round '{HISTORY_ROUND}'.")
-        self.stdout.write(f"Demo round '{DEMO_ROUND}' is open. Logins (username / password):")
+        for round_ in rounds:
+            region = round_.region.name if round_.region else "no region"
+            self.stdout.write(f"Demo round '{round_.name}' ({region}) is open.")
+        self.stdout.write("Logins (username / password):")
         for username, password, role in logins:
             self.stdout.write(f"  {username:<10} / {password}   {role}")

@@ -9,7 +9,7 @@ from django import forms
 from django.http import QueryDict
 
 from collection.lib.numbers import whole_number
-from collection.models import Country, Round, TableDefinition
+from collection.models import Country, Region, Round, TableDefinition
 
 
 class DateInput(forms.DateInput):
@@ -30,8 +30,13 @@ def _numbers(text: str, example: str) -> list[int]:
 
 
 class RoundForm(forms.Form):
-    """Create, copy or change a round. The service checks the name, the years and the dates."""
+    """Create, copy or change a round. The service checks the name, the years, the dates and that the countries
+    are members of the region; the page shows the chosen region's members only."""
 
+    region = forms.ChoiceField(
+        required=False,
+        help_text="The round asks the countries of this region; choose it first, then its countries below.",
+    )
     name = forms.CharField(max_length=100, help_text="Unique, e.g. ILMS 2026.")
     reference_years = forms.CharField(
         label="Reference years", max_length=100, help_text="The years asked for, separated by commas, e.g. 2024, 2025."
@@ -58,6 +63,11 @@ class RoundForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        regions = list(Region.objects.values_list("code", "name"))
+        cast(forms.ChoiceField, self.fields["region"]).choices = [
+            (code, name if code in name else f"{name} ({code})") for code, name in regions
+        ]
+        # Every country is a valid choice, so that one outside the region reaches the service's refusal in words.
         cast(forms.ChoiceField, self.fields["countries"]).choices = list(Country.objects.values_list("iso3", "name"))
         cast(forms.ChoiceField, self.fields["tables"]).choices = [
             (indicator, f"{title} ({indicator})")
@@ -73,15 +83,33 @@ class RoundForm(forms.Form):
     def clean_reminder_days(self) -> list[int]:
         return _numbers(self.cleaned_data["reminder_days"], "14, 3")
 
+    @property
+    def chosen_region(self) -> Region | None:
+        """The region whose members the page lists: as posted, else as the form started."""
+        code = self.data.get("region") if self.is_bound else self.initial.get("region")
+        return Region.objects.filter(code=code).first() if code else None
+
+    def country_boxes(self) -> list[Any]:
+        """The country checkboxes to show: the chosen region's members, and any other country ticked (so that
+        a refused one stays visible beside its refusal)."""
+        members = set(self.chosen_region.countries.values_list("iso3", flat=True)) if self.chosen_region else None
+        ticked = set(
+            cast(QueryDict, self.data).getlist("countries") if self.is_bound else self.initial.get("countries") or []
+        )
+        return [box for box in self["countries"] if members is None or box.data["value"] in members | ticked]
+
 
 def round_form_initial(values: dict[str, Any] | None = None) -> dict[str, Any]:
     """The form's starting values: every country and table ticked and the usual reminders, unless `values`
     (a round's, or a copy's from `rounds.round_copy_defaults`) say otherwise. Lists become '2025, 2026'."""
+    values = values or {}
+    region = values.get("region") or Region.objects.values_list("code", flat=True).first()
     initial = {
-        "countries": list(Country.objects.values_list("iso3", flat=True)),
+        "region": region,
+        "countries": region_countries(region),
         "tables": list(TableDefinition.objects.values_list("indicator", flat=True)),
         "reminder_days": [14, 3],
-        **(values or {}),
+        **{k: v for k, v in values.items() if k != "region"},
     }
     for key in ("reference_years", "reminder_days"):
         if isinstance(initial.get(key), list):
@@ -89,16 +117,29 @@ def round_form_initial(values: dict[str, Any] | None = None) -> dict[str, Any]:
     return initial
 
 
+def region_countries(code: str | None) -> list[str]:
+    """The ISO3 codes of a region's members (every country when there is no region yet)."""
+    countries = Country.objects.filter(regions__code=code) if code else Country.objects.all()
+    return list(countries.order_by("name").values_list("iso3", flat=True))
+
+
 def round_form_reselect(post: QueryDict) -> dict[str, str | list[str]]:
-    """The form as posted, with every country or table ticked or none: `select` is e.g. 'tables-all'."""
+    """The form as posted, with every country or table ticked or none (`select` is e.g. 'tables-all'), or with
+    the members of the region just chosen ('region')."""
     field, _, choice = post.get("select", "").partition("-")
     values: dict[str, str | list[str]] = {
-        name: post.get(name, "") for name in ("name", "reference_years", "opens_on", "deadline", "reminder_days")
+        name: post.get(name, "")
+        for name in ("region", "name", "reference_years", "opens_on", "deadline", "reminder_days")
     }
     values["countries"] = post.getlist("countries")
     values["tables"] = post.getlist("tables")
-    if field in ("countries", "tables"):
-        values[field] = round_form_initial()[field] if choice == "all" else []
+    region = post.get("region") or None
+    if field == "region":
+        values["countries"] = region_countries(region)
+    elif field == "countries":
+        values["countries"] = region_countries(region) if choice == "all" else []
+    elif field == "tables":
+        values["tables"] = round_form_initial()["tables"] if choice == "all" else []
     return values
 
 
