@@ -114,7 +114,7 @@ def not_kept(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("collection", "0019_regions")]
+    dependencies = [("collection", "0020_region_audit")]
 
     operations = [
         migrations.AlterField(
