@@ -237,6 +237,8 @@ def rabbitmq_queues(lab: Lab) -> Iterator[list[str]]:
     """The test's queues on the machine's RabbitMQ (default vhost): deleted, with their exchanges, afterwards."""
     names = queue_names(lab.queue)
     yield names
+    for started in lab.started:  # first the workers, which would declare a deleted queue again
+        lab.stop(started)
     with celery_app.connection_for_write(RABBITMQ) as connection:
         channel = connection.channel()
         for name in names:
