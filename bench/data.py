@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from collection.catalogue.specs import table_specs
 from collection.demo.samples import sample_rows
 from collection.lib.longlayout import LONG_HEADER
+from collection.publication.partitions import DEFAULT_PARTITION, MASTER, master_partitioned, partitions_ensure
 
 # A second source type for every table: a country often reports the survey and the register side by side.
 SECOND_SOURCE = {"BA": "AA", "FA": "EA"}
@@ -61,7 +62,10 @@ def execute(*statements: str) -> None:
 def bare_table(table: str, *, then: str = "ANALYZE") -> Iterator[None]:
     """Load into `table` as a restore would: its secondary indexes dropped and foreign-key triggers off (the
     provenance rows exist) during the COPY, then the indexes built again and `then` (ANALYZE, or VACUUM ANALYZE
-    where index-only scans need the visibility map) run on it."""
+    where index-only scans need the visibility map) run on it. The master's indexes are those of its partitions
+    (PostgreSQL): dropped and built on every partition; rows loaded for a country without a partition land in
+    the DEFAULT one and move into a partition of their own at the end (give them one first with
+    `partitions.partitions_ensure`: moving them costs a second copy)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
@@ -71,6 +75,10 @@ def bare_table(table: str, *, then: str = "ANALYZE") -> Iterator[None]:
         indexes = cursor.fetchall()
     execute(*(f"DROP INDEX {name}" for name, _ in indexes), "SET session_replication_role = replica")
     yield
+    if table == MASTER and master_partitioned():  # rows of a country without a partition: into one of its own
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT DISTINCT ref_area FROM {DEFAULT_PARTITION}")
+            partitions_ensure([area for (area,) in cursor.fetchall()])
     execute(
         "SET session_replication_role = DEFAULT",
         "SET maintenance_work_mem = '512MB'",

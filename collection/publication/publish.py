@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from collection.lib.bulkload import analyze_after_commit
+from collection.lib.bulkload import ANALYZE_AFTER_ROWS, analyze_after_commit
 from collection.lib.errors import WrongState
 from collection.models import (
     KEY_COLUMNS,
@@ -22,6 +22,7 @@ from collection.models import (
     Submission,
     UnchangedValue,
 )
+from collection.publication.partitions import partition_ensure
 from collection.submissions.lease import Work, leased
 from collection.submissions.machine import submission_move
 from collection.submissions.staged import staged_relation, staged_served
@@ -124,8 +125,12 @@ def _publish(submission_id: int) -> Publication | None:
     if submission is None or submission.status != Submission.Status.APPROVED:
         logger.info("submission %s is not approved; nothing to publish", submission_id)
         return None
+    # The country's own partition of the master (PostgreSQL), made now if this is its first publication: every
+    # statement below reads and updates only it, so its indexes are the country's, not the world's.
+    partition = partition_ensure(submission.country_id)
     q = connection.ops.quote_name
     master = q(Observation._meta.db_table)
+    own = q(partition) if partition else master  # every staged row is of the submission's country (validation)
     publications = q(Publication._meta.db_table)
     key_match = " AND ".join(f"o.{q(c)} = s.{q(c)}" for c in KEY_COLUMNS)
     # Every column is NOT NULL (an empty flag or note is ''), so a plain comparison is null-safe here.
@@ -173,7 +178,7 @@ def _publish(submission_id: int) -> Publication | None:
                 f"CREATE TEMPORARY TABLE {PLAN} AS SELECT s.id AS staged_id, o.id AS current_id, "
                 f"o.publication_id AS current_publication, CASE WHEN o.id IS NULL THEN %s WHEN NOT ({changed}) THEN %s "
                 f"WHEN {later} THEN %s ELSE %s END AS kind "
-                f"FROM {staged} AS s LEFT JOIN {master} AS o ON o.is_current AND {key_match} "
+                f"FROM {staged} AS s LEFT JOIN {own} AS o ON o.is_current AND {key_match} "
                 f"LEFT JOIN {publications} AS r ON r.id = o.publication_id JOIN {publications} AS me ON me.id = %s "
                 f"WHERE s.submission_id = %s",
                 [NEW, UNCHANGED, OUTDATED, REVISED, publication.pk, submission.pk],
@@ -189,7 +194,7 @@ def _publish(submission_id: int) -> Publication | None:
             )
             # Revised: the current value came from an earlier approval and differs; it becomes history.
             cursor.execute(
-                f"UPDATE {master} SET is_current = %s, superseded_by_id = %s "
+                f"UPDATE {own} SET is_current = %s, superseded_by_id = %s "
                 f"WHERE id IN (SELECT current_id FROM {PLAN} WHERE kind = %s)",
                 [False, publication.pk, REVISED],
             )
@@ -216,7 +221,11 @@ def _publish(submission_id: int) -> Publication | None:
             staged_served(cursor, submission.pk)
         # The master grew by this many rows: the next publication and the readers are planned on its new
         # statistics, not on those of before (autovacuum comes minutes later).
-        analyze_after_commit(Observation, sum(counts.get(k, 0) for k in (NEW, REVISED, OUTDATED)))
+        written = sum(counts.get(k, 0) for k in (NEW, REVISED, OUTDATED))
+        if partition is None:
+            analyze_after_commit(Observation, written)
+        else:  # its partition alone: ANALYZE of the master would sample every country's partition again
+            _analyze_after_commit(own, written)
         publication.new_count = counts.get(NEW, 0)
         publication.revised_count = counts.get(REVISED, 0)
         publication.unchanged_count = counts.get(UNCHANGED, 0)
@@ -237,6 +246,18 @@ def _publish(submission_id: int) -> Publication | None:
         publication.outdated_count,
     )
     return publication
+
+
+def _analyze_after_commit(table: str, rows: int) -> None:
+    """ANALYZE of the country's partition once the publication commits (as bulkload.analyze_after_commit)."""
+    if rows < ANALYZE_AFTER_ROWS:
+        return
+
+    def analyze() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
+
+    transaction.on_commit(analyze, robust=True)
 
 
 def release_settled(publication: Publication) -> Release:
