@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from collection.lib.labels import code_label
 from collection.lib.links import portal_link
+from collection.lib.queue import MAIL_ROUND_OPENED, MAIL_SUBMISSION_STATUS, mail_later
 from collection.lib.users import User
 from collection.models import Country, NotificationPreference, ReminderSent, Review, Role, Round, Submission
 from collection.rounds.lifecycle import round_deadlines
@@ -292,9 +293,10 @@ def notification_preferences(user: User) -> NotificationPreference:
 
 @receiver(submission_moved)
 def _submission_moved(sender: type, *, submission_id: int, status: str, **kwargs: object) -> None:
-    submission_status_notify(submission_id, status)
+    if status in STATUS_MAILS:  # sent by the mail queue's worker (lib/queue.py, mail_later)
+        mail_later(MAIL_SUBMISSION_STATUS, submission_id, status, here=submission_status_notify)
 
 
 @receiver(round_opened)
 def _round_opened(sender: type, *, round_id: int, **kwargs: object) -> None:
-    round_opened_notify(round_id)
+    mail_later(MAIL_ROUND_OPENED, round_id, here=round_opened_notify)

@@ -14,12 +14,14 @@ from collection.lib.queue import (
     BUILD_ANNOTATED_COPY,
     BUILD_BULK_DOWNLOADS,
     DAILY_ROUND_DUTIES,
+    MAIL_ROUND_OPENED,
+    MAIL_SUBMISSION_STATUS,
     PUBLISH_SUBMISSION,
     SWEEP_WAITING_WORK,
     VALIDATE_SUBMISSION,
     enqueue,
 )
-from collection.notifications import reminders_send
+from collection.notifications import reminders_send, round_opened_notify, submission_status_notify
 from collection.publication.publish import observations_publish
 from collection.rounds.lifecycle import rounds_due_to_open
 from collection.submissions.lease import work_resend
@@ -95,3 +97,15 @@ def build_bulk_downloads() -> None:
 def build_annotated_copy(submission_id: int) -> None:
     """After each validation: the file with its problems marked, made here rather than in a web request."""
     annotated_copy_build(submission_id=submission_id)
+
+
+@shared_task(name=MAIL_SUBMISSION_STATUS)
+def mail_submission_status(submission_id: int, status: str) -> None:
+    """On the mail queue: the mail of a submission that reached `status`, to the people it concerns."""
+    submission_status_notify(submission_id, status)
+
+
+@shared_task(name=MAIL_ROUND_OPENED)
+def mail_round_opened(round_id: int) -> None:
+    """On the mail queue: the mail of a round that opened, to its countries' focal points."""
+    round_opened_notify(round_id)

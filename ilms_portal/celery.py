@@ -1,4 +1,6 @@
-"""The Celery app: `celery -A ilms_portal worker` starts a worker that validates and publishes."""
+"""The Celery app: `celery -A ilms_portal worker` starts a worker that does every kind of work; `-Q ilms.validation`
+(or ilms.publication, ilms.mail, ilms for the periodic duties) one that does only that kind (README, "Scaling
+out"). Each task's queue is chosen by collection/lib/queue.py (CELERY_TASK_ROUTES)."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -296,7 +297,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("WORKER_MAX_MEMORY_PER_CHILD_MB", default=2048) * 1024
 # Losing the broker connection does not stop running tasks: their result is in the database, not the broker.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# The queues (README, "Scaling out"): CELERY_QUEUE names the base queue, which takes the periodic duties (the
+# sweeper, the bulk files, the daily round duties); each kind of work has a queue under it, "ilms.validation",
+# "ilms.publication", "ilms.mail", to which collection/lib/queue.py routes every task by name. Portals (or test
+# runs) sharing one Redis or RabbitMQ keep apart by their CELERY_QUEUE. A worker given no -Q takes all four.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="ilms")
+QUEUE_KINDS = ("validation", "publication", "mail")  # the kinds collection/lib/queue.py routes to
+# Each queue has an exchange and a routing key of its own name (as Celery makes a queue it was not told of): bound
+# to the default exchange instead, every queue would get a copy of every message.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in [CELERY_TASK_DEFAULT_QUEUE, *(f"{CELERY_TASK_DEFAULT_QUEUE}.{kind}" for kind in QUEUE_KINDS)]
+]
+CELERY_TASK_ROUTES = ("collection.lib.queue.task_route",)
+# E-mail to the people a change concerns is the mail queue's work (collection/lib/queue.py, mail_later); false
+# sends it from the process that made the change, as before the queues were split (the test suite does).
+MAIL_BY_WORKER = env.bool("MAIL_BY_WORKER", default=True)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"  # schedules edited in the admin

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from collection.catalogue.load import catalogue_load
 from collection.lib.labels import labels_forget
+from collection.lib.queue import queue_names
 from collection.models import Country
 from collection.review.decisions import submission_submit
 from ilms_portal.celery import app as celery_app
@@ -153,6 +154,7 @@ def api():
 def pytest_configure(config):
     # The suite never sends real e-mail and never needs DEBUG.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MAIL_BY_WORKER = False  # mail sent in-process, to mail.outbox (tests/test_queues.py: the mail queue)
 
 
 def database_url() -> str:
@@ -187,7 +189,7 @@ def worker(tmp_path, settings, test_queue):
             "--pool=solo",
             "--loglevel=info",
             "-Q",
-            queue,
+            ",".join(queue_names(queue)),
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",

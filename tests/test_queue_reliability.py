@@ -28,7 +28,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from rest_framework.authtoken.models import Token
 
 from bench.data import long_frame
-from collection.lib.queue import SWEEP_WAITING_WORK
+from collection.lib.queue import SWEEP_WAITING_WORK, queue_names
 from collection.models import Lease, Submission, SubmissionEvent
 from tests import factories
 from tests.conftest import ROOT, database_url
@@ -129,11 +129,21 @@ class Lab:
         wait_until(lambda: _answers(url), 30, "serving")
         return url
 
-    def worker(self, name: str, broker: str, *, beat: bool = False, ready: bool = True, **extra: str) -> Started:
-        """A worker of one pool process on the lab's queue (with the sweeper's beat embedded if `beat`),
-        waited for until its start's re-send is done, unless `ready` is false."""
+    def worker(
+        self,
+        name: str,
+        broker: str,
+        *,
+        beat: bool = False,
+        ready: bool = True,
+        queues: list[str] | None = None,
+        **extra: str,
+    ) -> Started:
+        """A worker of one pool process on the lab's queues (or only `queues`), with the sweeper's beat embedded if
+        `beat`, waited for until its start's re-send is done, unless `ready` is false."""
         argv = [sys.executable, "-m", "celery", "-A", "ilms_portal", "worker", "--pool=prefork", "--concurrency=1"]
-        argv += ["-n", f"{name}@%h", "-Q", self.queue, "--loglevel=info", "--without-gossip", "--without-mingle"]
+        argv += ["-n", f"{name}@%h", "-Q", ",".join(queues or queue_names(self.queue))]
+        argv += ["--loglevel=info", "--without-gossip", "--without-mingle"]
         worker = self.start(name, argv + (["--beat"] if beat else []), self.env(broker, **extra))
         if ready:
             wait_until(lambda: "worker ready:" in worker.text(), 60, f"{name} ready")

@@ -18,6 +18,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from collection.lib.queue import queue_names
 from collection.models import Observation, Submission
 from collection.review.decisions import submission_approve
 from tests import factories
@@ -59,7 +60,8 @@ def start_worker(tmp_path, test_queue) -> Iterator[Callable[..., subprocess.Pope
         log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115 - the process holds it until it ends
         command = [sys.executable, "-m", "celery", "-A", "ilms_portal", "worker", *(pool or ["--pool=solo"])]
         command += ["--loglevel=info"]
-        command += ["-Q", test_queue, "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        command += ["-Q", ",".join(queue_names(test_queue)), "-n", f"{name}@%h"]
+        command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         started.append(process)
         return process

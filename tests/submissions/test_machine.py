@@ -10,7 +10,7 @@ from celery.signals import before_task_publish
 from django.contrib.auth.base_user import AbstractBaseUser
 
 from collection.lib.errors import PortalError, WrongState
-from collection.lib.queue import PUBLISH_SUBMISSION, VALIDATE_SUBMISSION
+from collection.lib.queue import PUBLISH_SUBMISSION, VALIDATE_SUBMISSION, queue_names
 from collection.models import AuditAction, AuditEntry, Round, Submission, SubmissionEvent
 from collection.rounds.lifecycle import MOVES as ROUND_MOVES
 from collection.submissions.machine import MOVES, RECEIVE, submission_move
@@ -54,7 +54,8 @@ def sent_tasks() -> Iterator[list[tuple[str, tuple]]]:
     yield sent
     before_task_publish.disconnect(record)
     with celery_app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(celery_app.conf.task_default_queue)
+        for queue in queue_names():
+            connection.default_channel.queue_purge(queue)
     celery_app.conf.task_default_queue = previous
 
 
