@@ -16,10 +16,10 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
-from bench import pipeline, reads, workbook  # noqa: E402
+from bench import pipeline, reads, workbook, world  # noqa: E402
 from bench.report import Row, print_table  # noqa: E402
 
-BENCHMARKS = {"workbook": workbook.run, "pipeline": pipeline.run, "reads": reads.run}
+BENCHMARKS = {"workbook": workbook.run, "pipeline": pipeline.run, "reads": reads.run, "world": world.run}
 
 
 def main(names: list[str]) -> int:
