@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from collection.publication.conditional import reader_is_public
-from collection.publication.vintages import public_fingerprint
+from collection.publication.vintages import PublicState
 
 # A count is kept as long as the public values it counted stay the same (see CountedOnce); a day bounds the
 # entries of states no one asks about any more.
@@ -48,13 +48,15 @@ class CountedOnce(PageSizePagination):
     """The observations' pages: an anonymous reader's count is counted once per question and public state.
 
     The exact count of a filter is most of a page's time on a large master (15,000 values: an index scan and a
-    visibility check of each), and the public answer to a question changes only when the set of public
-    publications does (vintages.public_fingerprint), so that set, the path and the filters (not the page) key
-    it. A signed-in reader's answer includes embargoed values, which change at every publication into a
-    scheduled release: their count is counted each time."""
+    visibility check of each), and the public answer to a question changes only with the public state (the
+    ETag's, vintages.public_state), so that state, the path and the filters (not the page) key it. A signed-in
+    reader's answer includes embargoed values, which change at every publication into a scheduled release:
+    their count is counted each time."""
 
-    def paginate_queryset(self, queryset: QuerySet, request: Request, view: APIView | None = None) -> list | None:
-        key = self._count_key(request, view)
+    def paginate_queryset(  # type: ignore[override]  # DRF's stub types it for any sequence; this takes a queryset
+        self, queryset: QuerySet, request: Request, view: APIView | None = None
+    ) -> list | None:
+        key = self._count_key(request)
         if key is None:
             self.django_paginator_class = Paginator
         else:
@@ -62,12 +64,14 @@ class CountedOnce(PageSizePagination):
         return super().paginate_queryset(queryset, request, view)
 
     @staticmethod
-    def _count_key(request: Request, view: APIView | None) -> str | None:
-        if not reader_is_public(request):
+    def _count_key(request: Request) -> str | None:
+        # The public state conditional.public_validators read for this request's ETag (none for a signed-in
+        # reader): what the public sees changes only with it (see vintages.public_state).
+        state = getattr(request._request, "public_state", None)
+        if not reader_is_public(request) or not isinstance(state, PublicState):
             return None
-        at = view.vintage() if view is not None and hasattr(view, "vintage") else None
         query = sorted(
             (k, v) for k in request.query_params if k not in PAGE_PARAMETERS for v in request.query_params.getlist(k)
         )
-        identity = repr((request.path, query, public_fingerprint(at)))
+        identity = repr((request.path, query, state.tag))
         return "count:" + hashlib.sha256(identity.encode()).hexdigest()[:40]

@@ -142,7 +142,7 @@ def _plain_lines(layout: FlowLayout, lead: list[str]) -> Callable[[list[tuple[ob
         picked = list(picked)
         if QUOTED.search("\x00".join(map("\x00".join, picked))):  # type: ignore[arg-type]
             return None
-        if FORMULA.search("\x00".join(map("\x00".join, map(text_of, batch)))):  # type: ignore[arg-type]
+        if FORMULA.search("\x00".join(map("\x00".join, map(text_of, batch)))):
             return None
         return "".join(map(template.__mod__, picked))
 
