@@ -16,10 +16,16 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
-from bench import load, pipeline, reads, workbook  # noqa: E402
+from bench import load, pipeline, reads, workbook, world  # noqa: E402
 from bench.report import Row, print_table  # noqa: E402
 
-BENCHMARKS = {"workbook": workbook.run, "pipeline": pipeline.run, "reads": reads.run, "load": load.run}
+BENCHMARKS = {
+    "workbook": workbook.run,
+    "pipeline": pipeline.run,
+    "reads": reads.run,
+    "world": world.run,
+    "load": load.run,
+}
 
 
 def main(names: list[str]) -> int:

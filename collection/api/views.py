@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from collection import access
 from collection.api import serializers as s
 from collection.api.filters import ObservationFilter, ObservationKeyFilter, ObservationValueFilter
+from collection.api.pagination import CountedOnce
 from collection.api.permissions import IsAdminOrReadOnly
 from collection.lib import downloads
 from collection.lib.errors import PortalError, WrongState
@@ -363,6 +364,7 @@ class ObservationViewSet(RefuseNulMixin, PublicConditionalMixin, viewsets.ReadOn
 
     serializer_class = s.ObservationSerializer
     permission_classes = [AllowAny]
+    pagination_class = CountedOnce
     filterset_class = ObservationFilter
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     queryset = Observation.objects.all()

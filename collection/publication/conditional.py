@@ -77,6 +77,7 @@ def public_validators(request: HttpRequest) -> Validators | None:
     # in the past, and a late publication gets a release of its own); a later as_of is answered as now.
     settled = at is not None and at < now - SETTLE_AFTER
     state = public_state(at if settled else now)
+    request.public_state = state  # type: ignore[attr-defined]  # what a view may key an answer's parts by (api.pagination)
     query = sorted((k, v) for k in request.GET for v in request.GET.getlist(k))
     identity = repr((STATE_VERSION, request.path, query, request.META.get("HTTP_ACCEPT", ""), "public", state.tag))
     return Validators(

@@ -9,13 +9,15 @@ the moment of the read, so nothing has to run when an embargo ends.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
 from functools import reduce
 from operator import or_
 
-from django.db.models import F, Max, Q, QuerySet, Value, Window
+from django.core.cache import cache
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max, Q, QuerySet, Sum, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -36,6 +38,12 @@ APPROVAL_ORDER = (
 
 # Above this many held-back cells in a slice, ranking the whole slice is the shorter query.
 MAX_HELD_CELLS = 400
+# What a slice shows in place of its held-back values is kept (see _held_back_instead) up to this many ids, for
+# a day at most (the public state it was read in has usually moved on by then).
+MAX_KEPT_IDS = 50_000
+KEPT_SECONDS = 24 * 3600
+TOO_MANY = "too many"
+MAX_RUNS = 64  # ranges of ids in one condition, beyond which a list of them is the shorter
 
 
 def hidden_releases(at: datetime) -> QuerySet[Release]:
@@ -55,22 +63,74 @@ def public_versions(base: QuerySet[Observation], at: datetime | None = None) -> 
     ranked. Ranking whole cells, rather than probing each version for a held-back key, keeps one sort of a few
     thousand rows instead of an index probe per version (see README, Speed)."""
     if at is None:
-        held_back = list(hidden_releases(timezone.now()).values_list("publications__pk", flat=True))
+        public, held_back = _publications_seen(timezone.now())
         if not held_back:
             return base.filter(is_current=True)
-        cells = list(
-            base.filter(is_current=True, publication_id__in=held_back)
-            .values_list("ref_area", "indicator", "time")
-            .distinct()[: MAX_HELD_CELLS + 1]
-        )
-        if not cells:
-            return base.filter(is_current=True)
-        if len(cells) > MAX_HELD_CELLS:
+        instead = _held_back_instead(base, held_back, (len(public), max(public, default=0), sum(public)))
+        if instead is None:  # so many cells held back that ranking the whole slice is the shorter query
             return Observation.objects.filter(pk__in=_latest_public(base, timezone.now()).values("pk"))
+        # Two disjoint parts: the current values not held back, and for a held-back key the version the public
+        # sees instead (a current one is either public, and in the first part, or held).
+        return base.filter((Q(is_current=True) & ~Q(publication_id__in=held_back)) | _ids_q(instead))
+    return Observation.objects.filter(pk__in=_latest_public(base, at).values("pk"))
+
+
+def _publications_seen(at: datetime) -> tuple[list[int], list[int]]:
+    """The ids of the publications public at `at` and of those that are not (embargoed or withdrawn), in one
+    query (each was one; a page's query count is a test)."""
+    public = Q(release__public_at__lte=at, release__withdrawn_at__isnull=True)
+    rows = Publication.objects.annotate(seen=ExpressionWrapper(public, output_field=BooleanField())).values_list(
+        "pk", "seen"
+    )
+    seen: list[int] = []
+    hidden: list[int] = []
+    for pk, is_public in rows:
+        (seen if is_public else hidden).append(pk)
+    return seen, hidden
+
+
+def _held_back_instead(
+    base: QuerySet[Observation], held_back: list[int], fingerprint: tuple[int, int, int]
+) -> list[int] | None:
+    """The ids of the versions the public sees now in place of the held-back current values of `base` (none
+    for a key the public has never seen), None when more than MAX_HELD_CELLS cells are held back. Ranking them
+    is most of a read's time with an embargo pending, and the answer changes only with the public
+    publications and the held-back ones, so it is kept under those (as a page's count is, api.pagination)."""
+    key = "held:" + hashlib.sha256(repr((str(base.query), held_back, fingerprint)).encode()).hexdigest()
+    found = cache.get(key)
+    if isinstance(found, list) or found == TOO_MANY:
+        return None if found == TOO_MANY else found
+    cells = list(
+        base.filter(is_current=True, publication_id__in=held_back)
+        .values_list("ref_area", "indicator", "time")
+        .distinct()[: MAX_HELD_CELLS + 1]
+    )
+    instead: list[int] | None = []
+    if len(cells) > MAX_HELD_CELLS:
+        instead = None
+    elif cells:
         held_cells = reduce(or_, (Q(ref_area=a, indicator=i, time=t) for a, i, t in cells))
         ranked = _latest_public(base.filter(held_cells), timezone.now())
-        return base.filter((Q(is_current=True) & ~held_cells) | Q(pk__in=ranked.values("pk")))
-    return Observation.objects.filter(pk__in=_latest_public(base, at).values("pk"))
+        instead = [pk for pk, current in ranked.values_list("pk", "is_current") if not current]
+    if instead is None or len(instead) <= MAX_KEPT_IDS:
+        cache.set(key, TOO_MANY if instead is None else instead, KEPT_SECONDS)
+    return instead
+
+
+def _ids_q(ids: list[int]) -> Q:
+    """`pk IN ids`, as ranges of consecutive ids where they run on (a publication's rows are written together, so
+    a few ranges say thousands of ids): a list of thousands was most of the plan's time and a check per row."""
+    if not ids:
+        return Q(pk__in=[])
+    runs: list[list[int]] = []
+    for pk in sorted(ids):
+        if runs and pk == runs[-1][1] + 1:
+            runs[-1][1] = pk
+        else:
+            runs.append([pk, pk])
+    if len(runs) > MAX_RUNS:
+        return Q(pk__in=ids)
+    return reduce(or_, (Q(pk=a) if a == b else Q(pk__range=(a, b)) for a, b in runs))
 
 
 def _latest_public(versions: QuerySet[Observation], at: datetime) -> QuerySet[Observation]:
@@ -86,6 +146,18 @@ def _public_publications(at: datetime) -> list[int]:
     """The publications whose release is public at `at`, as ids: a join to them makes the planner intersect a
     bitmap of the publication index over millions of rows (EXPLAIN on the benchmark's master)."""
     return list(Publication.objects.filter(Release.public_q(at, "release__")).values_list("pk", flat=True))
+
+
+def public_fingerprint(at: datetime | None = None) -> tuple[int, int, int]:
+    """Which publications are public at `at` (now when None), in three numbers (how many, the largest id, the sum
+    of the ids): a publication's rows never change once published, and the public answer at a moment is made of
+    the public publications' rows alone (a held-back one hides nothing the public saw), so an answer computed
+    for one fingerprint stays right until it changes (the set only grows: a release's moment is never set in
+    the past, and only a release still ahead can be withdrawn)."""
+    found = Publication.objects.filter(Release.public_q(at or timezone.now(), "release__")).aggregate(
+        n=Count("id"), top=Max("id"), total=Sum("id")
+    )
+    return found["n"], found["top"] or 0, found["total"] or 0
 
 
 def seen_versions(user: RequestUser, base: QuerySet[Observation], at: datetime | None = None) -> QuerySet[Observation]:
@@ -168,15 +240,18 @@ class Earlier:
 
 def earlier_versions(rows: list[Observation], at: datetime | None = None) -> dict[int, Earlier]:
     """For each row (a page of answers), the version of its key the public saw just before it, if any: one
-    query for the page, read as tuples (a model per version cost a second a page). A row whose release is not
-    public yet is compared with what the public sees now."""
+    query for the page's history rows, read as tuples (a model per version cost a second a page). A row whose
+    release is not public yet is compared with what the public sees now."""
     if not rows:
         return {}
     moment = at or timezone.now()
     width = len(KEY_COLUMNS)
     keys = {tuple(getattr(r, c) for c in KEY_COLUMNS) for r in rows}
+    # Only history rows: a version approved before another of its key is never the current one (the current
+    # value is the latest approved), so a current row is nobody's predecessor; most keys have no history.
     versions = (
         Observation.objects.filter(
+            is_current=False,
             publication_id__in=_public_publications(moment),
             **{f"{c}__in": {getattr(r, c) for r in rows} for c in KEY_COLUMNS},
         )

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import F, Func, QuerySet, TextField
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -135,7 +136,15 @@ def data_versions(query: DataQuery) -> QuerySet[Observation]:
 def data_rows(query: DataQuery) -> Iterator[tuple[object, ...]]:
     """The matching rows (ROW_COLUMNS), read in chunks; a query that matches nothing is an SdmxError (100), raised
     before anything is written."""
-    rows = data_versions(query).values_list(*ROW_COLUMNS).iterator(chunk_size=CHUNK)
+    columns: list[str | Func] = list(ROW_COLUMNS)
+    if connection.vendor == "postgresql":
+        # The value as the text of its own digits, written by PostgreSQL: a Decimal made and normalised per value
+        # in Python was a third of a message's time (the read bench's profile). trim_scale drops the zeros the
+        # column's scale adds, as models.layout.value_exact does (412.6, 1500).
+        columns[ROW_COLUMNS.index("obs_value")] = Func(
+            F("obs_value"), template="trim_scale(%(expressions)s)::text", output_field=TextField()
+        )
+    rows = data_versions(query).values_list(*columns).iterator(chunk_size=CHUNK)
     first = next(rows, None)
     if first is None:
         raise SdmxError(NO_RESULTS, f"No public values of {query.layout.flow} match the query.")
