@@ -221,7 +221,7 @@ class RoundAdmin(ReadOnlyAdmin):
 
 @admin.register(Region)
 class RegionAdmin(ReadOnlyAdmin):
-    """Regions are kept on the portal's region pages (/regions/), which check their members and audit changes."""
+    """Regions are kept on the portal's region pages (/rounds/regions/), which check their members and audit changes."""
 
     list_display = ["code", "name", "sort_order", "created_at"]
     filter_horizontal = ["countries"]

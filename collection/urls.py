@@ -68,10 +68,10 @@ urlpatterns = [
     path("rounds/<int:round_id>/<str:iso3>/workbook/", reporting.workbook_download, name="workbook_download"),
     path("rounds/<int:round_id>/<str:iso3>/tables/<str:indicator>/", reporting.table_entry, name="table_entry"),
     # Regions (admins; reviewers read): their member countries, focal points and rounds.
-    path("regions/", regions.region_list, name="region_list"),
-    path("regions/new/", regions.region_create, name="region_create"),
-    path("regions/<str:code>/", regions.region_detail, name="region_detail"),
-    path("regions/<str:code>/edit/", regions.region_edit, name="region_edit"),
+    path("rounds/regions/", regions.region_list, name="region_list"),
+    path("rounds/regions/new/", regions.region_create, name="region_create"),
+    path("rounds/regions/<str:code>/", regions.region_detail, name="region_detail"),
+    path("rounds/regions/<str:code>/edit/", regions.region_edit, name="region_edit"),
     # Per-country reports: what is published (public) and which national sources feed it.
     path("countries/", registers.country_index, name="country_index"),
     path("countries/asean/", overviews.asean_page, name="asean_overview"),

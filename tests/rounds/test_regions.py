@@ -42,7 +42,7 @@ def page_of(response) -> str:
 
 
 @pytest.mark.parametrize(
-    "url", ["/regions/", "/regions/new/", "/regions/ASEAN/", "/regions/ASEAN/edit/", "/rounds/dashboard/"]
+    "url", ["/rounds/regions/", "/rounds/regions/new/", "/rounds/regions/ASEAN/", "/rounds/regions/ASEAN/edit/", "/rounds/dashboard/"]
 )
 @pytest.mark.parametrize(
     ("role", "expected"),
@@ -59,8 +59,8 @@ def test_region_pages_are_for_ilo_staff(as_role, open_round, url, role, expected
 
 @pytest.mark.parametrize("role", ROLES)
 def test_only_admins_post_the_region_forms(as_role, catalogue, people, role):
-    created = as_role(role).post("/regions/new/", REGION_FORM)
-    changed = as_role(role).post("/regions/ASEAN/edit/", {"name": "Renamed", "countries": ["THA"]})
+    created = as_role(role).post("/rounds/regions/new/", REGION_FORM)
+    changed = as_role(role).post("/rounds/regions/ASEAN/edit/", {"name": "Renamed", "countries": ["THA"]})
     expected = {"anonymous": 302, "admin": 302}.get(role, 404)
     assert (created.status_code, changed.status_code) == (expected, expected)
     assert Region.objects.filter(code="SOUTH_ASIA").exists() == (role == "admin")
@@ -70,8 +70,8 @@ def test_only_admins_post_the_region_forms(as_role, catalogue, people, role):
 
 
 def test_an_unknown_region_is_a_404(as_role, catalogue):
-    assert as_role("admin").get("/regions/NOWHERE/").status_code == 404
-    assert as_role("admin").get("/regions/NOWHERE/edit/").status_code == 404
+    assert as_role("admin").get("/rounds/regions/NOWHERE/").status_code == 404
+    assert as_role("admin").get("/rounds/regions/NOWHERE/edit/").status_code == 404
 
 
 # Creating and changing a region
@@ -79,8 +79,8 @@ def test_an_unknown_region_is_a_404(as_role, catalogue):
 
 def test_admin_creates_a_region_of_countries_new_to_the_portal(as_role, admin_user, catalogue):
     assert not Country.objects.filter(iso3="NPL").exists()
-    response = as_role("admin").post("/regions/new/", {**REGION_FORM, "code": " south_asia "})
-    assert response.status_code == 302 and response["Location"] == "/regions/SOUTH_ASIA/"
+    response = as_role("admin").post("/rounds/regions/new/", {**REGION_FORM, "code": " south_asia "})
+    assert response.status_code == 302 and response["Location"] == "/rounds/regions/SOUTH_ASIA/"
     region = Region.objects.get(code="SOUTH_ASIA")
     assert region.name == "South Asia" and sorted(region.countries.values_list("iso3", flat=True)) == sorted(
         factories.SOUTH_ASIA
@@ -90,15 +90,15 @@ def test_admin_creates_a_region_of_countries_new_to_the_portal(as_role, admin_us
     entry = AuditEntry.objects.get(action=AuditAction.REGION_CREATED)
     assert entry.actor == admin_user and entry.object_id == "SOUTH_ASIA"
     assert entry.detail["new_in_catalogue"] == sorted(factories.SOUTH_ASIA)
-    assert 'href="/regions/SOUTH_ASIA/"' in page_of(as_role("admin").get("/audit/?action=region.created"))
+    assert 'href="/rounds/regions/SOUTH_ASIA/"' in page_of(as_role("admin").get("/audit/?action=region.created"))
     # The list counts its countries, focal points and rounds; ASEAN is untouched.
-    listing = page_of(as_role("admin").get("/regions/"))
+    listing = page_of(as_role("admin").get("/rounds/regions/"))
     assert "South Asia" in listing and "<code>SOUTH_ASIA</code>" in listing
     assert Region.objects.get(code="ASEAN").countries.count() == 10
 
 
 def test_the_region_form_offers_every_iso_country_members_first(as_role, catalogue):
-    form = as_role("admin").get("/regions/ASEAN/edit/").context["form"]
+    form = as_role("admin").get("/rounds/regions/ASEAN/edit/").context["form"]
     choices = form.fields["countries"].choices
     assert len(choices) >= 249  # every ISO 3166 country
     assert {iso3 for iso3, _ in choices[:10]} == set(
@@ -117,7 +117,7 @@ def test_the_region_form_offers_every_iso_country_members_first(as_role, catalog
     ],
 )
 def test_a_refused_region_says_why_and_keeps_what_was_typed(as_role, catalogue, data, message):
-    response = as_role("admin").post("/regions/new/", {**REGION_FORM, **data})
+    response = as_role("admin").post("/rounds/regions/new/", {**REGION_FORM, **data})
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].non_field_errors())
     assert sorted(response.context["form"].data.getlist("countries")) == sorted(factories.SOUTH_ASIA)  # nothing lost
@@ -133,7 +133,7 @@ def test_a_code_that_is_no_iso_country_is_refused(admin_user, catalogue):
 def test_a_member_still_asked_by_a_round_cannot_leave_the_region(as_role, admin_user, open_round):
     asean = Region.objects.get(code="ASEAN")
     others = [c for c in asean.countries.values_list("iso3", flat=True) if c != "THA"]
-    response = as_role("admin").post("/regions/ASEAN/edit/", {"name": asean.name, "countries": others})
+    response = as_role("admin").post("/rounds/regions/ASEAN/edit/", {"name": asean.name, "countries": others})
     assert "Round ILMS test round (open) still asks Thailand" in " ".join(response.context["form"].non_field_errors())
     assert asean.countries.filter(iso3="THA").exists()
     # A member no round asks leaves, and the change is audited.
@@ -144,28 +144,28 @@ def test_a_member_still_asked_by_a_round_cannot_leave_the_region(as_role, admin_
 
 
 def test_the_region_page_lists_members_with_their_focal_points_and_invites(as_role, second_region, npl_focal_point):
-    page = page_of(as_role("admin").get("/regions/SOUTH_ASIA/"))
+    page = page_of(as_role("admin").get("/rounds/regions/SOUTH_ASIA/"))
     assert "Nepal" in page and "fp_npl" in page and "Nobody yet" in page  # Bhutan has nobody
-    assert "/people/invite/?country=BTN&amp;next=/regions/SOUTH_ASIA/" in page
+    assert "/people/invite/?country=BTN&amp;next=/rounds/regions/SOUTH_ASIA/" in page
     assert "/rounds/new/?region=SOUTH_ASIA" in page
-    reviewer_page = page_of(as_role("reviewer").get("/regions/SOUTH_ASIA/"))
+    reviewer_page = page_of(as_role("reviewer").get("/rounds/regions/SOUTH_ASIA/"))
     assert "Nepal" in reviewer_page and "/people/invite/" not in reviewer_page
 
 
 def test_an_invitation_from_the_region_page_goes_back_to_it(as_role, second_region):
     response = as_role("admin").post(
-        "/people/invite/?country=BTN&next=/regions/SOUTH_ASIA/",
+        "/people/invite/?country=BTN&next=/rounds/regions/SOUTH_ASIA/",
         {
             "email": "Dorji@example.bt",
             "name": "Dorji Wangmo",
             "role": "focal_point",
             "countries": ["BTN"],
-            "next": "/regions/SOUTH_ASIA/",
+            "next": "/rounds/regions/SOUTH_ASIA/",
         },
     )
-    assert response.status_code == 302 and response["Location"] == "/regions/SOUTH_ASIA/"
+    assert response.status_code == 302 and response["Location"] == "/rounds/regions/SOUTH_ASIA/"
     assert mail.outbox[-1].to == ["dorji@example.bt"]
-    assert "Invitation pending" in page_of(as_role("admin").get("/regions/SOUTH_ASIA/"))
+    assert "Invitation pending" in page_of(as_role("admin").get("/rounds/regions/SOUTH_ASIA/"))
     # Somewhere else is never a destination.
     away = as_role("admin").post(
         "/people/invite/",
@@ -297,7 +297,7 @@ def test_a_region_does_not_widen_what_a_focal_point_sees(as_role, second_region,
     client.force_login(npl_focal_point)
     assert client.get(f"/rounds/{south.pk}/NPL/").status_code == 200
     assert client.get(f"/rounds/{south.pk}/BGD/").status_code == 404  # another country of the same region
-    assert client.get("/regions/SOUTH_ASIA/").status_code == 404
+    assert client.get("/rounds/regions/SOUTH_ASIA/").status_code == 404
 
 
 # The whole way: an admin adds a region and runs a round for it, without a code change
@@ -306,7 +306,7 @@ def test_a_region_does_not_widen_what_a_focal_point_sees(as_role, second_region,
 def test_admin_adds_a_region_and_runs_a_round_its_focal_point_reports_to(client, admin_user, reviewer, catalogue):
     client.force_login(admin_user)
     # 1. The region, through its page: countries the portal did not have.
-    assert client.post("/regions/new/", REGION_FORM)["Location"] == "/regions/SOUTH_ASIA/"
+    assert client.post("/rounds/regions/new/", REGION_FORM)["Location"] == "/rounds/regions/SOUTH_ASIA/"
     # 2. Its focal point, invited from the region's page; they set their password from the e-mailed link.
     invite = client.post(
         "/people/invite/",
@@ -315,10 +315,10 @@ def test_admin_adds_a_region_and_runs_a_round_its_focal_point_reports_to(client,
             "name": "Sita Gurung",
             "role": "focal_point",
             "countries": ["NPL"],
-            "next": "/regions/SOUTH_ASIA/",
+            "next": "/rounds/regions/SOUTH_ASIA/",
         },
     )
-    assert invite["Location"] == "/regions/SOUTH_ASIA/"
+    assert invite["Location"] == "/rounds/regions/SOUTH_ASIA/"
     link = next(line for line in mail.outbox[-1].body.splitlines() if "/invitation/" in line).strip()
     path = link[link.index("/invitation/") :]
     focal = Client()
