@@ -83,7 +83,8 @@ def workbook_filename(round_: Round, country: Country) -> str:
 def _cover(book: Workbook, round_: Round, country: Country, layouts: list[TableLayout]) -> None:
     sheet = book.active
     sheet.title = COVER_SHEET
-    sheet["A1"] = "International Labour Migration Statistics (ILMS) — ASEAN questionnaire"
+    region = f"{round_.region.name} " if round_.region else ""
+    sheet["A1"] = f"International Labour Migration Statistics (ILMS) — {region}questionnaire"
     sheet["A1"].font = TITLE
     facts = [
         ("Country", f"{country.name} ({country.iso3})"),
