@@ -1,7 +1,6 @@
 """The public data explorer: a person's choice (table, region, countries, years, breakdown values, layout, chart,
-as of)
-read from the query string, and the values it names laid out as a table whose rows and columns the person chose,
-with footnotes for flags, notes, revisions and embargoes, the releases the values came in and the chart's data.
+as of) read from the query string, and the values it names laid out as a table whose rows and columns the person
+chose, with footnotes for flags, notes, revisions and embargoes, the releases the values came in and the chart's data.
 
 Every value is read through `vintages.seen_versions`, as the observations API reads it, so the page, its
 downloads and `GET /api/v1/observations/` with the same choice give the same values."""
