@@ -75,6 +75,8 @@ urlpatterns = [
     # Per-country reports: what is published (public) and which national sources feed it.
     path("countries/", registers.country_index, name="country_index"),
     path("countries/asean/", overviews.asean_page, name="asean_overview"),
+    path("regions/", overviews.regions_page, name="region_index"),
+    path("regions/<str:code>/", overviews.region_page, name="region_overview"),
     path("countries/<str:iso3>/", overviews.country_page, name="country_overview"),
     path("countries/<str:iso3>/availability/", registers.data_availability, name="data_availability"),
     path("countries/<str:iso3>/availability/xlsx/", registers.data_availability_xlsx, name="data_availability_xlsx"),

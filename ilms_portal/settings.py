@@ -349,7 +349,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ILMS Portal API",
-    "DESCRIPTION": "International Labour Migration Statistics for ASEAN: submissions, review and published data.",
+    "DESCRIPTION": "International Labour Migration Statistics by region: submissions, review and published data.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -80,6 +80,23 @@ def codelist(request: HttpRequest, agency: str, resource_id: str = ALL, version:
 
 
 @require_GET
+@plain_throttled
+def hierarchicalcodelist(
+    request: HttpRequest, agency: str, resource_id: str = ALL, version: str = "latest"
+) -> HttpResponse:
+    """The regions and their reporting countries (HCL_REGION); `references=children` adds CL_AREA and CL_REGION."""
+
+    def build() -> str | None:
+        references = request.GET.get("references", "none")
+        if references not in REFERENCES:
+            raise SdmxError(SYNTAX, f"references={references}: give none, children, descendants or all.")
+        wanted = _artefact(agency, resource_id, version)
+        return structure.hierarchies_message(wanted, children=REFERENCES[references])
+
+    return _structure(request, build, f"hierarchical code list {resource_id}")
+
+
+@require_GET
 @public_conditional
 @whole_table_throttled  # inside the conditional: a 304 costs nothing and is not counted
 def data(request: HttpRequest, flow_ref: str, key: str = "") -> HttpResponse | StreamingHttpResponse:

@@ -1,4 +1,4 @@
-"""SDMX REST paths (SDMX 2.1): /sdmx/{dataflow|datastructure|codelist}/{agency}/{id}/{version} and
+"""SDMX REST paths (SDMX 2.1): /sdmx/{dataflow|datastructure|codelist|hierarchicalcodelist}/{agency}/{id}/{version} and
 /sdmx/data/{agency,flow,version}/{key}."""
 
 from django.urls import path
@@ -15,6 +15,13 @@ urlpatterns = [
     path("datastructure/<str:agency>/<str:resource_id>/<str:version>", sdmx.datastructure, name="datastructure"),
     path("codelist/<str:agency>/<str:resource_id>/", sdmx.codelist),
     path("codelist/<str:agency>/<str:resource_id>/<str:version>", sdmx.codelist, name="codelist"),
+    path("hierarchicalcodelist/<str:agency>/", sdmx.hierarchicalcodelist),
+    path("hierarchicalcodelist/<str:agency>/<str:resource_id>/", sdmx.hierarchicalcodelist),
+    path(
+        "hierarchicalcodelist/<str:agency>/<str:resource_id>/<str:version>",
+        sdmx.hierarchicalcodelist,
+        name="hierarchicalcodelist",
+    ),
     path("data/<str:flow_ref>", sdmx.data),
     path("data/<str:flow_ref>/", sdmx.data),
     path("data/<str:flow_ref>/<str:key>", sdmx.data, name="data"),

@@ -30,9 +30,10 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from collection.catalogue.regions import region_members
 from collection.lib.downloads import formula_safe
 from collection.lib.labels import catalogue_labels
-from collection.models import Observation, ObservationStatus, Publication, Release, TableDefinition
+from collection.models import Observation, ObservationStatus, Publication, Region, Release, TableDefinition
 from collection.publication.vintages import public_state, public_versions
 
 # ILOSTAT's bulk columns in its order, then the portal's free-text note (last, so that a reader of ILOSTAT's
@@ -55,7 +56,10 @@ BULK_COLUMNS = (
 # The coded columns that get a `<column>.label` beside them, as ILOSTAT's labelled files have them.
 LABELLED_COLUMNS = ("ref_area", "source", "indicator", "sex", "classif1", "classif2", "obs_status")
 ROW_ORDER = ("ref_area", "source", "indicator", "sex", "classif1", "classif2", "time")
-ALL_TABLES = "ILMS_ASEAN"  # the file of every table
+# The files of every table: of every reporting country (`ILMS`), and of one region's members (`ILMS_<region code>`,
+# e.g. ILMS_ASEAN, the name the all-tables file had when ASEAN was the only region).
+ALL_TABLES = "ILMS"
+REGION_PREFIX = "ILMS_"
 CHUNK_ROWS = 5000  # rows fetched at a time (a server-side cursor on PostgreSQL): memory stays flat
 KEEP_STATES = 6  # state folders kept: the current one and those of the last releases (as_of_release downloads)
 COMPRESS_LEVEL = 6  # gzip's default trade-off; 9 is ~3× slower for a few % smaller files
@@ -72,20 +76,36 @@ def bulk_header(*, labels: bool) -> list[str]:
 
 
 def file_name(scope: str, *, labels: bool) -> str:
-    """`MST_FORP_SEX_CBR_NB.csv.gz`, `MST_FORP_SEX_CBR_NB.labels.csv.gz`; `ILMS_ASEAN…` for all tables."""
+    """`MST_FORP_SEX_CBR_NB.csv.gz`, `MST_FORP_SEX_CBR_NB.labels.csv.gz`; `ILMS…` for all tables, `ILMS_ASEAN…`
+    for all tables of a region's members."""
     return f"{scope}{'.labels' if labels else ''}.csv.gz"
 
 
 def scope_of(name: str) -> tuple[str, bool] | None:
-    """The table (or ALL_TABLES) and the kind a file name stands for; None for a name no file has."""
+    """The table (or ALL_TABLES, or a region's scope) and the kind a file name stands for; None for a name no file
+    has."""
     if not name.endswith(".csv.gz"):
         return None
     stem = name.removesuffix(".csv.gz")
     labels = stem.endswith(".labels")
     scope = stem.removesuffix(".labels")
-    if scope != ALL_TABLES and not TableDefinition.objects.filter(indicator=scope).exists():
+    if scope == ALL_TABLES or TableDefinition.objects.filter(indicator=scope).exists():
+        return scope, labels
+    if scope.startswith(REGION_PREFIX) and Region.objects.filter(code=scope.removeprefix(REGION_PREFIX)).exists():
+        return scope, labels
+    return None
+
+
+def region_scope(code: str) -> str:
+    return f"{REGION_PREFIX}{code}"
+
+
+def _members(scope: str) -> list[str] | None:
+    """The member countries a region's scope holds (sorted); None for a table's scope or every country's."""
+    if scope == ALL_TABLES or not scope.startswith(REGION_PREFIX):
         return None
-    return scope, labels
+    code = scope.removeprefix(REGION_PREFIX)
+    return region_members(code) if Region.objects.filter(code=code).exists() else None
 
 
 @dataclass(frozen=True)
@@ -160,6 +180,8 @@ def _built(vintage: Vintage, scope: str, labels: bool) -> BulkFile | None:
     if not (path.exists() and about.exists()):
         return None
     facts = json.loads(about.read_text())
+    if facts.get("members") != _members(scope):
+        return None  # the region's members changed since: its file is built again for them
     return BulkFile(
         name=path.name,
         path=path,
@@ -181,7 +203,8 @@ def _build(vintage: Vintage, scope: str) -> bool:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another request building the same files: wait, then use theirs
         if all(_built(vintage, scope, labels) for labels in (False, True)):
             return True
-        rows = _write_pair(folder, scope, _public_rows(scope, vintage.at))
+        members = _members(scope)
+        rows = _write_pair(folder, scope, _public_rows(scope, vintage.at, members))
         if vintage.at is None and bulk_vintage().tag != vintage.tag:
             _discard(folder, scope)
             return False
@@ -192,6 +215,7 @@ def _build(vintage: Vintage, scope: str) -> bool:
                 "built_at": timezone.now().isoformat(),
                 "release_id": release.pk if release else None,
                 "release_title": release.title if release else "",
+                "members": members,
             }
             _replace_text(folder / (file_name(scope, labels=labels) + ".json"), json.dumps(about))
             os.replace(folder / f".{file_name(scope, labels=labels)}.part", folder / file_name(scope, labels=labels))
@@ -199,12 +223,16 @@ def _build(vintage: Vintage, scope: str) -> bool:
     return True
 
 
-def _public_rows(scope: str, at: datetime | None) -> Iterator[tuple[Any, ...]]:
-    """The public values of the scope as tuples of BULK_COLUMNS, in ILOSTAT's order, read in chunks."""
+def _public_rows(scope: str, at: datetime | None, members: list[str] | None) -> Iterator[tuple[Any, ...]]:
+    """The public values of the scope (a table, or all tables of every country or of a region's `members`) as
+    tuples of BULK_COLUMNS, in ILOSTAT's order, read in chunks."""
     base: QuerySet[Observation] = Observation.objects.all()
-    if scope != ALL_TABLES:
+    every_table = scope == ALL_TABLES or members is not None
+    if members is not None:
+        base = base.filter(ref_area__in=members)
+    elif scope != ALL_TABLES:
         base = base.filter(indicator=scope)
-    order = ROW_ORDER if scope != ALL_TABLES else ("indicator", *(c for c in ROW_ORDER if c != "indicator"))
+    order = ("indicator", *(c for c in ROW_ORDER if c != "indicator")) if every_table else ROW_ORDER
     chosen = public_versions(base, at).order_by(*order)
     return chosen.values_list(*BULK_COLUMNS).iterator(chunk_size=CHUNK_ROWS)
 
@@ -291,19 +319,28 @@ def _prune(*, keep: Path) -> None:
 
 @dataclass(frozen=True)
 class BulkTable:
-    """A line of the downloads page: a table (or all of them) and its two files."""
+    """A line of the downloads page: a table (or all of them, of everyone or of a region) and its two files."""
 
     scope: str
     title: str
     plain: BulkFile
     labelled: BulkFile
 
+    @property
+    def region(self) -> bool:
+        """All tables of one region's members."""
+        return self.scope.startswith(REGION_PREFIX)
+
 
 def bulk_listing(*, at: datetime | None = None) -> tuple[Vintage, list[BulkTable]]:
-    """The state at `at` (now when None) and every table's files for it, built where missing; the all-tables
-    files last."""
+    """The state at `at` (now when None) and every table's files for it, built where missing; then the
+    all-tables files of each region, and those of every country last."""
     vintage = bulk_vintage(at=at)
-    titles = [*TableDefinition.objects.values_list("indicator", "title"), (ALL_TABLES, "All tables")]
+    titles = [
+        *TableDefinition.objects.values_list("indicator", "title"),
+        *((region_scope(code), f"All tables, {name}") for code, name in Region.objects.values_list("code", "name")),
+        (ALL_TABLES, "All tables, every country"),
+    ]
     lines = [
         BulkTable(
             scope=scope,

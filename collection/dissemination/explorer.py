@@ -1,6 +1,6 @@
-"""The public data explorer: a person's choice (table, countries, years, breakdown values, layout, chart, as of)
-read from the query string, and the values it names laid out as a table whose rows and columns the person chose,
-with footnotes for flags, notes, revisions and embargoes, the releases the values came in and the chart's data.
+"""The public data explorer: a person's choice (table, region, countries, years, breakdown values, layout, chart,
+as of) read from the query string, and the values it names laid out as a table whose rows and columns the person
+chose, with footnotes for flags, notes, revisions and embargoes, the releases the values came in and the chart's data.
 
 Every value is read through `vintages.seen_versions`, as the observations API reads it, so the page, its
 downloads and `GET /api/v1/observations/` with the same choice give the same values."""
@@ -19,7 +19,16 @@ from django.utils import timezone
 from collection.catalogue.specs import TableSpec, table_specs
 from collection.lib.labels import SEPARATOR, catalogue_labels
 from collection.lib.users import RequestUser
-from collection.models import KEY_COLUMNS, Code, Country, Observation, ObservationStatus, Release, TableDefinition
+from collection.models import (
+    KEY_COLUMNS,
+    Code,
+    Country,
+    Observation,
+    ObservationStatus,
+    Region,
+    Release,
+    TableDefinition,
+)
 from collection.publication.vintages import Earlier, earlier_versions, seen_versions, vintage_moment
 
 # The dimensions a table can be laid out by, in the order a reader takes them in.
@@ -36,6 +45,7 @@ class Selection:
     """What the person chose; every field travels in the URL (`query`)."""
 
     indicator: str | None = None
+    region: str = ""  # a region's code: its members are the countries offered; '' for every country
     ref_area: list[str] = field(default_factory=list)
     time_from: str = ""
     time_to: str = ""
@@ -48,8 +58,9 @@ class Selection:
     def params(self) -> list[tuple[str, str]]:
         """The choice as query parameters: repeated names, as a plain GET form sends them."""
         if not self.indicator:
-            return []
-        pairs = [("indicator", self.indicator)] + [("ref_area", c) for c in self.ref_area]
+            return [("region", self.region)] if self.region else []
+        pairs = [("indicator", self.indicator)] + ([("region", self.region)] if self.region else [])
+        pairs += [("ref_area", c) for c in self.ref_area]
         for column, codes in self.codes.items():
             pairs += [(column, c) for c in codes]
         pairs += [(name, value) for name in ("time_from", "time_to") if (value := getattr(self, name))]
@@ -78,15 +89,24 @@ def explorer_axes(spec: TableSpec) -> list[str]:
     return [a for a in AXES if a not in BREAKDOWNS or a in spec.dimensions]
 
 
+def area_choices(region: str) -> list[str]:
+    """The countries a choice may name: the region's members, or every reporting country when no region is given."""
+    countries = Country.objects.filter(regions__code=region) if region else Country.objects.all()
+    return list(countries.order_by("name").values_list("iso3", flat=True).distinct())
+
+
 def selection_parse(params: Mapping[str, Any]) -> Selection:
-    """The choice a query string makes, unknown codes dropped and the rest defaulted: the ten countries, every
-    year, the total of each breakdown, countries down and years across, a line chart."""
+    """The choice a query string makes, unknown codes dropped and the rest defaulted: every country (of the
+    region, if one is chosen), every year, the total of each breakdown, countries down and years across, a line
+    chart."""
+    asked_region = str(params.get("region") or "").strip().upper()
+    region = asked_region if asked_region and Region.objects.filter(code=asked_region).exists() else ""
     indicator = (params.get("indicator") or "").strip()
     specs = table_specs([indicator]) if indicator else {}
     spec = specs.get(indicator)
     if spec is None:
-        return Selection()
-    countries = list(Country.objects.values_list("iso3", flat=True))
+        return Selection(region=region)
+    countries = area_choices(region)
     chosen = [c.upper() for c in _chosen(params, "ref_area")]
     codes = {}
     for column, dimension in spec.dimensions.items():
@@ -102,6 +122,7 @@ def selection_parse(params: Mapping[str, Any]) -> Selection:
         rows, cols = ("ref_area", "time") if cols != "ref_area" else ("time", "ref_area")
     return Selection(
         indicator=indicator,
+        region=region,
         ref_area=[c for c in countries if c in chosen] or countries,
         time_from=time_from,
         time_to=time_to,
@@ -394,7 +415,8 @@ class Choices:
     """What the form offers for a choice: every option with its label (codes in small print on the page)."""
 
     tables: list[tuple[str, str]]
-    countries: list[tuple[str, str]]
+    countries: list[tuple[str, str, str]]  # iso3, name, the codes of its regions (small print)
+    regions: list[tuple[str, str]] = field(default_factory=list)
     years: list[str] = field(default_factory=list)
     breakdowns: list[dict[str, Any]] = field(default_factory=list)  # column, name, options [(code, label)], partner
     axes: list[tuple[str, str]] = field(default_factory=list)
@@ -402,9 +424,12 @@ class Choices:
 
 def explorer_choices(*, selection: Selection, user: RequestUser) -> Choices:
     """The options of the explorer's form for the table chosen (only the table list when none is)."""
+    offered = set(area_choices(selection.region))
+    countries = Country.objects.filter(iso3__in=offered).prefetch_related("regions").order_by("name")
     choices = Choices(
         tables=list(TableDefinition.objects.values_list("indicator", "title")),
-        countries=list(Country.objects.order_by("name").values_list("iso3", "name")),
+        countries=[(c.iso3, c.name, " · ".join(r.code for r in c.regions.all())) for c in countries],
+        regions=list(Region.objects.values_list("code", "name")),
     )
     if not selection.indicator:
         return choices

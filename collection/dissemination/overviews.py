@@ -1,5 +1,5 @@
-"""Country and ASEAN overviews: a few key figures per country with their trend, and the ten countries' outflows
-by destination region with the intra-ASEAN matrices.
+"""Country and region overviews: a few key figures per country with their trend, and a region's members'
+outflows by destination region with the intra-regional matrices (between two of its members, from membership).
 
 Every value is read through `vintages.seen_versions`: the public reads released values only, ILO staff and the
 country's focal points also the embargoed ones, which carry their release moment so the page can mark them.
@@ -19,9 +19,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from collection.dissemination.regions import ASEAN_COUNTRIES, REGION_ORDER, partner_region
+from collection.dissemination.regions import DestinationGroups, destination_groups, within_label
 from collection.lib.users import RequestUser
-from collection.models import Country, Observation, ObservationStatus, SourceType
+from collection.models import Country, Observation, ObservationStatus, Region, SourceType
 from collection.publication.vintages import seen_versions
 
 EXPLORER_PATH = "/explore/"  # the public data explorer (issue 12, item 5), which reads these query parameters
@@ -216,7 +216,7 @@ def country_overview(*, country: Country, user: RequestUser) -> CountryOverview:
 
 @dataclass(frozen=True)
 class Cell:
-    """One value of an ASEAN table, or a sum of them, with the table and reporting country it comes from."""
+    """One value of a member's table, or a sum of them, with the table and reporting country it comes from."""
 
     value: Decimal
     indicator: str
@@ -264,7 +264,8 @@ class StockCell:
 
 
 @dataclass
-class AseanOverview:
+class RegionOverview:
+    region: Region
     year: str | None
     years: list[str]
     members: list[Country]
@@ -280,6 +281,20 @@ class AseanOverview:
     @property
     def published(self) -> bool:
         return any(r.published for r in self.region_rows)
+
+    @property
+    def within(self) -> str:
+        """The label of the first destination group: the region's own members."""
+        return within_label(self.region.name)
+
+    @property
+    def published_members(self) -> int:
+        return sum(1 for row in self.region_rows if row.published)
+
+    @property
+    def outflows_total(self) -> Cell | None:
+        """The members' published totals over all destinations, added up (a key figure of the regions page)."""
+        return _sum(row.total for row in self.region_rows)
 
 
 def _sum(cells: Iterable[Cell | None], reporter: str = "") -> Cell | None:
@@ -300,12 +315,12 @@ def _one_source(rows: list[tuple]) -> list[tuple]:
     return [row for row in rows if chosen[(row[0], row[1], row[4])] == row[2]]
 
 
-def asean_overview(*, user: RequestUser, year: str | None = None) -> AseanOverview:
-    """The ten members' outflows by destination region and the intra-ASEAN matrices for one year (the latest
-    year most members report outflows for when `year` is not given or has nothing), as the user may see them.
-    Three tables, one query: outflows by destination (MNA_OEMP), nationals abroad by residence (MNA_TPOP),
+def region_overview(*, region: Region, user: RequestUser, year: str | None = None) -> RegionOverview:
+    """The region's members' outflows by destination region and the intra-regional matrices for one year (the
+    latest year most members report outflows for when `year` is not given or has nothing), as the user may see
+    them. Three tables, one query: outflows by destination (MNA_OEMP), nationals abroad by residence (MNA_TPOP),
     foreign-born by birth (MST_FORP), all for both sexes."""
-    members = list(Country.objects.filter(iso3__in=ASEAN_COUNTRIES).order_by("name"))
+    members = list(region.countries.order_by("name"))
     base = Observation.objects.filter(
         indicator__in=[OUTFLOWS, NATIONALS_ABROAD, FOREIGN_BORN], ref_area__in=[c.iso3 for c in members], sex=TOTAL_SEX
     )
@@ -317,7 +332,7 @@ def asean_overview(*, user: RequestUser, year: str | None = None) -> AseanOvervi
             outflow_years[area].add(time)
     years = sorted({row[4] for row in rows}, reverse=True)
     # By default the latest year that most members report outflows for: one country's early figures alone
-    # would leave the page nine-tenths empty.
+    # would leave the page mostly empty.
     coverage = Counter(y for ys in outflow_years.values() for y in ys)
     latest_outflows = max(coverage, key=lambda y: (coverage[y], y), default=None)
     chosen = year if year in years else latest_outflows or (years[0] if years else None)
@@ -328,7 +343,8 @@ def asean_overview(*, user: RequestUser, year: str | None = None) -> AseanOvervi
             cells[(indicator, area, classif1)] = Cell(
                 value, indicator, area, flag, _is_embargoed(public_at, withdrawn_at, now)
             )
-    labels, region_rows = _by_region(members, cells, outflow_years, chosen)
+    groups = destination_groups(region.name, (c.iso3 for c in members))
+    labels, region_rows = _by_region(members, groups, cells, outflow_years, chosen)
     flows = []
     for origin in members:
         line = [
@@ -337,7 +353,8 @@ def asean_overview(*, user: RequestUser, year: str | None = None) -> AseanOvervi
         ]
         flows.append(MatrixRow(origin, line, _sum((c for _, c in line), origin.iso3)))
     stocks = _both_sides(members, cells)
-    return AseanOverview(
+    return RegionOverview(
+        region=region,
         year=chosen,
         years=years,
         members=members,
@@ -353,15 +370,19 @@ def asean_overview(*, user: RequestUser, year: str | None = None) -> AseanOvervi
 
 
 def _by_region(
-    members: list[Country], cells: Cells, outflow_years: dict[str, set[str]], year: str | None
+    members: list[Country],
+    groups: DestinationGroups,
+    cells: Cells,
+    outflow_years: dict[str, set[str]],
+    year: str | None,
 ) -> tuple[list[str], list[RegionRow]]:
-    """Each member's outflows summed by destination region; only the regions someone goes to, in the mapping's
-    order."""
+    """Each member's outflows summed by destination group; only the groups someone goes to, in the groups'
+    order (the region's own members first)."""
     parts: dict[str, dict[str, list[Cell]]] = defaultdict(lambda: defaultdict(list))  # origin → region → cells
     for (indicator, area, classif1), cell in cells.items():
         if indicator == OUTFLOWS and not classif1.endswith("_TOTAL"):
-            parts[area][partner_region(classif1)].append(cell)
-    labels = [label for label in REGION_ORDER if any(label in by_region for by_region in parts.values())]
+            parts[area][groups.of(classif1)].append(cell)
+    labels = [label for label in groups.labels if any(label in by_region for by_region in parts.values())]
     rows = []
     for country in members:
         latest = max(outflow_years[country.iso3], default=None)
@@ -407,3 +428,23 @@ def _shown(
     for _origin, line in stocks:
         for pair in line:
             yield from (c for c in (pair.nationals_abroad, pair.foreign_born) if c) if pair else ()
+
+
+def regions_overview(*, user: RequestUser) -> list[RegionOverview]:
+    """Every region with its members and key figures for its latest year of outflows, in the regions' order
+    (one read per region: there are a few)."""
+    return [region_overview(region=r, user=user) for r in Region.objects.prefetch_related("countries")]
+
+
+def countries_by_region(lines: list[dict]) -> list[tuple[Region | None, list[dict]]]:
+    """The countries page's lines grouped by region (a country in two regions is listed in both); the countries
+    of no region last, under None."""
+    by_iso3 = {line["country"].iso3: line for line in lines}
+    groups: list[tuple[Region | None, list[dict]]] = []
+    placed: set[str] = set()
+    for region in Region.objects.prefetch_related("countries"):
+        members = sorted(region.countries.all(), key=lambda c: c.name)
+        groups.append((region, [by_iso3[c.iso3] for c in members if c.iso3 in by_iso3]))
+        placed.update(c.iso3 for c in members)
+    rest = [line for line in lines if line["country"].iso3 not in placed]
+    return groups + ([(None, rest)] if rest else [])

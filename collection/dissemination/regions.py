@@ -1,70 +1,57 @@
-"""Destination regions for the ASEAN overview: every ISO 3166 alpha-3 code in one group, as data.
+"""Destination groups for a region's overview: where its members' nationals go, every ISO 3166 alpha-3 code in
+one group.
 
-Source: the UN Statistics Division's "Standard country or area codes for statistical use" (M49), its regions
-and, for Asia, where ASEAN's migrants mostly go, its sub-regions. The ten ASEAN member states are a group of
-their own ("ASEAN"), so the rest of M49's South-eastern Asia is Timor-Leste alone. Two codes M49 leaves
-without a region are placed by hand: Taiwan (which M49 does not list) in Eastern Asia, and Antarctica with
-"Other or unknown", beside the partner code X (other or unknown countries).
+The groups are M49 data (`m49_groups.json`: the UN Statistics Division's regions and, for Asia, its
+sub-regions). The reporting region's own members form the first group ("Within <region>"), computed from its
+membership; the M49 groups that follow leave them out, and one that lost some members to it is called "Other
+<group>" (for a South-east Asian region: "Other South-eastern Asia"). A group left empty is dropped.
 """
 
 from __future__ import annotations
 
-from collection.catalogue.load import starting_regions
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-# Interim (issue 14): the starting ASEAN members, until the overview reads each region's members.
-ASEAN_COUNTRIES = next(r["countries"] for r in starting_regions() if r["code"] == "ASEAN")
-
-ASEAN = "ASEAN"
+M49_GROUPS = Path(__file__).with_name("m49_groups.json")
 OTHER = "Other or unknown"
 
-# Region label → ISO 3166 alpha-3 codes, in the order the overview shows them (nearest first).
-REGIONS: dict[str, frozenset[str]] = {
-    ASEAN: frozenset(ASEAN_COUNTRIES),
-    "Other South-eastern Asia": frozenset({"TLS"}),
-    "Eastern Asia": frozenset({"CHN", "HKG", "MAC", "JPN", "KOR", "PRK", "MNG", "TWN"}),
-    "Southern Asia": frozenset({"AFG", "BGD", "BTN", "IND", "IRN", "MDV", "NPL", "PAK", "LKA"}),
-    "Western Asia": frozenset(
-        {"ARM", "AZE", "BHR", "CYP", "GEO", "IRQ", "ISR", "JOR", "KWT", "LBN", "OMN", "QAT", "SAU", "PSE", "SYR"}
-        | {"TUR", "ARE", "YEM"}
-    ),
-    "Central Asia": frozenset({"KAZ", "KGZ", "TJK", "TKM", "UZB"}),
-    "Oceania": frozenset(
-        {"AUS", "CXR", "CCK", "HMD", "NZL", "NFK"}  # Australia and New Zealand
-        | {"FJI", "NCL", "PNG", "SLB", "VUT"}  # Melanesia
-        | {"GUM", "KIR", "MHL", "FSM", "NRU", "MNP", "PLW", "UMI"}  # Micronesia
-        | {"ASM", "COK", "PYF", "NIU", "PCN", "WSM", "TKL", "TON", "TUV", "WLF"}  # Polynesia
-    ),
-    "Europe": frozenset(
-        {"BLR", "BGR", "CZE", "HUN", "POL", "MDA", "ROU", "RUS", "SVK", "UKR"}  # Eastern Europe
-        | {"ALA", "DNK", "EST", "FRO", "FIN", "GGY", "ISL", "IRL", "IMN", "JEY", "LVA", "LTU", "NOR", "SJM"}
-        | {"SWE", "GBR"}  # Northern Europe
-        | {"ALB", "AND", "BIH", "HRV", "GIB", "GRC", "VAT", "ITA", "MLT", "MNE", "MKD", "PRT", "SMR", "SRB"}
-        | {"SVN", "ESP"}  # Southern Europe
-        | {"AUT", "BEL", "FRA", "DEU", "LIE", "LUX", "MCO", "NLD", "CHE"}  # Western Europe
-    ),
-    "Northern America": frozenset({"BMU", "CAN", "GRL", "SPM", "USA"}),
-    "Latin America and the Caribbean": frozenset(
-        {"AIA", "ATG", "ABW", "BHS", "BRB", "BES", "VGB", "CYM", "CUB", "CUW", "DMA", "DOM", "GRD", "GLP"}
-        | {"HTI", "JAM", "MTQ", "MSR", "PRI", "BLM", "KNA", "LCA", "MAF", "VCT", "SXM", "TTO", "TCA", "VIR"}
-        | {"BLZ", "CRI", "SLV", "GTM", "HND", "MEX", "NIC", "PAN"}  # Central America
-        | {"ARG", "BOL", "BVT", "BRA", "CHL", "COL", "ECU", "FLK", "GUF", "GUY", "PRY", "PER", "SGS", "SUR"}
-        | {"URY", "VEN"}  # South America
-    ),
-    "Africa": frozenset(
-        {"DZA", "EGY", "LBY", "MAR", "SDN", "TUN", "ESH"}  # Northern Africa
-        | {"IOT", "BDI", "COM", "DJI", "ERI", "ETH", "ATF", "KEN", "MDG", "MWI", "MUS", "MYT", "MOZ", "REU"}
-        | {"RWA", "SYC", "SOM", "SSD", "UGA", "TZA", "ZMB", "ZWE"}  # Eastern Africa
-        | {"AGO", "CMR", "CAF", "TCD", "COG", "COD", "GNQ", "GAB", "STP"}  # Middle Africa
-        | {"BWA", "SWZ", "LSO", "NAM", "ZAF"}  # Southern Africa
-        | {"BEN", "BFA", "CPV", "CIV", "GMB", "GHA", "GIN", "GNB", "LBR", "MLI", "MRT", "NER", "NGA", "SHN"}
-        | {"SEN", "SLE", "TGO"}  # Western Africa
-    ),
-    OTHER: frozenset({"ATA"}),
-}
-REGION_ORDER = tuple(REGIONS)
-_REGION_OF = {iso3: region for region, codes in REGIONS.items() for iso3 in codes}
+
+@cache
+def m49_groups() -> tuple[tuple[str, frozenset[str]], ...]:
+    """The M49 groups in the overview's order (nearest to Asia first), each with its alpha-3 codes."""
+    data = json.loads(M49_GROUPS.read_text(encoding="utf-8"))
+    return tuple((g["name"], frozenset(g["countries"])) for g in data["groups"])
 
 
-def partner_region(code: str) -> str:
-    """The region of a partner code (CDS_DES_SAU → Western Asia); X and anything unknown → Other or unknown."""
-    return _REGION_OF.get(code.rsplit("_", 1)[-1], OTHER)
+def within_label(region_name: str) -> str:
+    return f"Within {region_name}"
+
+
+@dataclass(frozen=True)
+class DestinationGroups:
+    """The destination groups of one reporting region, in the page's order, and the group of each code."""
+
+    labels: tuple[str, ...]
+    group_of: dict[str, str]
+
+    def of(self, code: str) -> str:
+        """The group of a partner code (CDS_DES_SAU → Western Asia); X and anything unknown → Other or unknown."""
+        return self.group_of.get(code.rsplit("_", 1)[-1], OTHER)
+
+
+def destination_groups(region_name: str, members: Iterable[str]) -> DestinationGroups:
+    """The region's members first, then each M49 group without them (a country in two regions is "within" for
+    each region's page)."""
+    own = frozenset(members)
+    groups: list[tuple[str, frozenset[str]]] = [(within_label(region_name), own)] if own else []
+    for name, codes in m49_groups():
+        rest = codes - own
+        if rest:
+            groups.append((name if rest == codes or name == OTHER else f"Other {name}", rest))
+    return DestinationGroups(
+        labels=tuple(label for label, _ in groups),
+        group_of={iso3: label for label, codes in groups for iso3 in codes},
+    )

@@ -31,7 +31,8 @@ def downloads_page(request: HttpRequest) -> HttpResponse:
     vintage, lines = bulk_listing(at=at)
     context = {
         "vintage": vintage,
-        "tables": lines[:-1],
+        "tables": [line for line in lines[:-1] if not line.region],
+        "regions": [line for line in lines[:-1] if line.region],
         "everything": lines[-1],
         "query": f"?as_of_release={vintage.release.pk}" if at and vintage.release else "",
         "earlier": releases_recent()[1:KEEP_STATES],

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from collection import access
-from collection.models import Country, TableDefinition
+from collection.models import Country, Region, TableDefinition
 from collection.publication.conditional import public_conditional
 from collection.publication.releases import releases_recent
 from collection.publication.tables import indicator_countries, indicator_pivot, master_tables_summary
@@ -16,7 +16,7 @@ from collection.rounds.progress import focal_point_rounds
 
 def home(request: HttpRequest) -> HttpResponse:
     """Everyone's start: a focal point with one country in one open round lands on that country's page."""
-    context: dict[str, object] = {"recent_releases": releases_recent()[:5]}
+    context: dict[str, object] = {"recent_releases": releases_recent()[:5], "regions": list(Region.objects.all())}
     if access.is_focal_point(request.user):
         rounds = focal_point_rounds(request.user)
         if len(rounds) == 1 and len(rounds[0]["countries"]) == 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from collection.dissemination.overviews import countries_by_region
 from collection.lib import downloads
 from collection.models import Country
 from collection.publication.availability import (
@@ -21,7 +22,7 @@ def country_of(iso3: str) -> Country:
 
 
 def country_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "collection/country_index.html", {"rows": countries_summary()})
+    return render(request, "collection/country_index.html", {"groups": countries_by_region(countries_summary())})
 
 
 def data_availability(request: HttpRequest, iso3: str) -> HttpResponse:

@@ -137,7 +137,7 @@ class ReleaseFeed(Feed):
 
     feed_type = feedgenerator.Atom1Feed
     title = "ILMS Portal: data releases"
-    subtitle = "Labour migration statistics of the ASEAN countries, as each release made them public."
+    subtitle = "Labour migration statistics of every region's reporting countries, as each release made them public."
 
     def link(self) -> str:
         return reverse("release_calendar")

@@ -15,7 +15,7 @@ from django_celery_beat.models import PeriodicTask
 
 from collection.dissemination import bulk
 from collection.lib.labels import code_label
-from collection.models import LAYOUT_COLUMNS, Observation, ObservationStatus, Release, TableDefinition
+from collection.models import LAYOUT_COLUMNS, Observation, ObservationStatus, Region, Release, TableDefinition
 from collection.publication.publish import observations_publish
 from collection.review.decisions import submission_approve
 from collection.tasks import build_bulk_downloads
@@ -260,7 +260,7 @@ def test_the_worker_builds_the_current_files_ahead_and_beat_runs_it_every_minute
     publish_with(focal_point, reviewer, open_round, factories.sample_csv(indicators=[FORP]))
     build_bulk_downloads()
     folder = bulk.bulk_root() / bulk.bulk_vintage().tag
-    tables = TableDefinition.objects.count() + 1
+    tables = TableDefinition.objects.count() + Region.objects.count() + 1  # per table, per region, everyone
     assert len(list(folder.glob("*.csv.gz"))) == 2 * tables
     schedule = PeriodicTask.objects.get(task="collection.build_bulk_downloads")
     assert schedule.enabled and (schedule.interval.every, schedule.interval.period) == (1, "minutes")

@@ -1,5 +1,5 @@
-"""Country and ASEAN overviews: key figures equal to the published values, their trend and change, the ASEAN
-matrices equal to the outflows table, the regions mapping, embargoes and empty states. Published data are made
+"""Country and region overviews: key figures equal to the published values, their trend and change, a region's
+matrices equal to the outflows table, the destination groups, embargoes and empty states. Published data are made
 the real way: upload, validate, describe, submit, approve, publish."""
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from collection.dissemination.overviews import (
     KEY_FIGURES,
     NATIONALS_ABROAD,
     OUTFLOWS,
-    asean_overview,
     country_overview,
+    region_overview,
 )
-from collection.dissemination.regions import ASEAN, ASEAN_COUNTRIES, OTHER, REGIONS, partner_region
-from collection.models import Code, Country, Observation, Release, TableDimension
+from collection.dissemination.regions import OTHER, destination_groups, m49_groups
+from collection.models import Code, Country, Observation, Region, Release, TableDimension
 from collection.publication.publish import observations_publish
 from collection.publication.vintages import public_versions
 from collection.review.decisions import submission_approve
@@ -106,7 +106,12 @@ def test_the_country_page_shows_each_figure_its_trend_flags_and_links(client, fo
     for spec in KEY_FIGURES:
         assert f'href="/data/{spec.indicator}/THA/"' in page
         assert f'href="/explore/?indicator={spec.indicator}&amp;ref_area=THA"' in page
-    assert 'href="/countries/THA/availability/"' in page and 'href="/countries/asean/"' in page
+    assert 'href="/countries/THA/availability/"' in page and 'href="/regions/ASEAN/"' in page
+    assert f'Thailand reports in <a href="/regions/ASEAN/">{asean_region().name}</a>.' in page
+
+
+def asean_region() -> Region:
+    return Region.objects.get(code="ASEAN")
 
 
 def test_the_asean_matrices_equal_the_published_tables(
@@ -114,7 +119,8 @@ def test_the_asean_matrices_equal_the_published_tables(
 ):
     publish(focal_point, reviewer, overview_round, content("THA"))
     publish(other_focal_point, reviewer, overview_round, content("MYS"), country="MYS")
-    overview = asean_overview(user=AnonymousUser())
+    overview = region_overview(region=asean_region(), user=AnonymousUser())
+    members = set(asean_region().countries.values_list("iso3", flat=True))
     assert overview.year == "2025" and overview.years == ["2025", "2024"]
     names = [c.iso3 for c in overview.members]
     tha = next(r for r in overview.flows if r.country.iso3 == "THA")
@@ -127,12 +133,14 @@ def test_the_asean_matrices_equal_the_published_tables(
         for c, v in public_versions(
             Observation.objects.filter(indicator=OUTFLOWS, ref_area="THA", sex="SEX_T", time="2025")
         ).values_list("classif1", "obs_value")
-        if c.removeprefix("CDS_DES_") in ASEAN_COUNTRIES
+        if c.removeprefix("CDS_DES_") in members
     ]
     assert tha.total.value == sum(to_asean)
     row = next(r for r in overview.region_rows if r.country.iso3 == "THA")
     assert row.total.value == published(OUTFLOWS, "THA", "CDS_DES_TOTAL", "2025")
-    assert row.regions[overview.region_labels.index(ASEAN)].value == sum(to_asean)
+    within = f"Within {asean_region().name}"
+    assert overview.region_labels[0] == within
+    assert row.regions[overview.region_labels.index(within)].value == sum(to_asean)
     # Column totals add up what the origins report; Malaysia's column holds Thailand's cell alone here.
     column = [r.cells[names.index("MYS")][1] for r in overview.flows]
     assert overview.flow_totals[names.index("MYS")].value == sum(c.value for c in column if c)
@@ -159,7 +167,7 @@ def test_an_earlier_year_is_shown_when_asked_and_a_year_without_data_is_said(
     client, focal_point, reviewer, overview_round
 ):
     publish(focal_point, reviewer, overview_round, content("THA"))
-    assert asean_overview(user=AnonymousUser(), year="2024").year == "2024"
+    assert region_overview(region=asean_region(), user=AnonymousUser(), year="2024").year == "2024"
     page = client.get("/countries/asean/", {"year": "1999"}).content.decode()
     assert "Nothing is published for 1999: showing 2025." in page
     assert client.get("/countries/asean/", {"year": "<script>"}).status_code == 200
@@ -171,11 +179,18 @@ def test_the_asean_page_reads_in_bulk(client, focal_point, reviewer, overview_ro
         assert client.get("/countries/asean/").status_code == 200
 
 
-def test_every_iso_code_falls_in_exactly_one_region():
-    regions = Counter(code for codes in REGIONS.values() for code in codes)
-    assert all(n == 1 for n in regions.values())
-    assert set(regions) == {c.alpha_3 for c in pycountry.countries}
-    assert REGIONS[ASEAN] == set(ASEAN_COUNTRIES)
+def test_every_iso_code_falls_in_exactly_one_m49_group():
+    groups = Counter(code for _name, codes in m49_groups() for code in codes)
+    assert all(n == 1 for n in groups.values())
+    assert set(groups) == {c.alpha_3 for c in pycountry.countries}
+
+
+def test_the_members_of_the_region_form_the_first_group_and_leave_the_others(catalogue):
+    members = set(asean_region().countries.values_list("iso3", flat=True))
+    groups = destination_groups("ASEAN", members)
+    assert groups.labels[0] == "Within ASEAN"
+    assert {code for code, group in groups.group_of.items() if group == "Within ASEAN"} == members
+    assert "South-eastern Asia" not in groups.labels  # what M49's South-eastern Asia keeps is "Other …"
     expected = {
         "CDS_DES_SAU": "Western Asia",
         "CDS_DES_TWN": "Eastern Asia",
@@ -185,10 +200,10 @@ def test_every_iso_code_falls_in_exactly_one_region():
         "CDS_DES_AUS": "Oceania",
         "CDS_DES_DEU": "Europe",
         "CRS_RES_IND": "Southern Asia",
-        "CDS_DES_VNM": ASEAN,
+        "CDS_DES_VNM": "Within ASEAN",
         "CDS_DES_X": OTHER,
     }
-    assert {code: partner_region(code) for code in expected} == expected
+    assert {code: groups.of(code) for code in expected} == expected
 
 
 @time_machine.travel(TODAY, tick=False)
@@ -244,7 +259,7 @@ def test_empty_states_say_who_has_published_nothing(client, catalogue):
     assert "Viet Nam has not published outflows of nationals for employment yet." in page
     assert "<svg" not in page
     asean = client.get("/countries/asean/").content.decode()
-    assert "No ASEAN member state has published outflows of nationals yet." in asean
+    assert f"No member of {asean_region().name} has published outflows of nationals yet." in asean
     assert "Viet Nam has not published outflows yet." in asean
 
 
@@ -261,9 +276,10 @@ def test_an_unknown_country_is_a_404_not_a_500(as_role, role):
 
 def test_the_countries_and_home_pages_lead_to_the_overviews(client, catalogue):
     countries = client.get("/countries/").content.decode()
-    assert 'href="/countries/asean/"' in countries and 'href="/countries/THA/"' in countries
+    assert 'href="/regions/ASEAN/"' in countries and 'href="/countries/THA/"' in countries
     assert 'href="/countries/THA/availability/"' in countries  # the reports stay where they were
-    assert 'href="/countries/asean/"' in client.get("/").content.decode()
+    home = client.get("/").content.decode()
+    assert 'href="/regions/ASEAN/"' in home and 'href="/regions/"' in home
 
 
 @needs_chromium
@@ -272,9 +288,9 @@ def test_on_a_phone_the_matrix_scrolls_in_its_own_box(page, live_server, catalog
     publish(focal_point, reviewer, factories.make_round(tables=TABLES), content("THA"))
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/countries/asean/")
-    page.get_by_role("heading", name="Outflows between ASEAN members, 2025").wait_for()
+    page.get_by_role("heading", name=f"Outflows between members of {asean_region().name}, 2025").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page itself does not scroll sideways
-    box = page.get_by_role("region", name="Outflows between ASEAN members, origin by destination")
+    box = page.get_by_role("region", name=f"Outflows between members of {asean_region().name}, origin by destination")
     assert box.evaluate("e => e.scrollWidth > e.clientWidth")
     box.focus()  # a keyboard user scrolls it with the arrow keys
     page.keyboard.press("ArrowRight")

@@ -85,7 +85,7 @@ IGNORED = {"round_opened", "reminder_before", "next", "back", "v:x"}
 FILTERS = [
     ("admin", "/data/", ["q"]),
     ("admin", "/data/" + MYS + "/", ["time", "sex"]),
-    ("admin", "/explore/", ["indicator", "ref_area", "sex", "time_from", "as_of"]),
+    ("admin", "/explore/", ["indicator", "region", "ref_area", "sex", "time_from", "as_of"]),
     ("admin", "/releases/", ["page"]),
     ("admin", "/audit/", ["actor", "action", "country", "since", "until", "q", "page"]),
     ("admin", "/audit/export/csv/", ["actor", "since"]),
@@ -95,12 +95,21 @@ FILTERS = [
     ("admin", "/rounds/{round}/dashboard/", ["country", "status", "table"]),
     ("admin", "/downloads/", ["as_of", "as_of_release"]),
     ("admin", "/countries/asean/", ["year"]),
+    ("admin", "/regions/ASEAN/", ["year"]),
     ("focal_point", "/submissions/new/", ["round", "country"]),
     ("focal_point", "/submissions/{published}/", ["severity", "rule", "indicator", "page"]),
     ("reviewer", "/review/{submitted}/", ["table", "sort", "series", "flagged", "page"]),
 ]
 
-PATHS = ["/data/{nul}/", "/data/" + MYS + "/{nul}/", "/countries/{nul}/", "/rounds/{round}/{nul}/", "/downloads/{nul}"]
+PATHS = [
+    "/data/{nul}/",
+    "/data/" + MYS + "/{nul}/",
+    "/countries/{nul}/",
+    "/regions/{nul}/",
+    "/rounds/{round}/{nul}/",
+    "/downloads/{nul}",
+    "/downloads/ILMS_{nul}.csv.gz",
+]
 
 
 def _url(template: str, site: dict, people: dict) -> str:

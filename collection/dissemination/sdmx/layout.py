@@ -9,6 +9,10 @@ from collection.models import TableDefinition, TableDimension
 AGENCY = "ILO"
 VERSION = "1.0"
 CONCEPT_SCHEME = "CS_ILOSTAT"
+# The regions, as data: a code list of them and a hierarchical code list of each region's reporting countries
+# (codes of CL_AREA), so that a reader learns a region's members and asks for REF_AREA=THA+MYS+…
+REGION_CODELIST = "CL_REGION"
+REGION_HIERARCHY = "HCL_REGION"
 FREQ_ANNUAL = "A"
 # The attributes of every observation: the long layout's flag and notes, the unit and its multiplier, the source.
 TEXT_ATTRIBUTES = ("SOURCE", "NOTE", "NOTE_CLASSIF", "NOTE_INDICATOR", "NOTE_SOURCE")

@@ -1,4 +1,5 @@
-"""SDMX-ML 2.1 structure messages built from the catalogue: dataflows, data structures, code lists, concepts.
+"""SDMX-ML 2.1 structure messages built from the catalogue: dataflows, data structures, code lists, concepts,
+and the regions (a code list CL_REGION and a hierarchical code list HCL_REGION: region → member areas).
 
 pysdmx writes them; this module only says what they hold. Codes keep ILOSTAT's values (SEX_T,
 AGE_YTHADULT_YGE15); pysdmx's 2.1 codes carry no parent, so a code's total (`IS_TOTAL`) and, for the other codes
@@ -21,6 +22,8 @@ from pysdmx.model import (
     Dataflow,
     DataStructureDefinition,
     DataType,
+    HierarchicalCode,
+    Hierarchy,
     Role,
 )
 from pysdmx.model.__base import MaintainableArtefact
@@ -30,6 +33,8 @@ from collection.dissemination.sdmx.layout import (
     CODED_ATTRIBUTES,
     CONCEPT_SCHEME,
     FREQ_ANNUAL,
+    REGION_CODELIST,
+    REGION_HIERARCHY,
     TEXT_ATTRIBUTES,
     UNIT_LABELS,
     UNIT_MULT_LABELS,
@@ -40,7 +45,7 @@ from collection.dissemination.sdmx.layout import (
     measure_label,
 )
 from collection.models import Code as CatalogueCode
-from collection.models import CodeList, Country, ObservationStatus
+from collection.models import CodeList, Country, ObservationStatus, Region
 
 CONCEPT_NAMES = {
     "REF_AREA": "Reference area",
@@ -106,6 +111,9 @@ def codelists(layouts: Iterable[FlowLayout] | None = None) -> dict[str, Codelist
     lists = {
         "CL_AREA": _codelist(
             "CL_AREA", "Reference area", (Code(id=c.iso3, name=c.name) for c in Country.objects.all())
+        ),
+        REGION_CODELIST: _codelist(
+            REGION_CODELIST, "Region", (Code(id=r.code, name=r.name) for r in Region.objects.all())
         ),
         "CL_FREQ": _codelist("CL_FREQ", "Frequency", [Code(id=FREQ_ANNUAL, name="Annual")]),
         "CL_MEASURE": _codelist(
@@ -223,6 +231,46 @@ def codelists_message(sdmx_id: str | None = None) -> str | None:
     lists = codelists()
     chosen = [v for k, v in lists.items() if sdmx_id in (None, k)]
     return structure_message(chosen) if chosen else None
+
+
+def _code_urn(codelist: str, code: str) -> str:
+    return f"urn:sdmx:org.sdmx.infomodel.codelist.Code={AGENCY}:{codelist}({VERSION}).{code}"
+
+
+def region_hierarchy() -> Hierarchy:
+    """Each region (a code of CL_REGION) with its reporting countries (codes of CL_AREA) below it. A country in
+    two regions is under both; SDMX-ML 2.1 wants the ids of hierarchical codes unique, so a member's id is
+    `<region>_<area>` and the code it stands for is named by its reference."""
+    codes = [
+        HierarchicalCode(
+            id=region.code,
+            name=region.name,
+            urn=_code_urn(REGION_CODELIST, region.code),
+            codes=[
+                HierarchicalCode(id=f"{region.code}_{c.iso3}", name=c.name, urn=_code_urn("CL_AREA", c.iso3))
+                for c in region.countries.all()
+            ],
+        )
+        for region in Region.objects.prefetch_related("countries")
+    ]
+    return Hierarchy(
+        id=REGION_HIERARCHY,
+        agency=AGENCY,
+        version=VERSION,
+        name="Regions and their reporting countries",
+        codes=codes,
+    )
+
+
+def hierarchies_message(sdmx_id: str | None = None, *, children: bool = False) -> str | None:
+    """The regions' hierarchical code list (with the code lists it names when `children`); None for another id."""
+    if sdmx_id not in (None, REGION_HIERARCHY):
+        return None
+    artefacts: list[MaintainableArtefact] = [region_hierarchy()]
+    if children:
+        lists = codelists([])
+        artefacts = [lists["CL_AREA"], lists[REGION_CODELIST], *artefacts]
+    return structure_message(artefacts)
 
 
 def concept_scheme_message() -> str:
