@@ -42,7 +42,14 @@ def page_of(response) -> str:
 
 
 @pytest.mark.parametrize(
-    "url", ["/rounds/regions/", "/rounds/regions/new/", "/rounds/regions/ASEAN/", "/rounds/regions/ASEAN/edit/", "/rounds/dashboard/"]
+    "url",
+    [
+        "/rounds/regions/",
+        "/rounds/regions/new/",
+        "/rounds/regions/ASEAN/",
+        "/rounds/regions/ASEAN/edit/",
+        "/rounds/dashboard/",
+    ],
 )
 @pytest.mark.parametrize(
     ("role", "expected"),
