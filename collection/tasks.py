@@ -90,6 +90,9 @@ def build_bulk_downloads() -> None:
     release's moment): the bulk files of the public state now, built ahead of the first visitor. Nothing
     depends on it for correctness (a download builds what is missing); once built it only checks."""
     count = bulk_files_build()
+    if count is None:
+        logger.info("bulk downloads: another worker is building them; this request is covered by it")
+        return
     logger.info("bulk downloads: %s file(s) of the current public state ready", count)
 
 

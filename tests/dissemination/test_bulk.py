@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import fcntl
 import gzip
 import io
 
@@ -304,3 +305,17 @@ def test_a_submission_published_late_into_a_public_release_reaches_the_files(
         rows = download(client, f"{FORP}.csv.gz")
         assert {r["ref_area"] for r in rows} == {"THA", "MYS"}
         assert by_key(rows) == by_key(api_csv(client, indicator=FORP))
+
+
+def test_a_worker_asked_to_build_while_another_builds_leaves_it_to_that_one(focal_point, reviewer, open_round):
+    """Each publication asks for a build: one already running (here: its lock held) covers the request, and
+    the next build, free again, makes the newest state's files."""
+    publish_with(focal_point, reviewer, open_round, factories.sample_csv(indicators=[FORP]))
+    bulk.bulk_root().mkdir(parents=True, exist_ok=True)
+    with open(bulk.bulk_root() / ".build.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert bulk.bulk_files_build() is None
+        assert not (bulk.bulk_root() / bulk.bulk_vintage().tag).exists()
+    built = bulk.bulk_files_build()
+    assert built is not None and built > 0
+    assert (bulk.bulk_root() / bulk.bulk_vintage().tag / bulk.file_name(FORP, labels=False)).exists()
