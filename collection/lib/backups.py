@@ -383,12 +383,18 @@ def _occupied() -> list[str]:
 def _restore_postgresql(dump: Path) -> None:
     connection.close()
     # --no-owner/--no-acl: the dump's roles are those of the server it came from; the restoring user owns all.
-    # One transaction: a restore that fails midway leaves the database as it was.
-    _run(
-        ["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-acl", "--single-transaction",
-         "--exit-on-error", "--no-password", f"--dbname={connection.settings_dict['NAME']}", str(dump)],
-        what="pg_restore",
-    )  # fmt: skip
+    # The dump becomes a script, run after emptying the schema, all in one transaction: a restore that fails
+    # midway leaves the database as it was. (pg_restore --clean cannot drop a partitioned master's partitions'
+    # inherited keys one by one, so the schema is dropped whole instead.)
+    with tempfile.TemporaryDirectory() as work:
+        script = Path(work) / "restore.sql"
+        _run(["pg_restore", "--no-owner", "--no-acl", f"--file={script}", str(dump)], what="pg_restore")
+        _run(
+            ["psql", "--single-transaction", "--set=ON_ERROR_STOP=1", "--quiet", "--no-psqlrc", "--no-password",
+             f"--dbname={connection.settings_dict['NAME']}",
+             "--command=DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;", f"--file={script}"],
+            what="the restore",
+        )  # fmt: skip
 
 
 def _restore_sqlite(dump: Path) -> None:
