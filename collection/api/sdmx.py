@@ -57,15 +57,21 @@ def dataflow(request: HttpRequest, agency: str, resource_id: str = ALL, version:
     return _structure(request, build, f"dataflow {resource_id}")
 
 
+def _children(request: HttpRequest) -> bool:
+    """Whether `references` asks for the artefacts a structure refers to; anything else SDMX names is refused."""
+    references = request.GET.get("references", "none")
+    if references not in REFERENCES:
+        raise SdmxError(SYNTAX, f"references={references}: give none, children, descendants or all.")
+    return REFERENCES[references]
+
+
 @require_GET
 @plain_throttled
 def datastructure(request: HttpRequest, agency: str, resource_id: str = ALL, version: str = "latest") -> HttpResponse:
     def build() -> str | None:
-        references = request.GET.get("references", "none")
-        if references not in REFERENCES:
-            raise SdmxError(SYNTAX, f"references={references}: give none, children, descendants or all.")
+        children = _children(request)
         wanted = _artefact(agency, resource_id, version)
-        return structure.datastructures_message(wanted, children=REFERENCES[references])
+        return structure.datastructures_message(wanted, children=children)
 
     return _structure(request, build, f"data structure {resource_id}")
 
@@ -87,11 +93,9 @@ def hierarchicalcodelist(
     """The regions and their reporting countries (HCL_REGION); `references=children` adds CL_AREA and CL_REGION."""
 
     def build() -> str | None:
-        references = request.GET.get("references", "none")
-        if references not in REFERENCES:
-            raise SdmxError(SYNTAX, f"references={references}: give none, children, descendants or all.")
+        children = _children(request)
         wanted = _artefact(agency, resource_id, version)
-        return structure.hierarchies_message(wanted, children=REFERENCES[references])
+        return structure.hierarchies_message(wanted, children=children)
 
     return _structure(request, build, f"hierarchical code list {resource_id}")
 
